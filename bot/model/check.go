@@ -1,0 +1,206 @@
+package model
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/tmbot/tmbot/bot/catalog"
+)
+
+// semanticChecker applies the rules that relate several values: the shared
+// component/flow id space, references, what a status needs, real dates and
+// catalog ids. It works on the Node tree for positions and on the decoded
+// Model for lookups.
+type semanticChecker struct {
+	shapeChecker
+	m   *Model
+	cat *catalog.Catalog
+}
+
+func (c *semanticChecker) warn(pos Pos, p *path, format string, args ...any) {
+	c.diags = append(c.diags, Diagnostic{Line: pos.Line, Column: pos.Column, Severity: SeverityWarning,
+		Field: p.String(), Message: fmt.Sprintf(format, args...)})
+}
+
+func (c *semanticChecker) run(root *Node) {
+	if root == nil || root.Kind != MapNode {
+		return
+	}
+	c.idSpace(root)
+	components := (*path)(nil).child("components")
+	eachEntry(root.Get("components"), func(id string, _ Pos, n *Node) {
+		p := components.child(id)
+		c.refs(n.Get("data"), p.child("data"), "asset", c.assetIDs(), func(s string) bool { return c.m.Assets[s] != nil })
+	})
+	flows := (*path)(nil).child("flows")
+	eachEntry(root.Get("flows"), func(id string, _ Pos, n *Node) {
+		p := flows.child(id)
+		for _, end := range []string{"from", "to"} {
+			if v := n.Get(end); v != nil && v.Kind == StringNode && c.m.Components[v.Str] == nil {
+				c.dangling(v, p.child(end), "component", c.m.ComponentOrder, c.m.Flows[v.Str] != nil)
+			}
+		}
+		c.refs(n.Get("data"), p.child("data"), "asset", c.assetIDs(), func(s string) bool { return c.m.Assets[s] != nil })
+	})
+	mitigations := (*path)(nil).child("mitigations")
+	eachEntry(root.Get("mitigations"), func(id string, _ Pos, n *Node) {
+		c.date(n.Get("due"), mitigations.child(id).child("due"))
+	})
+	threats := (*path)(nil).child("threats")
+	targets := append(append([]string{}, c.m.ComponentOrder...), c.m.FlowOrder...)
+	eachEntry(root.Get("threats"), func(id string, pos Pos, n *Node) {
+		p := threats.child(id)
+		c.refs(n.Get("targets"), p.child("targets"), "component or flow", targets,
+			func(s string) bool { return c.m.Components[s] != nil || c.m.Flows[s] != nil })
+		c.refs(n.Get("mitigations"), p.child("mitigations"), "mitigation", c.m.MitigationOrder,
+			func(s string) bool { return c.m.Mitigations[s] != nil })
+		c.status(n, p, pos)
+		if a := n.Get("acceptance"); a != nil && a.Kind == MapNode {
+			c.date(a.Get("until"), p.child("acceptance").child("until"))
+		}
+		if c.cat != nil {
+			c.catalogIDs(n.Get("attack"), p.child("attack"), catalog.ATTACK)
+			c.catalogIDs(n.Get("atlas"), p.child("atlas"), catalog.ATLAS)
+			c.catalogIDs(n.Get("owasp"), p.child("owasp"), catalog.OWASP)
+			c.catalogIDs(n.Get("cwe"), p.child("cwe"), catalog.CWE)
+			c.catalogIDs(n.Get("capec"), p.child("capec"), catalog.CAPEC)
+		}
+	})
+}
+
+func (c *semanticChecker) assetIDs() []string { return c.m.AssetOrder }
+
+// idSpace reports an id used by both a component and a flow, at whichever
+// of the two comes second in the document.
+func (c *semanticChecker) idSpace(root *Node) {
+	comps, flows := root.Get("components"), root.Get("flows")
+	if comps == nil || flows == nil || comps.Kind != MapNode || flows.Kind != MapNode {
+		return
+	}
+	for i, id := range flows.Keys {
+		if comps.Get(id) == nil {
+			continue
+		}
+		fpos, cpos := flows.KeyPos[i], comps.KeyPosOf(id)
+		second, first, kind := fpos, cpos, "flows"
+		if before(fpos, cpos) {
+			second, first, kind = cpos, fpos, "components"
+		}
+		other := "component"
+		if kind == "components" {
+			other = "flow"
+		}
+		c.add(second, (*path)(nil).child(kind).child(id),
+			"id %q is already used by a %s at line %d: components and flows share one id space, so give one of them another id",
+			id, other, first.Line)
+	}
+}
+
+func before(a, b Pos) bool { return a.Line < b.Line || (a.Line == b.Line && a.Column < b.Column) }
+
+// refs checks that every id in a list names something that exists.
+func (c *semanticChecker) refs(list *Node, p *path, what string, known []string, exists func(string) bool) {
+	if list == nil || list.Kind != ListNode {
+		return
+	}
+	for i, it := range list.Items {
+		if it.Kind == StringNode && !exists(it.Str) {
+			c.dangling(it, p.child(fmt.Sprint(i)), what, known, false)
+		}
+	}
+}
+
+func (c *semanticChecker) dangling(v *Node, p *path, what string, known []string, isFlow bool) {
+	msg := fmt.Sprintf("%q is not a %s defined in this model", v.Str, what)
+	if isFlow {
+		msg = fmt.Sprintf("%q is a flow, but a flow goes from a component to a component", v.Str)
+	} else if sug := closest(v.Str, known); sug != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", sug)
+	} else if len(known) == 0 {
+		msg += fmt.Sprintf("; define it first")
+	} else if len(known) <= 12 {
+		sorted := append([]string{}, known...)
+		sort.Strings(sorted)
+		msg += "; defined: " + strings.Join(sorted, ", ")
+	}
+	c.add(v.Pos(), p, "%s", msg)
+}
+
+// status checks what a written status needs, at the status line.
+func (c *semanticChecker) status(n *Node, p *path, idPos Pos) {
+	s := n.Get("status")
+	if s == nil || s.Kind != StringNode {
+		return
+	}
+	has := func(k string) bool {
+		v := n.Get(k)
+		return v != nil && v.Kind == StringNode && strings.TrimSpace(v.Str) != ""
+	}
+	sp := p.child("status")
+	switch s.Str {
+	case StatusAccepted:
+		a := n.Get("acceptance")
+		if a == nil || a.Kind != MapNode {
+			c.add(s.Pos(), sp, "status accepted needs acceptance: {by, reason, until}: who accepted the risk, why, and until when (YYYY-MM-DD)")
+			return
+		}
+		var lacks []string
+		for _, k := range []string{"by", "reason", "until"} {
+			if v := a.Get(k); v == nil || v.Kind != StringNode || strings.TrimSpace(v.Str) == "" {
+				lacks = append(lacks, k)
+			}
+		}
+		if len(lacks) > 0 {
+			c.add(s.Pos(), sp, "status accepted needs acceptance.%s: an accepted risk says who accepted it (by), why (reason) and until when (until, YYYY-MM-DD)",
+				strings.Join(lacks, ", acceptance."))
+		}
+	case StatusNotApplicable:
+		if !has("reason") {
+			c.add(s.Pos(), sp, "status not_applicable needs a reason: say why this threat cannot happen here")
+		}
+	case StatusTransferred:
+		var lacks []string
+		if !has("reason") {
+			lacks = append(lacks, "reason")
+		}
+		if !has("transferred_to") {
+			lacks = append(lacks, "transferred_to")
+		}
+		if len(lacks) > 0 {
+			c.add(s.Pos(), sp, "status transferred needs %s: say why, and who carries the risk now (transferred_to)", strings.Join(lacks, " and "))
+		}
+	}
+}
+
+var datePattern = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+
+// date checks that a YYYY-MM-DD value is a real calendar date.
+func (c *semanticChecker) date(v *Node, p *path) {
+	if v == nil || v.Kind != StringNode || !datePattern.MatchString(v.Str) {
+		return // the shape check reports a date that is not written YYYY-MM-DD
+	}
+	if _, err := time.Parse(time.DateOnly, v.Str); err != nil {
+		c.add(v.Pos(), p, "%q is not a real date: expected YYYY-MM-DD, such as 2027-06-30", v.Str)
+	}
+}
+
+func (c *semanticChecker) catalogIDs(list *Node, p *path, kind catalog.Kind) {
+	if list == nil || list.Kind != ListNode {
+		return
+	}
+	for i, it := range list.Items {
+		if it.Kind != StringNode {
+			continue
+		}
+		r := c.cat.Check(kind, it.Str)
+		switch {
+		case r.Error != "":
+			c.add(it.Pos(), p.child(fmt.Sprint(i)), "%s", r.Error)
+		case r.Warning != "":
+			c.warn(it.Pos(), p.child(fmt.Sprint(i)), "%s", r.Warning)
+		}
+	}
+}

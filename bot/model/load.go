@@ -1,0 +1,163 @@
+package model
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/tmbot/tmbot/bot/catalog"
+)
+
+// Syntax is the syntax of a model file.
+type Syntax string
+
+// The syntaxes.
+const (
+	YAML Syntax = "yaml"
+	JSON Syntax = "json"
+	CUE  Syntax = "cue"
+)
+
+// Suffixes of model files, by syntax.
+var modelSuffixes = []struct {
+	suffix string
+	syntax Syntax
+}{
+	{".threatmodel.yaml", YAML}, {".threatmodel.yml", YAML}, {".threatmodel.json", JSON}, {".threatmodel.cue", CUE},
+}
+
+// IsModelFile reports whether a file name is that of a threat model.
+func IsModelFile(name string) bool {
+	for _, s := range modelSuffixes {
+		if strings.HasSuffix(name, s.suffix) {
+			return true
+		}
+	}
+	return false
+}
+
+// SyntaxOf tells the syntax of a file from its name: .json and .cue by
+// their extension, anything else is read as YAML (JSON is also YAML, but
+// the JSON reader is faster and stricter).
+func SyntaxOf(name string) Syntax {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".json":
+		return JSON
+	case ".cue":
+		return CUE
+	}
+	return YAML
+}
+
+// Loader loads and validates model files. It is safe for concurrent use.
+type Loader struct {
+	schema  *Schema
+	catalog *catalog.Catalog
+	limits  Limits
+}
+
+// NewLoader compiles the schema and loads the catalog once.
+func NewLoader(lim Limits) (*Loader, error) {
+	s, err := LoadSchema()
+	if err != nil {
+		return nil, err
+	}
+	cat, err := catalog.Load()
+	if err != nil {
+		return nil, fmt.Errorf("load catalog: %w", err)
+	}
+	return &Loader{schema: s, catalog: cat, limits: lim.withDefaults()}, nil
+}
+
+// Schema returns the derived schema.
+func (l *Loader) Schema() *Schema { return l.schema }
+
+// Catalog returns the catalog of framework ids.
+func (l *Loader) Catalog() *catalog.Catalog { return l.catalog }
+
+// Result is a loaded model file.
+type Result struct {
+	// Model is nil when the file could not be read at all (syntax or a
+	// limit); otherwise it holds what could be decoded, even when invalid.
+	Model       *Model
+	Diagnostics []Diagnostic // sorted by position
+	Valid       bool         // no diagnostic of severity error
+}
+
+// Errors returns the diagnostics of severity error.
+func (r *Result) Errors() []Diagnostic {
+	var out []Diagnostic
+	for _, d := range r.Diagnostics {
+		if d.Severity == SeverityError {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// Load reads and validates one model file. name is used in diagnostics and
+// tells the syntax (see SyntaxOf).
+func (l *Loader) Load(ctx context.Context, name string, data []byte) *Result {
+	res := &Result{}
+	fail := func(line, col int, msg string) *Result {
+		res.Diagnostics = []Diagnostic{{File: name, Line: line, Column: col, Severity: SeverityError, Message: msg}}
+		return res
+	}
+	if int64(len(data)) > l.limits.MaxBytes {
+		return fail(1, 1, fmt.Sprintf("the file is %d bytes, over the limit of %d bytes (%s)",
+			len(data), l.limits.MaxBytes, sizeText(l.limits.MaxBytes)))
+	}
+	root, err := l.parse(ctx, name, data)
+	if err != nil {
+		var se *SyntaxError
+		var le *LimitError
+		switch {
+		case errors.As(err, &se):
+			return fail(se.Line, se.Column, se.Msg)
+		case errors.As(err, &le):
+			return fail(max(le.Line, 1), max(le.Col, 1), le.Msg)
+		default:
+			return fail(1, 1, err.Error())
+		}
+	}
+	return l.validate(name, root)
+}
+
+func (l *Loader) parse(ctx context.Context, name string, data []byte) (*Node, error) {
+	switch SyntaxOf(name) {
+	case JSON:
+		return parseJSON(data, l.limits)
+	case CUE:
+		return LoadCUE(ctx, name, data, l.limits.CUE)
+	default:
+		return parseYAML(data, l.limits)
+	}
+}
+
+// validate checks a Node tree: shape, then the rules between values.
+func (l *Loader) validate(name string, root *Node) *Result {
+	sc := &semanticChecker{cat: l.catalog}
+	sc.check(root, l.schema.Root, nil, Pos{1, 1})
+	m := decode(root, l.schema.DefaultLayer)
+	m.Path = name
+	sc.m = m
+	sc.run(root)
+	res := &Result{Model: m, Diagnostics: sc.diags, Valid: true}
+	for i := range res.Diagnostics {
+		res.Diagnostics[i].File = name
+		if res.Diagnostics[i].Severity == SeverityError {
+			res.Valid = false
+		}
+	}
+	SortDiagnostics(res.Diagnostics)
+	return res
+}
+
+func sizeText(n int64) string {
+	if n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d KiB", n>>10)
+}

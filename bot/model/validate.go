@@ -1,0 +1,286 @@
+package model
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Severity of a diagnostic.
+type Severity string
+
+// The severities.
+const (
+	SeverityError   Severity = "error"
+	SeverityWarning Severity = "warning"
+)
+
+// Diagnostic is one problem found in a model file.
+type Diagnostic struct {
+	File     string   `json:"file"`
+	Line     int      `json:"line"`
+	Column   int      `json:"column"`
+	Severity Severity `json:"severity"`
+	// Field is the dotted path of the value (threats.sql-injection.likelihood);
+	// empty for a syntax error.
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// String formats the diagnostic as FILE:LINE:COL: severity: message.
+func (d Diagnostic) String() string {
+	return fmt.Sprintf("%s:%d:%d: %s: %s", d.File, d.Line, d.Column, d.Severity, d.Message)
+}
+
+// SortDiagnostics orders diagnostics by position, errors first on a tie.
+func SortDiagnostics(ds []Diagnostic) {
+	sort.SliceStable(ds, func(i, j int) bool {
+		a, b := ds[i], ds[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Column != b.Column {
+			return a.Column < b.Column
+		}
+		return a.Severity < b.Severity
+	})
+}
+
+// path is a field path built only when a diagnostic needs it.
+type path struct {
+	parent *path
+	key    string
+}
+
+func (p *path) String() string {
+	if p == nil {
+		return ""
+	}
+	var parts []string
+	for q := p; q != nil; q = q.parent {
+		parts = append(parts, q.key)
+	}
+	for i, j := 0, len(parts)-1; i < j; i, j = i+1, j-1 {
+		parts[i], parts[j] = parts[j], parts[i]
+	}
+	return strings.Join(parts, ".")
+}
+
+func (p *path) child(key string) *path { return &path{parent: p, key: key} }
+
+// shapeChecker walks a Node tree against a Shape tree.
+type shapeChecker struct {
+	diags []Diagnostic
+}
+
+func (c *shapeChecker) add(pos Pos, p *path, format string, args ...any) {
+	c.diags = append(c.diags, Diagnostic{Line: pos.Line, Column: pos.Column, Severity: SeverityError,
+		Field: p.String(), Message: fmt.Sprintf(format, args...)})
+}
+
+// check validates n against s. keyPos is the position of the key under
+// which n sits (the root's is 1:1): a missing required key points there.
+func (c *shapeChecker) check(n *Node, s *Shape, p *path, keyPos Pos) {
+	switch s.Kind {
+	case AnyShape:
+		return
+	case StructShape:
+		if n.Kind != MapNode {
+			c.typeError(n, "a mapping", p)
+			return
+		}
+		c.checkDuplicates(n, p)
+		for i, k := range n.Keys {
+			f := s.Field(k)
+			if f == nil {
+				c.unknownKey(n.KeyPos[i], k, s, p)
+				continue
+			}
+			c.check(n.Values[i], f.Shape, p.child(k), n.KeyPos[i])
+		}
+		for _, f := range s.Fields {
+			if f.Required && n.Get(f.Name) == nil {
+				c.missing(keyPos, f, p)
+			}
+		}
+	case MapShape:
+		if n.Kind != MapNode {
+			c.typeError(n, "a mapping of ids", p)
+			return
+		}
+		c.checkDuplicates(n, p)
+		for i, k := range n.Keys {
+			if !s.KeyRe.MatchString(k) {
+				c.add(n.KeyPos[i], p.child(k), "%q is not a valid id: expected %s", k, idExpect)
+			}
+			c.check(n.Values[i], s.Elem, p.child(k), n.KeyPos[i])
+		}
+	case ListShape:
+		if n.Kind != ListNode {
+			c.typeError(n, "a list", p)
+			return
+		}
+		for i, item := range n.Items {
+			c.check(item, s.Elem, p.child(strconv.Itoa(i)), item.Pos())
+		}
+	case StringShape:
+		if n.Kind != StringNode {
+			c.typeError(n, "text", p)
+			return
+		}
+		if s.enumSet != nil && !s.enumSet[n.Str] {
+			msg := fmt.Sprintf("%q is not allowed here: allowed: %s", n.Str, s.AllowedText())
+			if sug := closest(n.Str, s.Enum); sug != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", sug)
+			}
+			c.add(n.Pos(), p, "%s", msg)
+		}
+		if s.Re != nil && !s.Re.MatchString(n.Str) {
+			c.add(n.Pos(), p, "%q is not valid here: expected %s", n.Str, s.Expect)
+		}
+	case IntShape:
+		if n.Kind != IntNode {
+			if s.IntValue != nil {
+				c.add(n.Pos(), p, "expected the number %d, found %s", *s.IntValue, describe(n))
+				return
+			}
+			c.typeError(n, "a whole number", p)
+			return
+		}
+		if s.IntValue != nil {
+			if v, err := strconv.ParseInt(n.Str, 0, 64); err != nil || v != *s.IntValue {
+				c.add(n.Pos(), p, "must be %d, found %s (this version of the format is %d)", *s.IntValue, n.Str, *s.IntValue)
+			}
+		}
+	case BoolShape:
+		if n.Kind != BoolNode {
+			c.typeError(n, "true or false", p)
+		}
+	}
+}
+
+func describe(n *Node) string {
+	switch n.Kind {
+	case StringNode:
+		return fmt.Sprintf("the text %q", truncate(n.Str, 40))
+	case IntNode, FloatNode:
+		return "the number " + n.Str
+	case BoolNode:
+		return n.Str
+	case NullNode:
+		return "nothing (null)"
+	}
+	return n.Kind.String()
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+func (c *shapeChecker) typeError(n *Node, want string, p *path) {
+	c.add(n.Pos(), p, "expected %s, found %s", want, describe(n))
+}
+
+func (c *shapeChecker) checkDuplicates(n *Node, p *path) {
+	if len(n.Keys) < 2 {
+		return
+	}
+	if len(n.Keys) <= 16 {
+		for i := 1; i < len(n.Keys); i++ {
+			for j := 0; j < i; j++ {
+				if n.Keys[i] == n.Keys[j] {
+					c.duplicate(n, i, j, p)
+					break
+				}
+			}
+		}
+		return
+	}
+	seen := make(map[string]int, len(n.Keys))
+	for i, k := range n.Keys {
+		if j, ok := seen[k]; ok {
+			c.duplicate(n, i, j, p)
+			continue
+		}
+		seen[k] = i
+	}
+}
+
+func (c *shapeChecker) duplicate(n *Node, i, j int, p *path) {
+	c.add(n.KeyPos[i], p.child(n.Keys[i]), "duplicate key %q: it is already defined at line %d; remove one of them",
+		n.Keys[i], n.KeyPos[j].Line)
+}
+
+func (c *shapeChecker) unknownKey(pos Pos, k string, s *Shape, p *path) {
+	names := s.FieldNames()
+	msg := fmt.Sprintf("unknown key %q", k)
+	if sug := closest(k, names); sug != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", sug)
+	}
+	msg += "; allowed keys here: " + strings.Join(names, ", ") + "; put your own data under extensions"
+	c.add(pos, p.child(k), "%s", msg)
+}
+
+func (c *shapeChecker) missing(keyPos Pos, f *FieldShape, p *path) {
+	what := "the top level"
+	if p != nil {
+		what = p.String()
+	}
+	hint := ""
+	switch {
+	case f.Shape.Enum != nil:
+		hint = " (one of " + f.Shape.AllowedText() + ")"
+	case f.Shape.Kind == IntShape && f.Shape.IntValue != nil:
+		hint = fmt.Sprintf(" (write %s: %d)", f.Name, *f.Shape.IntValue)
+	}
+	c.add(keyPos, p.child(f.Name), "%s is missing the required key %q%s", what, f.Name, hint)
+}
+
+// closest returns the candidate nearest to s when it is near enough to be a
+// likely typo, or "".
+func closest(s string, candidates []string) string {
+	best, bestD := "", 1<<30
+	for _, c := range candidates {
+		if d := editDistance(strings.ToLower(s), c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	limit := 2
+	if len(s) <= 3 {
+		limit = 1
+	}
+	if bestD <= limit {
+		return best
+	}
+	return ""
+}
+
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 1 << 30
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

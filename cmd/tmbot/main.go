@@ -1,0 +1,71 @@
+// Command tmbot reviews threat models: it validates model files, diffs
+// them, reviews a repository's change the way the bot does on a pull
+// request, and serves the GitHub and GitLab webhooks.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/tmbot/tmbot/bot/model"
+)
+
+// Exit codes of the command line contract.
+const (
+	exitOK      = 0
+	exitInvalid = 1 // invalid model, or a blocking review
+	exitUsage   = 2 // usage or I/O error
+)
+
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+}
+
+func commands() []command {
+	return []command{
+		{"validate", "validate threat-model files or folders", runValidate},
+		{"init", "write a starter model that validates", runInit},
+		{"schema", "print the schema (cue or jsonschema) for editors", runSchema},
+	}
+}
+
+func main() {
+	model.RunCUEChildIfRequested()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "tmbot: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: tmbot COMMAND [flags] [args]")
+	fmt.Fprintln(w)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Run tmbot COMMAND -h for the flags of a command.")
+}

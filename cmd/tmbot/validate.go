@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/tmbot/tmbot/bot/model"
+	"github.com/tmbot/tmbot/bot/sarif"
+)
+
+func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("validate", flag.ContinueOnError)
+	format := fl.String("format", "text", "output format: text, json or sarif")
+	maxBytes := fl.Int64("max-bytes", model.DefaultMaxBytes, "largest model file accepted, in bytes")
+	maxDepth := fl.Int("max-depth", model.DefaultMaxDepth, "deepest nesting accepted (the root is 1)")
+	maxAlias := fl.Int("max-alias-nodes", model.DefaultMaxAliasNodes, "most nodes YAML aliases may expand to")
+	cueTimeout := fl.Duration("cue-timeout", 0, "time budget of one CUE model's evaluation (default 10s)")
+	cueMemory := fl.Int64("cue-memory", 0, "memory budget of one CUE model's evaluation, in bytes (default 512 MiB)")
+	fl.Usage = func() {
+		fmt.Fprintln(stderr, "usage: tmbot validate [--format text|json|sarif] PATH...")
+		fmt.Fprintln(stderr, "Validates model files; folders are searched for *.threatmodel.{yaml,yml,json,cue}.")
+		fmt.Fprintln(stderr, "Exit status: 0 valid, 1 invalid, 2 usage or I/O error.")
+		fl.PrintDefaults()
+	}
+	paths, ok := parseFlags(fl, args, stderr)
+	if !ok {
+		return exitUsage
+	}
+	if !oneOf(stderr, "format", *format, "text", "json", "sarif") {
+		return exitUsage
+	}
+	if len(paths) == 0 {
+		fl.Usage()
+		return exitUsage
+	}
+	files, err := findModelFiles(paths)
+	if err != nil {
+		fmt.Fprintf(stderr, "tmbot: %v\n", err)
+		return exitUsage
+	}
+	lim := model.Limits{MaxBytes: *maxBytes, MaxDepth: *maxDepth, MaxAliasNodes: *maxAlias,
+		CUE: model.CUEBudget{Timeout: *cueTimeout, MemoryBytes: *cueMemory}}
+	loader, err := model.NewLoader(lim)
+	if err != nil {
+		fmt.Fprintf(stderr, "tmbot: %v\n", err)
+		return exitUsage
+	}
+	type fileResult struct {
+		File   string `json:"file"`
+		Valid  bool   `json:"valid"`
+		System string `json:"system,omitempty"`
+	}
+	var (
+		diags   = []model.Diagnostic{}
+		results []fileResult
+		valid   = true
+	)
+	for _, f := range files {
+		data, err := readLimited(f, lim.MaxBytes)
+		if err != nil {
+			fmt.Fprintf(stderr, "tmbot: %v\n", err)
+			return exitUsage
+		}
+		res := loader.Load(ctx, f, data)
+		diags = append(diags, res.Diagnostics...)
+		fr := fileResult{File: f, Valid: res.Valid}
+		if res.Model != nil {
+			fr.System = res.Model.System.ID
+		}
+		results = append(results, fr)
+		valid = valid && res.Valid
+	}
+	switch *format {
+	case "json":
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(struct {
+			Valid       bool               `json:"valid"`
+			Diagnostics []model.Diagnostic `json:"diagnostics"`
+			Files       []fileResult       `json:"files"`
+		}{valid, diags, results})
+	case "sarif":
+		var out []sarif.Result
+		for _, d := range diags {
+			level := "error"
+			if d.Severity == model.SeverityWarning {
+				level = "warning"
+			}
+			out = append(out, sarif.Result{RuleID: "tmbot/validate", Level: level, Message: d.Message,
+				File: filepath.ToSlash(d.File), Line: d.Line, Column: d.Column})
+		}
+		_ = sarif.Write(stdout, "tmbot", version, "", []sarif.Rule{{ID: "tmbot/validate", Name: "ThreatModelValidation",
+			Description: "A threat-model file does not follow the format (docs/format.md)."}}, out)
+	default:
+		for _, d := range diags {
+			fmt.Fprintln(stdout, d.String())
+		}
+		nerr := 0
+		for _, r := range results {
+			if !r.Valid {
+				nerr++
+			}
+		}
+		if valid {
+			fmt.Fprintf(stderr, "%d model file(s) valid\n", len(results))
+		} else {
+			fmt.Fprintf(stderr, "%d of %d model file(s) invalid\n", nerr, len(results))
+		}
+	}
+	if !valid {
+		return exitInvalid
+	}
+	return exitOK
+}
+
+// readLimited reads a file, but no more than a little past limit bytes: the
+// loader refuses larger files by their size, and reading a huge file whole
+// would cost what the limit is there to prevent.
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return data, nil
+}
+
+// findModelFiles expands folders into the model files below them. A file
+// named on the command line is taken whatever its name. The name of a file
+// found in a folder is the folder argument joined with its path below it.
+func findModelFiles(paths []string) ([]string, error) {
+	var files []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("%s: no such file or folder", p)
+			}
+			return nil, err
+		}
+		if !st.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() && path != p && (d.Name() == ".git" || d.Name() == "node_modules") {
+				return filepath.SkipDir
+			}
+			if !d.IsDir() && model.IsModelFile(d.Name()) {
+				rel, err := filepath.Rel(p, path)
+				if err != nil {
+					return err
+				}
+				found = append(found, filepath.Join(p, rel))
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("search %s: %w", p, err)
+		}
+		if len(found) == 0 {
+			return nil, fmt.Errorf("%s: no threat-model files (*.threatmodel.yaml, .yml, .json or .cue) in this folder", p)
+		}
+		sort.Strings(found)
+		files = append(files, found...)
+	}
+	return files, nil
+}
