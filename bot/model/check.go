@@ -113,8 +113,15 @@ func (c *semanticChecker) refs(list *Node, p *path, what string, known []string,
 	}
 }
 
+func article(word string) string {
+	if strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
+}
+
 func (c *semanticChecker) dangling(v *Node, p *path, what string, known []string, isFlow bool) {
-	msg := fmt.Sprintf("%q is not a %s defined in this model", v.Str, what)
+	msg := fmt.Sprintf("%q is not %s %s defined in this model", v.Str, article(what), what)
 	if isFlow {
 		msg = fmt.Sprintf("%q is a flow, but a flow goes from a component to a component", v.Str)
 	} else if sug := closest(v.Str, known); sug != "" {

@@ -106,8 +106,8 @@ func (l *Loader) Load(ctx context.Context, name string, data []byte) *Result {
 		return res
 	}
 	if int64(len(data)) > l.limits.MaxBytes {
-		return fail(1, 1, fmt.Sprintf("the file is %d bytes, over the limit of %d bytes (%s)",
-			len(data), l.limits.MaxBytes, sizeText(l.limits.MaxBytes)))
+		return fail(1, 1, fmt.Sprintf("the file is larger than the limit of %d bytes (%s) for a model file; split the model",
+			l.limits.MaxBytes, sizeText(l.limits.MaxBytes)))
 	}
 	root, err := l.parse(ctx, name, data)
 	if err != nil {
@@ -139,7 +139,7 @@ func (l *Loader) parse(ctx context.Context, name string, data []byte) (*Node, er
 // validate checks a Node tree: shape, then the rules between values.
 func (l *Loader) validate(name string, root *Node) *Result {
 	sc := &semanticChecker{cat: l.catalog}
-	sc.check(root, l.schema.Root, nil, Pos{1, 1})
+	sc.check(root, l.schema.Root, Pos{1, 1})
 	m := decode(root, l.schema.DefaultLayer)
 	m.Path = name
 	sc.m = m

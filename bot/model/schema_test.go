@@ -53,7 +53,7 @@ func cueValid(ctx *cue.Context, schema cue.Value, data any) error {
 
 func shapeErrors(l *Loader, n *Node) []Diagnostic {
 	c := &shapeChecker{}
-	c.check(n, l.schema.Root, nil, Pos{1, 1})
+	c.check(n, l.schema.Root, Pos{1, 1})
 	return c.diags
 }
 

@@ -72,10 +72,25 @@ func (p *path) String() string {
 
 func (p *path) child(key string) *path { return &path{parent: p, key: key} }
 
-// shapeChecker walks a Node tree against a Shape tree.
+// shapeChecker walks a Node tree against a Shape tree. The path of the
+// value being checked is kept as a stack of keys and turned into text only
+// when a diagnostic needs it.
 type shapeChecker struct {
 	diags []Diagnostic
+	stack []string
 }
+
+// here returns the path of the value being checked.
+func (c *shapeChecker) here() *path {
+	var p *path
+	for _, k := range c.stack {
+		p = p.child(k)
+	}
+	return p
+}
+
+func (c *shapeChecker) push(k string) { c.stack = append(c.stack, k) }
+func (c *shapeChecker) pop()          { c.stack = c.stack[:len(c.stack)-1] }
 
 func (c *shapeChecker) add(pos Pos, p *path, format string, args ...any) {
 	c.diags = append(c.diags, Diagnostic{Line: pos.Line, Column: pos.Column, Severity: SeverityError,
@@ -84,52 +99,58 @@ func (c *shapeChecker) add(pos Pos, p *path, format string, args ...any) {
 
 // check validates n against s. keyPos is the position of the key under
 // which n sits (the root's is 1:1): a missing required key points there.
-func (c *shapeChecker) check(n *Node, s *Shape, p *path, keyPos Pos) {
+func (c *shapeChecker) check(n *Node, s *Shape, keyPos Pos) {
 	switch s.Kind {
 	case AnyShape:
 		return
 	case StructShape:
 		if n.Kind != MapNode {
-			c.typeError(n, "a mapping", p)
+			c.typeError(n, "a mapping")
 			return
 		}
-		c.checkDuplicates(n, p)
+		c.checkDuplicates(n)
 		for i, k := range n.Keys {
 			f := s.Field(k)
 			if f == nil {
-				c.unknownKey(n.KeyPos[i], k, s, p)
+				c.unknownKey(n.KeyPos[i], k, s)
 				continue
 			}
-			c.check(n.Values[i], f.Shape, p.child(k), n.KeyPos[i])
+			c.push(k)
+			c.check(n.Values[i], f.Shape, n.KeyPos[i])
+			c.pop()
 		}
 		for _, f := range s.Fields {
 			if f.Required && n.Get(f.Name) == nil {
-				c.missing(keyPos, f, p)
+				c.missing(keyPos, f)
 			}
 		}
 	case MapShape:
 		if n.Kind != MapNode {
-			c.typeError(n, "a mapping of ids", p)
+			c.typeError(n, "a mapping of ids")
 			return
 		}
-		c.checkDuplicates(n, p)
+		c.checkDuplicates(n)
 		for i, k := range n.Keys {
+			c.push(k)
 			if !s.KeyRe.MatchString(k) {
-				c.add(n.KeyPos[i], p.child(k), "%q is not a valid id: expected %s", k, idExpect)
+				c.add(n.KeyPos[i], c.here(), "%q is not a valid id: expected %s", k, idExpect)
 			}
-			c.check(n.Values[i], s.Elem, p.child(k), n.KeyPos[i])
+			c.check(n.Values[i], s.Elem, n.KeyPos[i])
+			c.pop()
 		}
 	case ListShape:
 		if n.Kind != ListNode {
-			c.typeError(n, "a list", p)
+			c.typeError(n, "a list")
 			return
 		}
 		for i, item := range n.Items {
-			c.check(item, s.Elem, p.child(strconv.Itoa(i)), item.Pos())
+			c.push(indexText(i))
+			c.check(item, s.Elem, item.Pos())
+			c.pop()
 		}
 	case StringShape:
 		if n.Kind != StringNode {
-			c.typeError(n, "text", p)
+			c.typeError(n, "text")
 			return
 		}
 		if s.enumSet != nil && !s.enumSet[n.Str] {
@@ -137,31 +158,47 @@ func (c *shapeChecker) check(n *Node, s *Shape, p *path, keyPos Pos) {
 			if sug := closest(n.Str, s.Enum); sug != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", sug)
 			}
-			c.add(n.Pos(), p, "%s", msg)
+			c.add(n.Pos(), c.here(), "%s", msg)
 		}
 		if s.Re != nil && !s.Re.MatchString(n.Str) {
-			c.add(n.Pos(), p, "%q is not valid here: expected %s", n.Str, s.Expect)
+			c.add(n.Pos(), c.here(), "%q is not valid here: expected %s", n.Str, s.Expect)
 		}
 	case IntShape:
 		if n.Kind != IntNode {
 			if s.IntValue != nil {
-				c.add(n.Pos(), p, "expected the number %d, found %s", *s.IntValue, describe(n))
+				c.add(n.Pos(), c.here(), "expected the number %d, found %s", *s.IntValue, describe(n))
 				return
 			}
-			c.typeError(n, "a whole number", p)
+			c.typeError(n, "a whole number")
 			return
 		}
 		if s.IntValue != nil {
 			if v, err := strconv.ParseInt(n.Str, 0, 64); err != nil || v != *s.IntValue {
-				c.add(n.Pos(), p, "must be %d, found %s (this version of the format is %d)", *s.IntValue, n.Str, *s.IntValue)
+				c.add(n.Pos(), c.here(), "must be %d, found %s (this version of the format is %d)", *s.IntValue, n.Str, *s.IntValue)
 			}
 		}
 	case BoolShape:
 		if n.Kind != BoolNode {
-			c.typeError(n, "true or false", p)
+			c.typeError(n, "true or false")
 		}
 	}
 }
+
+// indexText is strconv.Itoa without allocating for small indexes.
+func indexText(i int) string {
+	if i < len(smallIndexes) {
+		return smallIndexes[i]
+	}
+	return strconv.Itoa(i)
+}
+
+var smallIndexes = func() []string {
+	s := make([]string, 32)
+	for i := range s {
+		s[i] = strconv.Itoa(i)
+	}
+	return s
+}()
 
 func describe(n *Node) string {
 	switch n.Kind {
@@ -184,11 +221,11 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-func (c *shapeChecker) typeError(n *Node, want string, p *path) {
-	c.add(n.Pos(), p, "expected %s, found %s", want, describe(n))
+func (c *shapeChecker) typeError(n *Node, want string) {
+	c.add(n.Pos(), c.here(), "expected %s, found %s", want, describe(n))
 }
 
-func (c *shapeChecker) checkDuplicates(n *Node, p *path) {
+func (c *shapeChecker) checkDuplicates(n *Node) {
 	if len(n.Keys) < 2 {
 		return
 	}
@@ -196,7 +233,7 @@ func (c *shapeChecker) checkDuplicates(n *Node, p *path) {
 		for i := 1; i < len(n.Keys); i++ {
 			for j := 0; j < i; j++ {
 				if n.Keys[i] == n.Keys[j] {
-					c.duplicate(n, i, j, p)
+					c.duplicate(n, i, j)
 					break
 				}
 			}
@@ -206,29 +243,30 @@ func (c *shapeChecker) checkDuplicates(n *Node, p *path) {
 	seen := make(map[string]int, len(n.Keys))
 	for i, k := range n.Keys {
 		if j, ok := seen[k]; ok {
-			c.duplicate(n, i, j, p)
+			c.duplicate(n, i, j)
 			continue
 		}
 		seen[k] = i
 	}
 }
 
-func (c *shapeChecker) duplicate(n *Node, i, j int, p *path) {
-	c.add(n.KeyPos[i], p.child(n.Keys[i]), "duplicate key %q: it is already defined at line %d; remove one of them",
+func (c *shapeChecker) duplicate(n *Node, i, j int) {
+	c.add(n.KeyPos[i], c.here().child(n.Keys[i]), "duplicate key %q: it is already defined at line %d; remove one of them",
 		n.Keys[i], n.KeyPos[j].Line)
 }
 
-func (c *shapeChecker) unknownKey(pos Pos, k string, s *Shape, p *path) {
+func (c *shapeChecker) unknownKey(pos Pos, k string, s *Shape) {
 	names := s.FieldNames()
 	msg := fmt.Sprintf("unknown key %q", k)
 	if sug := closest(k, names); sug != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", sug)
 	}
 	msg += "; allowed keys here: " + strings.Join(names, ", ") + "; put your own data under extensions"
-	c.add(pos, p.child(k), "%s", msg)
+	c.add(pos, c.here().child(k), "%s", msg)
 }
 
-func (c *shapeChecker) missing(keyPos Pos, f *FieldShape, p *path) {
+func (c *shapeChecker) missing(keyPos Pos, f *FieldShape) {
+	p := c.here()
 	what := "the top level"
 	if p != nil {
 		what = p.String()

@@ -23,7 +23,7 @@ func parseYAML(data []byte, lim Limits) (*Node, error) {
 		if errors.Is(err, errorEOF) || err.Error() == "EOF" {
 			return nil, &SyntaxError{Line: 1, Column: 1, Msg: "the file is empty: a threat model needs at least version and system"}
 		}
-		return nil, yamlError(err, lim)
+		return nil, yamlError(data, err, lim)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
@@ -38,7 +38,7 @@ func parseYAML(data []byte, lim Limits) (*Node, error) {
 
 var errorEOF = errors.New("EOF")
 
-func yamlError(err error, lim Limits) error {
+func yamlError(data []byte, err error, lim Limits) error {
 	msg := err.Error()
 	if te, ok := err.(*yaml.TypeError); ok && len(te.Errors) > 0 {
 		msg = te.Errors[0]
@@ -54,9 +54,29 @@ func yamlError(err error, lim Limits) error {
 		return &LimitError{Limit: "depth", Line: line, Col: 1, Msg: fmt.Sprintf("the file is nested deeper than the limit of %d levels", lim.MaxDepth)}
 	}
 	if strings.Contains(msg, "found character that cannot start any token") {
-		msg += " (YAML does not allow tabs for indentation; use spaces)"
+		switch text := lineText(data, line); {
+		case strings.Contains(text, "\t"):
+			msg += " (YAML does not allow tabs for indentation; use spaces)"
+		case strings.Contains(text, ": @") || strings.Contains(text, ": `"):
+			msg += " (a value that starts with @ or ` must be quoted: \"@team\")"
+		}
 	}
 	return &SyntaxError{Line: line, Column: 1, Msg: "invalid YAML: " + msg}
+}
+
+// lineText returns line n (1-based) of data.
+func lineText(data []byte, n int) string {
+	for i := 1; i < n; i++ {
+		j := bytes.IndexByte(data, '\n')
+		if j < 0 {
+			return ""
+		}
+		data = data[j+1:]
+	}
+	if j := bytes.IndexByte(data, '\n'); j >= 0 {
+		data = data[:j]
+	}
+	return string(data)
 }
 
 type aliasInfo struct {

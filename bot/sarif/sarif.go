@@ -68,7 +68,9 @@ func Write(w io.Writer, tool, version, infoURI string, rules []Rule, results []R
 		Rules          []rule `json:"rules"`
 	}
 	type run struct {
-		Tool    struct{ Driver driver `json:"driver"` } `json:"tool"`
+		Tool struct {
+			Driver driver `json:"driver"`
+		} `json:"tool"`
 		Results []result `json:"results"`
 	}
 	var r run
