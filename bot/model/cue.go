@@ -434,10 +434,11 @@ func evalCUE(filename string, src []byte) (*Node, error) {
 	return c.node(v, Pos{1, 1}, 1)
 }
 
-// duplicateFields reports a field declared twice in one struct with a
-// value that is not a struct, at its second declaration: in data that is
-// a duplicate key, as in YAML and JSON. Declaring a struct-valued field
-// twice is how CUE merges structs, and is allowed.
+// duplicateFields reports a field written twice in one struct with a
+// literal value (a string, number, boolean, null or list) both times, at
+// its second declaration: in data that is a duplicate key, as in YAML and
+// JSON. Declaring a field twice with a struct, a type or a reference is how
+// CUE merges and constrains values, and is allowed.
 func (c *cueConv) duplicateFields(f *ast.File) error {
 	var dup error
 	check := func(decls []ast.Decl) {
@@ -447,8 +448,10 @@ func (c *cueConv) duplicateFields(f *ast.File) error {
 			if !ok || dup != nil {
 				continue
 			}
-			if _, isStruct := fd.Value.(*ast.StructLit); isStruct {
-				continue
+			switch fd.Value.(type) {
+			case *ast.BasicLit, *ast.ListLit:
+			default:
+				continue // a struct to merge, a type, a reference: CUE unifies them
 			}
 			name, _, err := ast.LabelName(fd.Label)
 			if err != nil || name == "" {
