@@ -1,0 +1,231 @@
+package policy
+
+import (
+	"encoding/json"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/errors"
+
+	"github.com/tmbot/tmbot/policies"
+)
+
+// Severities of a finding. Only error fails a check.
+const (
+	Error   = "error"
+	Warning = "warning"
+	Notice  = "notice"
+)
+
+// RulePolicyError is the rule of the finding that reports a policy file that
+// does not compile or evaluate: it always blocks, so that a broken policy is
+// never taken for a passing review.
+const RulePolicyError = "policy-error"
+
+// Finding is what a policy yields. Rule, Severity and Message come from the
+// policy; File and Line are filled in by the engine from the element the
+// finding is about.
+type Finding struct {
+	Rule       string `json:"rule"`
+	Severity   string `json:"severity"`
+	Message    string `json:"message"`
+	Threat     string `json:"threat,omitempty"`
+	Component  string `json:"component,omitempty"`
+	Flow       string `json:"flow,omitempty"`
+	Mitigation string `json:"mitigation,omitempty"`
+	// Suggestion is text ready to paste into the model (a threat that
+	// coverage rules propose), if any.
+	Suggestion string `json:"suggestion,omitempty"`
+	// Policy is the file that yielded the finding.
+	Policy string `json:"policy"`
+	File   string `json:"file,omitempty"`
+	Line   int    `json:"line,omitempty"`
+}
+
+// Policy is one compiled policy file.
+type Policy struct {
+	// Name is the file's name without .cue; File where it came from
+	// (policies/x.cue for the defaults, the repository path otherwise).
+	Name, File string
+	value      cue.Value
+	err        error
+}
+
+// Engine evaluates a set of policies. Policies are compiled once; an Engine
+// serialises its evaluations (CUE values of one context are not shared
+// across goroutines here), so give each worker its own Engine.
+type Engine struct {
+	mu       sync.Mutex
+	ctx      *cue.Context
+	data     cue.Value
+	policies []*Policy
+	disabled map[string]bool
+	severity map[string]string
+}
+
+// Options configure an Engine.
+type Options struct {
+	// Disable lists rule names (policy file names) not to run.
+	Disable []string
+	// Severity overrides the severity of a rule's findings.
+	Severity map[string]string
+	// NoDefaults leaves out the embedded default policies.
+	NoDefaults bool
+}
+
+// NewEngine compiles the default policies (unless told not to) and the
+// shared data they read.
+func NewEngine(o Options) (*Engine, error) {
+	e := &Engine{ctx: cuecontext.New(), disabled: map[string]bool{}, severity: map[string]string{}}
+	for _, d := range o.Disable {
+		e.disabled[d] = true
+	}
+	for r, s := range o.Severity {
+		e.severity[r] = s
+	}
+	e.data = e.ctx.CompileString(policies.Data, cue.Filename("policies/data.cue"))
+	if err := e.data.Err(); err != nil {
+		return nil, fmt.Errorf("compile policies/data.cue: %w", err)
+	}
+	if !o.NoDefaults {
+		files, err := policies.Defaults()
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			e.Add("policies/"+f.Name, f.Source)
+		}
+	}
+	return e, nil
+}
+
+// Add compiles one more policy file. A file that does not compile is kept:
+// evaluating it yields a blocking finding that names the file.
+func (e *Engine) Add(file string, src []byte) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	name := strings.TrimSuffix(path.Base(file), ".cue")
+	p := &Policy{Name: name, File: file}
+	v := e.ctx.CompileBytes(src, cue.Filename(file))
+	if err := v.Err(); err != nil {
+		p.err = err
+	} else {
+		p.value = v
+	}
+	e.policies = append(e.policies, p)
+}
+
+// Policies lists the policies, in the order they run.
+func (e *Engine) Policies() []*Policy {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]*Policy(nil), e.policies...)
+}
+
+// Evaluate runs every enabled policy on one model's input and returns the
+// findings, each with its file and line when the element is known.
+func (e *Engine) Evaluate(in *Input) []Finding {
+	raw, err := json.Marshal(in)
+	if err != nil {
+		return []Finding{{Rule: RulePolicyError, Severity: Error, Message: "encode the policy input: " + err.Error()}}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	input := e.ctx.CompileBytes(raw, cue.Filename("input.json"))
+	var out []Finding
+	for _, p := range e.policies {
+		if e.disabled[p.Name] {
+			continue
+		}
+		fs, err := e.evaluate(p, input)
+		if err != nil {
+			out = append(out, Finding{Rule: RulePolicyError, Severity: Error, Policy: p.File, File: p.File,
+				Message: fmt.Sprintf("the policy %s failed, so this review cannot pass until it is fixed: %s", p.File, errorText(err))})
+			continue
+		}
+		for _, f := range fs {
+			if s, ok := e.severity[f.Rule]; ok {
+				f.Severity = s
+			}
+			f.Policy = p.File
+			in.locate(&f)
+			out = append(out, f)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return rank(out[i].Severity) > rank(out[j].Severity) })
+	return out
+}
+
+func (e *Engine) evaluate(p *Policy, input cue.Value) ([]Finding, error) {
+	if p.err != nil {
+		return nil, p.err
+	}
+	v := p.value.FillPath(cue.ParsePath("input"), input).FillPath(cue.ParsePath("data"), e.data)
+	fv := v.LookupPath(cue.ParsePath("findings"))
+	if !fv.Exists() {
+		return nil, fmt.Errorf("it defines no findings list")
+	}
+	if err := fv.Validate(cue.Concrete(true)); err != nil {
+		return nil, err
+	}
+	var fs []Finding
+	if err := fv.Decode(&fs); err != nil {
+		return nil, err
+	}
+	for i, f := range fs {
+		switch {
+		case f.Rule == "":
+			return nil, fmt.Errorf("finding %d has no rule", i)
+		case f.Message == "":
+			return nil, fmt.Errorf("finding %d (%s) has no message", i, f.Rule)
+		case f.Severity != Error && f.Severity != Warning && f.Severity != Notice:
+			return nil, fmt.Errorf("finding %d (%s) has severity %q: allowed: error|warning|notice", i, f.Rule, f.Severity)
+		}
+	}
+	return fs, nil
+}
+
+func errorText(err error) string {
+	var parts []string
+	for _, e := range errors.Errors(err) {
+		msg := e.Error()
+		if ps := errors.Positions(e); len(ps) > 0 && ps[0].IsValid() {
+			msg = fmt.Sprintf("%s:%d:%d: %s", ps[0].Filename(), ps[0].Line(), ps[0].Column(), msg)
+		}
+		parts = append(parts, msg)
+		if len(parts) == 3 {
+			break
+		}
+	}
+	if len(parts) == 0 {
+		return err.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+
+func rank(severity string) int {
+	switch severity {
+	case Error:
+		return 3
+	case Warning:
+		return 2
+	case Notice:
+		return 1
+	}
+	return 0
+}
+
+// Blocking reports whether any finding has severity error.
+func Blocking(fs []Finding) bool {
+	for _, f := range fs {
+		if f.Severity == Error {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,298 @@
+package policy
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/tmbot/tmbot/bot/diff"
+	"github.com/tmbot/tmbot/bot/model"
+)
+
+// Input is what a policy sees as `input`: the head and base of one model
+// file as data, the diff between them, and today's date. Views carry a few
+// facts that are easier to derive in Go than in CUE (which threats target
+// an element, the framework ids that cover it, the AI facts of a
+// component); docs/policies.md lists every field.
+type Input struct {
+	Today string `json:"today"` // YYYY-MM-DD
+	// Soon is today plus 30 days: an acceptance that ends before it
+	// expires soon.
+	Soon string     `json:"soon"`
+	Path string     `json:"path"`
+	Head *ModelView `json:"head"` // null when the model was deleted
+	Base *ModelView `json:"base"` // null when the model was added
+	Diff *diff.Diff `json:"diff"`
+
+	headModel, baseModel *model.Model
+}
+
+// ModelView is a model as policies see it.
+type ModelView struct {
+	System      SystemView                `json:"system"`
+	Components  map[string]ComponentView  `json:"components"`
+	Assets      map[string]AssetView      `json:"assets"`
+	Flows       map[string]FlowView       `json:"flows"`
+	Threats     map[string]ThreatView     `json:"threats"`
+	Mitigations map[string]MitigationView `json:"mitigations"`
+}
+
+// SystemView is the system block.
+type SystemView struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Owner  string `json:"owner"`
+	Vendor string `json:"vendor"`
+}
+
+// ComponentView is a component with derived facts.
+type ComponentView struct {
+	Name           string   `json:"name"`
+	Kind           string   `json:"kind"`
+	Layer          string   `json:"layer"`
+	InternetFacing bool     `json:"internet_facing"`
+	Traits         []string `json:"traits"`
+	Data           []string `json:"data"`
+	// Facts are the conditions of the AI threat library that hold for the
+	// component: its traits plus what its kind and flows show
+	// (untrusted_input, retrieves_content, has_tools, sensitive_data, ...).
+	Facts []string `json:"facts"`
+	// Threats lists the threats that target the component or a flow into
+	// or out of it; Covered the framework ids and STRIDE categories they
+	// name (ATLAS sub-techniques also as their parent, bare OWASP ids with
+	// their year).
+	Threats []string `json:"threats"`
+	Covered []string `json:"covered"`
+}
+
+// AssetView is a data asset.
+type AssetView struct {
+	Name           string `json:"name"`
+	Classification string `json:"classification"`
+}
+
+// FlowView is a flow with derived facts.
+type FlowView struct {
+	From          string   `json:"from"`
+	To            string   `json:"to"`
+	Data          []string `json:"data"`
+	Protocol      string   `json:"protocol"`
+	Authenticated bool     `json:"authenticated"`
+	Encrypted     bool     `json:"encrypted"`
+	// EntersInternal: from an internet-facing component (or a user or a
+	// third party) into a component that is not internet-facing.
+	EntersInternal bool `json:"enters_internal"`
+	// Restricted: it carries an asset classified restricted.
+	Restricted bool     `json:"restricted"`
+	Threats    []string `json:"threats"`
+	Stride     []string `json:"stride"`
+}
+
+// ThreatView is a threat with its derived risk and status.
+type ThreatView struct {
+	Title       string          `json:"title"`
+	Likelihood  string          `json:"likelihood"`
+	Impact      string          `json:"impact"`
+	Risk        string          `json:"risk"`
+	Status      string          `json:"status"`
+	Planned     bool            `json:"planned"`
+	Targets     []string        `json:"targets"`
+	Mitigations []string        `json:"mitigations"`
+	Stride      []string        `json:"stride"`
+	IDs         []string        `json:"ids"` // every ATT&CK, ATLAS, OWASP, CWE and CAPEC id
+	Acceptance  *AcceptanceView `json:"acceptance"`
+	Reason      string          `json:"reason"`
+}
+
+// AcceptanceView is an accepted risk's record.
+type AcceptanceView struct {
+	By     string `json:"by"`
+	Reason string `json:"reason"`
+	Until  string `json:"until"`
+}
+
+// MitigationView is a mitigation and the threats that use it.
+type MitigationView struct {
+	Title   string   `json:"title"`
+	Status  string   `json:"status"`
+	Owner   string   `json:"owner"`
+	Due     string   `json:"due"`
+	Threats []string `json:"threats"`
+}
+
+// NewInput builds the input of one model file's policies. base or head may
+// be nil; d is their diff.
+func NewInput(path, today string, base, head *model.Model, d *diff.Diff) *Input {
+	soon := ""
+	if t, err := time.Parse(time.DateOnly, today); err == nil {
+		soon = t.AddDate(0, 0, 30).Format(time.DateOnly)
+	}
+	return &Input{Today: today, Soon: soon, Path: path, Head: View(head), Base: View(base), Diff: d, headModel: head, baseModel: base}
+}
+
+// locate fills a finding's file and line from the element it names, in the
+// head (or, for an element gone from the head, the base).
+func (in *Input) locate(f *Finding) {
+	for _, m := range []*model.Model{in.headModel, in.baseModel} {
+		if m == nil {
+			continue
+		}
+		var pos model.Pos
+		switch {
+		case f.Threat != "" && m.Threats[f.Threat] != nil:
+			pos = m.Threats[f.Threat].Pos
+		case f.Mitigation != "" && m.Mitigations[f.Mitigation] != nil:
+			pos = m.Mitigations[f.Mitigation].Pos
+		case f.Flow != "" && m.Flows[f.Flow] != nil:
+			pos = m.Flows[f.Flow].Pos
+		case f.Component != "" && m.Components[f.Component] != nil:
+			pos = m.Components[f.Component].Pos
+		default:
+			continue
+		}
+		f.File, f.Line = m.Path, pos.Line
+		return
+	}
+	if f.File == "" {
+		f.File, f.Line = in.Path, 1
+	}
+}
+
+// View turns a model into what policies see.
+func View(m *model.Model) *ModelView {
+	if m == nil {
+		return nil
+	}
+	v := &ModelView{
+		System:      SystemView{ID: m.System.ID, Name: m.System.Name, Owner: m.System.Owner, Vendor: m.System.Vendor},
+		Components:  make(map[string]ComponentView, len(m.Components)),
+		Assets:      make(map[string]AssetView, len(m.Assets)),
+		Flows:       make(map[string]FlowView, len(m.Flows)),
+		Threats:     make(map[string]ThreatView, len(m.Threats)),
+		Mitigations: make(map[string]MitigationView, len(m.Mitigations)),
+	}
+	for id, a := range m.Assets {
+		v.Assets[id] = AssetView{Name: a.Name, Classification: a.Classification}
+	}
+	// Which threats target each element, and which mitigations they use.
+	targeting := map[string][]string{}
+	users := map[string][]string{}
+	for _, id := range m.ThreatOrder {
+		t := m.Threats[id]
+		for _, target := range t.Targets {
+			targeting[target] = append(targeting[target], id)
+		}
+		for _, mid := range t.Mitigations {
+			users[mid] = append(users[mid], id)
+		}
+		var acc *AcceptanceView
+		if t.Acceptance != nil {
+			acc = &AcceptanceView{By: t.Acceptance.By, Reason: t.Acceptance.Reason, Until: t.Acceptance.Until}
+		}
+		v.Threats[id] = ThreatView{Title: t.Title, Likelihood: string(t.Likelihood), Impact: string(t.Impact),
+			Risk: string(t.Risk), Status: t.Status, Planned: t.Planned(m), Targets: nonNil(t.Targets),
+			Mitigations: nonNil(t.Mitigations), Stride: nonNil(t.Stride), IDs: threatIDs(t), Acceptance: acc, Reason: t.Reason}
+	}
+	for id, mit := range m.Mitigations {
+		v.Mitigations[id] = MitigationView{Title: mit.Title, Status: mit.Status, Owner: mit.Owner, Due: mit.Due, Threats: nonNil(users[id])}
+	}
+	facts := deriveFacts(m)
+	for id, f := range m.Flows {
+		from, to := m.Components[f.From], m.Components[f.To]
+		fv := FlowView{From: f.From, To: f.To, Data: nonNil(f.Data), Protocol: f.Protocol,
+			Authenticated: f.Authenticated, Encrypted: f.Encrypted, Threats: nonNil(targeting[id])}
+		if from != nil && to != nil {
+			outside := from.InternetFacing || from.Kind == "user" || from.Kind == "third_party_service"
+			fv.EntersInternal = outside && !to.InternetFacing && to.Kind != "user" && to.Kind != "third_party_service"
+		}
+		for _, a := range f.Data {
+			if as := m.Assets[a]; as != nil && as.Classification == "restricted" {
+				fv.Restricted = true
+			}
+		}
+		stride := set{}
+		for _, tid := range targeting[id] {
+			stride.add(m.Threats[tid].Stride...)
+		}
+		fv.Stride = stride.sorted()
+		v.Flows[id] = fv
+	}
+	for id, c := range m.Components {
+		threats := set{}
+		threats.add(targeting[id]...)
+		for fid, f := range m.Flows {
+			if f.From == id || f.To == id {
+				threats.add(targeting[fid]...)
+			}
+		}
+		covered := set{}
+		for tid := range threats {
+			t := m.Threats[tid]
+			covered.add(threatIDs(t)...)
+			covered.add(t.Stride...)
+		}
+		v.Components[id] = ComponentView{Name: c.Name, Kind: c.Kind, Layer: c.Layer, InternetFacing: c.InternetFacing,
+			Traits: nonNil(c.Traits), Data: nonNil(c.Data), Facts: facts[id].sorted(), Threats: threats.sorted(), Covered: covered.sorted()}
+	}
+	return v
+}
+
+// threatIDs lists a threat's framework ids, normalised so that a policy can
+// match them: an ATLAS sub-technique also as its parent, a bare OWASP id
+// with the year of its current list.
+func threatIDs(t *model.Threat) []string {
+	s := set{}
+	s.add(t.Attack...)
+	s.add(t.CWE...)
+	s.add(t.CAPEC...)
+	for _, id := range t.Atlas {
+		s.add(id)
+		if strings.Count(id, ".") == 2 { // AML.T0051.001 → AML.T0051
+			s.add(id[:strings.LastIndex(id, ".")])
+		}
+	}
+	for _, id := range t.Attack {
+		if i := strings.IndexByte(id, '.'); i > 0 {
+			s.add(id[:i])
+		}
+	}
+	for _, id := range t.OWASP {
+		switch {
+		case strings.Contains(id, ":"):
+			s.add(id)
+		case strings.HasPrefix(id, "LLM"):
+			s.add(id + ":2025")
+		case strings.HasPrefix(id, "ML"):
+			s.add(id + ":2023")
+		case strings.HasPrefix(id, "ASI"):
+			s.add(id + ":2026")
+		default:
+			s.add(id)
+		}
+	}
+	return s.sorted()
+}
+
+type set map[string]bool
+
+func (s set) add(items ...string) {
+	for _, i := range items {
+		s[i] = true
+	}
+}
+
+func (s set) sorted() []string {
+	out := make([]string, 0, len(s))
+	for k := range s {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

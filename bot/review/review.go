@@ -1,0 +1,351 @@
+package review
+
+import (
+	"context"
+	"sort"
+
+	"github.com/tmbot/tmbot/bot/diff"
+	"github.com/tmbot/tmbot/bot/model"
+	"github.com/tmbot/tmbot/bot/policy"
+)
+
+// Change is one model file changed by a request, as any forge gives it:
+// its content at the base and at the head, either absent.
+type Change struct {
+	// Path is the file's path at the head (at the base when deleted),
+	// relative to the repository root, with forward slashes.
+	Path string
+	// OldPath is the base path of a file renamed or moved; empty otherwise.
+	OldPath string
+	// Base and Head hold the contents; nil means the file does not exist
+	// on that side.
+	Base, Head []byte
+}
+
+// Reviewer turns changes into a report. It is not safe for concurrent use
+// (its policy engine serialises evaluation); give each worker its own.
+type Reviewer struct {
+	Loader *model.Loader
+	Engine *policy.Engine
+	// Today is the date policies judge expiry by (YYYY-MM-DD).
+	Today string
+	// NonBlocking turns errors into a non-failing result (the
+	// repository's `blocking: false`); invalid models still show.
+	NonBlocking bool
+}
+
+// Report is the whole review of a request: what the bot posts as its
+// comment and check. The JSON form is documented in docs/review.md.
+type Report struct {
+	// Verdict is the one-line summary the comment and check start with.
+	Verdict string        `json:"verdict"`
+	Models  []ModelReport `json:"models"`
+	// Blocking: the check fails.
+	Blocking bool `json:"blocking"`
+	// Summary counts across models.
+	Summary Summary `json:"summary"`
+	// ConfigErrors are problems with the repository's configuration or
+	// policies (they block).
+	ConfigErrors []ConfigError `json:"config_errors"`
+}
+
+// Summary counts what the report holds across models.
+type Summary struct {
+	Models         int `json:"models"`
+	Invalid        int `json:"invalid"`
+	NewUnmitigated int `json:"new_unmitigated"`
+	Unplanned      int `json:"unplanned"`
+	Errors         int `json:"errors"`   // blocking findings and validation errors
+	Warnings       int `json:"warnings"` // findings
+	Notices        int `json:"notices"`
+	WillOpen       int `json:"tracking_will_open"`
+	WillClose      int `json:"tracking_will_close"`
+}
+
+// ConfigError is a configuration or policy file that could not be used.
+type ConfigError struct {
+	File    string `json:"file"`
+	Line    int    `json:"line,omitempty"`
+	Message string `json:"message"`
+}
+
+// ModelReport is the review of one model file.
+type ModelReport struct {
+	Path    string `json:"path"`
+	OldPath string `json:"old_path,omitempty"`
+	// Status of the file: added, removed, modified, renamed or unchanged.
+	Status string `json:"status"`
+	System string `json:"system"`
+	Valid  bool   `json:"valid"`
+	// Errors are the head's validation errors (file, line, column,
+	// message); Warnings its validation warnings.
+	Errors   []model.Diagnostic `json:"errors"`
+	Warnings []model.Diagnostic `json:"warnings"`
+	// NewUnmitigated are the new (added, raised or reopened) threats whose
+	// status is open, highest risk first.
+	NewUnmitigated []NewThreat       `json:"new_unmitigated"`
+	Changes        *diff.Diff        `json:"changes"`
+	Findings       []policy.Finding  `json:"findings"`
+	Tracking       TrackingPreview   `json:"tracking"`
+	Blocking       bool              `json:"blocking"`
+	head, base     *model.Model      // for renderers (diagram, lines)
+	headResult     *model.Result     // the head's load, for annotations
+	_              struct{}          // keep the struct keyed
+}
+
+// NewThreat is a new threat with nothing settled yet.
+type NewThreat struct {
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	Risk    string `json:"risk"`
+	Planned bool   `json:"planned"`
+	// Change: added, raised or reopened.
+	Change string `json:"change"`
+	Line   int    `json:"line"`
+	// Mitigations lists the threat's mitigations with their status.
+	Mitigations []MitigationRef `json:"mitigations"`
+}
+
+// MitigationRef names a mitigation and its status.
+type MitigationRef struct {
+	ID     string `json:"id"`
+	Title  string `json:"title"`
+	Status string `json:"status"`
+}
+
+// TrackingPreview says which tracking issues the model's landing on the
+// default branch will open and close (brief §6: planned or in_progress
+// mitigations of at least one open threat are tracked).
+type TrackingPreview struct {
+	WillOpen  []Tracked `json:"will_open"`
+	WillClose []Tracked `json:"will_close"`
+}
+
+// Tracked is a mitigation with a tracking issue.
+type Tracked struct {
+	Mitigation string   `json:"mitigation"`
+	Title      string   `json:"title"`
+	Status     string   `json:"status"`
+	Owner      string   `json:"owner,omitempty"`
+	Due        string   `json:"due,omitempty"`
+	Threats    []string `json:"threats"`
+	// Reason, for WillClose: implemented, wont_do, removed, no open threat…
+	Reason string `json:"reason,omitempty"`
+}
+
+// Review loads both sides of every change, diffs them, runs the policies and
+// builds the report.
+func (r *Reviewer) Review(ctx context.Context, changes []Change) *Report {
+	rep := &Report{Models: []ModelReport{}, ConfigErrors: []ConfigError{}}
+	for _, c := range changes {
+		if err := ctx.Err(); err != nil {
+			break
+		}
+		rep.Models = append(rep.Models, r.reviewOne(ctx, c))
+	}
+	sort.SliceStable(rep.Models, func(i, j int) bool { return rep.Models[i].Path < rep.Models[j].Path })
+	rep.finish(r.NonBlocking)
+	return rep
+}
+
+func (r *Reviewer) reviewOne(ctx context.Context, c Change) ModelReport {
+	mr := ModelReport{Path: c.Path, OldPath: c.OldPath, Errors: []model.Diagnostic{}, Warnings: []model.Diagnostic{},
+		NewUnmitigated: []NewThreat{}, Findings: []policy.Finding{}}
+	switch {
+	case c.Base == nil && c.Head != nil:
+		mr.Status = "added"
+	case c.Head == nil:
+		mr.Status = "removed"
+	case c.OldPath != "" && c.OldPath != c.Path:
+		mr.Status = "renamed"
+	default:
+		mr.Status = "modified"
+	}
+	var base, head *model.Model
+	if c.Base != nil {
+		basePath := c.Path
+		if c.OldPath != "" {
+			basePath = c.OldPath
+		}
+		// An invalid base is still diffed as far as it could be read: the
+		// request may be the one that repairs it.
+		if res := r.Loader.Load(ctx, basePath, c.Base); res.Model != nil {
+			base = res.Model
+		}
+	}
+	mr.Valid = true
+	if c.Head != nil {
+		res := r.Loader.Load(ctx, c.Path, c.Head)
+		mr.headResult = res
+		mr.Valid = res.Valid
+		for _, d := range res.Diagnostics {
+			if d.Severity == model.SeverityError {
+				mr.Errors = append(mr.Errors, d)
+			} else {
+				mr.Warnings = append(mr.Warnings, d)
+			}
+		}
+		if !res.Valid {
+			// A head that fails validation gets its errors, not a diff.
+			mr.Blocking = true
+			if res.Model != nil {
+				mr.System = res.Model.System.ID
+			}
+			return mr
+		}
+		head = res.Model
+		mr.System = head.System.ID
+	} else if base != nil {
+		mr.System = base.System.ID
+	}
+	mr.head, mr.base = head, base
+	d := diff.Compare(base, head)
+	mr.Changes = d
+	for _, n := range d.New {
+		if !n.Unmitigated || head == nil {
+			continue
+		}
+		t := head.Threats[n.ID]
+		nt := NewThreat{ID: n.ID, Title: n.Title, Risk: n.Risk, Planned: n.Planned, Change: n.Change, Line: t.Pos.Line,
+			Mitigations: []MitigationRef{}}
+		for _, mid := range t.Mitigations {
+			if m := head.Mitigations[mid]; m != nil {
+				nt.Mitigations = append(nt.Mitigations, MitigationRef{ID: mid, Title: m.Title, Status: m.Status})
+			}
+		}
+		mr.NewUnmitigated = append(mr.NewUnmitigated, nt)
+	}
+	sort.SliceStable(mr.NewUnmitigated, func(i, j int) bool {
+		return model.Risk(mr.NewUnmitigated[i].Risk).Rank() > model.Risk(mr.NewUnmitigated[j].Risk).Rank()
+	})
+	if r.Engine != nil {
+		mr.Findings = r.Engine.Evaluate(policy.NewInput(c.Path, r.Today, base, head, d))
+		if mr.Findings == nil {
+			mr.Findings = []policy.Finding{}
+		}
+	}
+	mr.Blocking = policy.Blocking(mr.Findings)
+	mr.Tracking = previewTracking(base, head)
+	return mr
+}
+
+// Tracks lists the mitigations of m that have a tracking issue: planned or
+// in_progress, addressing at least one open threat. The map holds the ids
+// of those threats.
+func Tracks(m *model.Model) map[string][]string {
+	out := map[string][]string{}
+	if m == nil {
+		return out
+	}
+	for _, tid := range m.ThreatOrder {
+		t := m.Threats[tid]
+		if t.Status != model.StatusOpen {
+			continue
+		}
+		for _, mid := range t.Mitigations {
+			mit := m.Mitigations[mid]
+			if mit != nil && (mit.Status == model.MitigationPlanned || mit.Status == model.MitigationInProgress) {
+				out[mid] = append(out[mid], tid)
+			}
+		}
+	}
+	return out
+}
+
+func previewTracking(base, head *model.Model) TrackingPreview {
+	p := TrackingPreview{WillOpen: []Tracked{}, WillClose: []Tracked{}}
+	before, after := Tracks(base), Tracks(head)
+	if head != nil {
+		for _, mid := range head.MitigationOrder {
+			threats, ok := after[mid]
+			if !ok {
+				continue
+			}
+			if _, had := before[mid]; had {
+				continue
+			}
+			m := head.Mitigations[mid]
+			p.WillOpen = append(p.WillOpen, Tracked{Mitigation: mid, Title: m.Title, Status: m.Status, Owner: m.Owner, Due: m.Due, Threats: threats})
+		}
+	}
+	if base != nil {
+		for _, mid := range base.MitigationOrder {
+			threats, ok := before[mid]
+			if !ok {
+				continue
+			}
+			if _, still := after[mid]; still {
+				continue
+			}
+			m := base.Mitigations[mid]
+			t := Tracked{Mitigation: mid, Title: m.Title, Status: m.Status, Owner: m.Owner, Due: m.Due, Threats: threats}
+			switch hm := mitigationIn(head, mid); {
+			case hm == nil:
+				t.Reason = "removed from the model"
+			case hm.Status == model.MitigationImplemented || hm.Status == model.MitigationVerified:
+				t.Reason, t.Status = "done: "+hm.Status, hm.Status
+			case hm.Status == model.MitigationWontDo || hm.Status == model.MitigationProposed:
+				t.Reason, t.Status = "no longer planned: "+hm.Status, hm.Status
+			default:
+				t.Reason = "no open threat needs it any more"
+			}
+			p.WillClose = append(p.WillClose, t)
+		}
+	}
+	return p
+}
+
+func mitigationIn(m *model.Model, id string) *model.Mitigation {
+	if m == nil {
+		return nil
+	}
+	return m.Mitigations[id]
+}
+
+// finish computes the summary, blocking and verdict.
+func (rep *Report) finish(nonBlocking bool) {
+	s := &rep.Summary
+	s.Models = len(rep.Models)
+	for i := range rep.Models {
+		m := &rep.Models[i]
+		if !m.Valid {
+			s.Invalid++
+		}
+		s.Errors += len(m.Errors)
+		s.NewUnmitigated += len(m.NewUnmitigated)
+		for _, n := range m.NewUnmitigated {
+			if !n.Planned {
+				s.Unplanned++
+			}
+		}
+		for _, f := range m.Findings {
+			switch f.Severity {
+			case policy.Error:
+				s.Errors++
+			case policy.Warning:
+				s.Warnings++
+			case policy.Notice:
+				s.Notices++
+			}
+		}
+		s.WillOpen += len(m.Tracking.WillOpen)
+		s.WillClose += len(m.Tracking.WillClose)
+		if m.Blocking && !nonBlocking {
+			rep.Blocking = true
+		}
+		if !m.Valid {
+			rep.Blocking = true // an invalid model always blocks
+		}
+	}
+	if len(rep.ConfigErrors) > 0 {
+		rep.Blocking = true
+	}
+	rep.Verdict = verdict(rep)
+}
+
+// AddConfigError records a configuration problem; it blocks.
+func (rep *Report) AddConfigError(e ConfigError) {
+	rep.ConfigErrors = append(rep.ConfigErrors, e)
+	rep.Blocking = true
+	rep.Verdict = verdict(rep)
+}
