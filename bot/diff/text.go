@@ -168,3 +168,24 @@ func (s Summary) Phrases() []string {
 	kind("asset", "assets", s.Assets)
 	return out
 }
+
+// Markdown renders the diff for `tmbot diff --format markdown`: the counts
+// in words, then the lines of Text in a diff block (shown in colour by
+// GitHub and GitLab).
+func (d *Diff) Markdown() string {
+	var b strings.Builder
+	title := d.Path
+	if title == "" {
+		title = "threat model"
+	}
+	b.WriteString("### Changes to " + title + "\n\n")
+	if d.Empty() {
+		b.WriteString("No changes.\n")
+		return b.String()
+	}
+	if p := d.Summary.Phrases(); len(p) > 0 {
+		b.WriteString(strings.Join(p, ", ") + ".\n\n")
+	}
+	b.WriteString("```diff\n" + d.Text() + "```\n")
+	return b.String()
+}

@@ -29,6 +29,8 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"validate", "validate threat-model files or folders", runValidate},
+		{"diff", "diff two model files", runDiff},
+		{"review", "review a local git repository as the bot would", runReview},
 		{"init", "write a starter model that validates", runInit},
 		{"schema", "print the schema (cue or jsonschema) for editors", runSchema},
 	}

@@ -1,0 +1,153 @@
+package review
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/tmbot/tmbot/bot/config"
+	"github.com/tmbot/tmbot/bot/model"
+	"github.com/tmbot/tmbot/bot/policy"
+)
+
+// Side is one end of a request.
+type Side int
+
+// The sides.
+const (
+	Base Side = iota
+	Head
+)
+
+func (s Side) String() string {
+	if s == Base {
+		return "base"
+	}
+	return "head"
+}
+
+// FileChange is a file that differs between base and head.
+type FileChange struct {
+	Path    string // at the head; at the base when removed
+	OldPath string // at the base, when renamed or moved
+}
+
+// Source is a repository seen at a request's base and head: a local git
+// repository, or a forge's pull or merge request. Files are read by commit,
+// so a request from a fork is read through the base repository.
+type Source interface {
+	// ChangedFiles lists the files that differ between base and head.
+	ChangedFiles(ctx context.Context) ([]FileChange, error)
+	// ReadFile reads a file at one side; found is false when it does not
+	// exist there.
+	ReadFile(ctx context.Context, side Side, path string) (data []byte, found bool, err error)
+}
+
+// Options are the parts of a review that do not come from the repository.
+type Options struct {
+	Loader *model.Loader
+	// Today is the date policies judge by (YYYY-MM-DD).
+	Today string
+	// OrgPolicies are the organisation's policy files (name → source),
+	// from the service configuration.
+	OrgPolicies map[string][]byte
+}
+
+// ReviewSource reviews a request the way the bot does: the configuration
+// and the repository's policies from the base (never from the request
+// itself), the model files the request changes, both sides of each. A
+// configuration that cannot be read is reported in the report (blocking),
+// and the review goes on with the defaults so that the rest still shows.
+// The error is for a source that cannot be read at all.
+func ReviewSource(ctx context.Context, src Source, o Options) (*Report, *config.Config, error) {
+	cfg, cfgErrs, err := LoadConfig(ctx, src)
+	if err != nil {
+		return nil, nil, err
+	}
+	engine, err := policy.NewEngine(policy.Options{Disable: cfg.Policies.Disable, Severity: cfg.Policies.Severity,
+		NoDefaults: !cfg.Policies.Defaults})
+	if err != nil {
+		return nil, nil, err
+	}
+	for name, src := range o.OrgPolicies {
+		engine.Add(name, src)
+	}
+	for _, p := range cfg.Policies.Files {
+		data, found, err := src.ReadFile(ctx, Base, p)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read policy %s at the base: %w", p, err)
+		}
+		if !found {
+			cfgErrs = append(cfgErrs, ConfigError{File: config.FileName,
+				Message: fmt.Sprintf("policies.files names %s, which is not on the base branch", p)})
+			continue
+		}
+		engine.Add(p, data)
+	}
+	files, err := src.ChangedFiles(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("list changed files: %w", err)
+	}
+	var changes []Change
+	for _, f := range files {
+		if !cfg.IsModel(f.Path) && (f.OldPath == "" || !cfg.IsModel(f.OldPath)) {
+			continue
+		}
+		c := Change{Path: f.Path, OldPath: f.OldPath}
+		basePath := f.Path
+		if f.OldPath != "" {
+			basePath = f.OldPath
+		}
+		if c.Base, err = readSide(ctx, src, Base, basePath); err != nil {
+			return nil, nil, err
+		}
+		if c.Head, err = readSide(ctx, src, Head, f.Path); err != nil {
+			return nil, nil, err
+		}
+		if c.Base == nil && c.Head == nil {
+			continue
+		}
+		changes = append(changes, c)
+	}
+	r := &Reviewer{Loader: o.Loader, Engine: engine, Today: o.Today, NonBlocking: !cfg.Blocking}
+	rep := r.Review(ctx, changes)
+	for _, e := range cfgErrs {
+		rep.AddConfigError(e)
+	}
+	return rep, cfg, nil
+}
+
+func readSide(ctx context.Context, src Source, side Side, path string) ([]byte, error) {
+	data, found, err := src.ReadFile(ctx, side, path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s at the %s: %w", path, side, err)
+	}
+	if !found {
+		return nil, nil
+	}
+	if data == nil {
+		data = []byte{}
+	}
+	return data, nil
+}
+
+// LoadConfig reads .tmbot.yaml from the base. Without one, the defaults
+// apply; one that cannot be parsed gives the defaults and a ConfigError.
+func LoadConfig(ctx context.Context, src Source) (*config.Config, []ConfigError, error) {
+	data, found, err := src.ReadFile(ctx, Base, config.FileName)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read %s at the base: %w", config.FileName, err)
+	}
+	if !found {
+		return config.Default(), nil, nil
+	}
+	cfg, err := config.Parse(config.FileName, data)
+	if err != nil {
+		var ce *config.Error
+		if errors.As(err, &ce) {
+			return config.Default(), []ConfigError{{File: ce.File, Line: ce.Line, Message: ce.Msg}}, nil
+		}
+		return config.Default(), []ConfigError{{File: config.FileName, Message: err.Error()}}, nil
+	}
+	return cfg, nil, nil
+}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/tmbot/tmbot/bot/model"
+	"github.com/tmbot/tmbot/bot/review"
+)
+
+func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("review", flag.ContinueOnError)
+	dir := fl.String("repo", ".", "the git repository")
+	base := fl.String("base", "", "the base ref (default: the default branch; the review starts from its merge base with the head)")
+	head := fl.String("head", "HEAD", "the head ref")
+	format := fl.String("format", "markdown", "output format: markdown, json or sarif")
+	today := fl.String("today", "", "judge expiry as of this date, YYYY-MM-DD (default: today)")
+	fl.Usage = func() {
+		fmt.Fprintln(stderr, "usage: tmbot review [--repo DIR] [--base REF] [--head REF] [--format markdown|json|sarif]")
+		fmt.Fprintln(stderr, "Reviews the threat models a branch changes, exactly as the bot comments on a pull request.")
+		fmt.Fprintln(stderr, "Exit status: 0, or 1 when a policy error or an invalid model blocks; 2 on a usage or I/O error.")
+		fl.PrintDefaults()
+	}
+	rest, ok := parseFlags(fl, args, stderr)
+	if !ok {
+		return exitUsage
+	}
+	if len(rest) > 0 || !oneOf(stderr, "format", *format, "markdown", "json", "sarif") {
+		fl.Usage()
+		return exitUsage
+	}
+	if *today == "" {
+		*today = time.Now().UTC().Format(time.DateOnly)
+	} else if _, err := time.Parse(time.DateOnly, *today); err != nil {
+		fmt.Fprintf(stderr, "tmbot: --today %q: expected YYYY-MM-DD\n", *today)
+		return exitUsage
+	}
+	src := &gitSource{dir: *dir}
+	if *base == "" {
+		b, err := src.defaultBranch(ctx)
+		if err != nil {
+			fmt.Fprintf(stderr, "tmbot: %v\n", err)
+			return exitUsage
+		}
+		*base = b
+	}
+	headID, err := src.resolve(ctx, *head)
+	if err != nil {
+		fmt.Fprintf(stderr, "tmbot: %v\n", err)
+		return exitUsage
+	}
+	if _, err := src.resolve(ctx, *base); err != nil {
+		fmt.Fprintf(stderr, "tmbot: %v\n", err)
+		return exitUsage
+	}
+	// Like a pull request, compare with where the head branched off.
+	mb, err := src.git(ctx, "merge-base", *base, headID)
+	if err != nil {
+		fmt.Fprintf(stderr, "tmbot: %s and %s have no common history: %v\n", *base, *head, err)
+		return exitUsage
+	}
+	src.base, src.head = string(trimNL(mb)), headID
+	loader, err := model.NewLoader(model.Limits{})
+	if err != nil {
+		fmt.Fprintf(stderr, "tmbot: %v\n", err)
+		return exitUsage
+	}
+	rep, _, err := review.ReviewSource(ctx, src, review.Options{Loader: loader, Today: *today})
+	if err != nil {
+		fmt.Fprintf(stderr, "tmbot: %v\n", err)
+		return exitUsage
+	}
+	switch *format {
+	case "json":
+		b, err := rep.JSON()
+		if err != nil {
+			fmt.Fprintf(stderr, "tmbot: %v\n", err)
+			return exitUsage
+		}
+		stdout.Write(b)
+	case "sarif":
+		if err := rep.SARIF(stdout, version); err != nil {
+			fmt.Fprintf(stderr, "tmbot: %v\n", err)
+			return exitUsage
+		}
+	default:
+		io.WriteString(stdout, rep.Markdown())
+	}
+	title, _ := rep.CheckSummary()
+	conclusion := "success"
+	if rep.Blocking {
+		conclusion = "failure"
+	}
+	fmt.Fprintf(stderr, "check %q: %s: %s\n", "Threat model", conclusion, title)
+	if rep.Blocking {
+		return exitInvalid
+	}
+	return exitOK
+}
+
+func trimNL(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
