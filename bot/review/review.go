@@ -83,14 +83,14 @@ type ModelReport struct {
 	Warnings []model.Diagnostic `json:"warnings"`
 	// NewUnmitigated are the new (added, raised or reopened) threats whose
 	// status is open, highest risk first.
-	NewUnmitigated []NewThreat       `json:"new_unmitigated"`
-	Changes        *diff.Diff        `json:"changes"`
-	Findings       []policy.Finding  `json:"findings"`
-	Tracking       TrackingPreview   `json:"tracking"`
-	Blocking       bool              `json:"blocking"`
-	head, base     *model.Model      // for renderers (diagram, lines)
-	headResult     *model.Result     // the head's load, for annotations
-	_              struct{}          // keep the struct keyed
+	NewUnmitigated []NewThreat      `json:"new_unmitigated"`
+	Changes        *diff.Diff       `json:"changes"`
+	Findings       []policy.Finding `json:"findings"`
+	Tracking       TrackingPreview  `json:"tracking"`
+	Blocking       bool             `json:"blocking"`
+	head, base     *model.Model     // for renderers (diagram, lines)
+	headResult     *model.Result    // the head's load, for annotations
+	_              struct{}         // keep the struct keyed
 }
 
 // NewThreat is a new threat with nothing settled yet.

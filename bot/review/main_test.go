@@ -1,0 +1,15 @@
+package review
+
+import (
+	"os"
+	"testing"
+
+	"github.com/tmbot/tmbot/bot/model"
+)
+
+func TestMain(m *testing.M) {
+	// A CUE model is evaluated in a child process started from the test
+	// binary: let the child do its work and exit before any test runs.
+	model.RunCUEChildIfRequested()
+	os.Exit(m.Run())
+}
