@@ -64,9 +64,18 @@ type Engine struct {
 	ctx      *cue.Context
 	data     cue.Value
 	policies []*Policy
+	sources  [][]byte // of policies, to compile them again in a new context
 	disabled map[string]bool
 	severity map[string]string
+	// uses counts evaluations in ctx: a CUE context keeps what it
+	// compiles, so the engine starts a new one every recompileEvery
+	// evaluations to bound its memory.
+	uses int
 }
+
+// recompileEvery bounds how many inputs one CUE context compiles before
+// the engine moves to a new one (each keeps about 1 MB per review).
+const recompileEvery = 50
 
 // Options configure an Engine.
 type Options struct {
@@ -81,16 +90,15 @@ type Options struct {
 // NewEngine compiles the default policies (unless told not to) and the
 // shared data they read.
 func NewEngine(o Options) (*Engine, error) {
-	e := &Engine{ctx: cuecontext.New(), disabled: map[string]bool{}, severity: map[string]string{}}
+	e := &Engine{disabled: map[string]bool{}, severity: map[string]string{}}
 	for _, d := range o.Disable {
 		e.disabled[d] = true
 	}
 	for r, s := range o.Severity {
 		e.severity[r] = s
 	}
-	e.data = e.ctx.CompileString(policies.Data, cue.Filename("policies/data.cue"))
-	if err := e.data.Err(); err != nil {
-		return nil, fmt.Errorf("compile policies/data.cue: %w", err)
+	if err := e.newContext(); err != nil {
+		return nil, err
 	}
 	if !o.NoDefaults {
 		files, err := policies.Defaults()
@@ -111,13 +119,34 @@ func (e *Engine) Add(file string, src []byte) {
 	defer e.mu.Unlock()
 	name := strings.TrimSuffix(path.Base(file), ".cue")
 	p := &Policy{Name: name, File: file}
-	v := e.ctx.CompileBytes(src, cue.Filename(file))
+	e.compile(p, src)
+	e.policies = append(e.policies, p)
+	e.sources = append(e.sources, src)
+}
+
+func (e *Engine) compile(p *Policy, src []byte) {
+	p.value, p.err = cue.Value{}, nil
+	v := e.ctx.CompileBytes(src, cue.Filename(p.File))
 	if err := v.Err(); err != nil {
 		p.err = err
 	} else {
 		p.value = v
 	}
-	e.policies = append(e.policies, p)
+}
+
+// newContext starts a new CUE context and compiles the data and the
+// policies in it.
+func (e *Engine) newContext() error {
+	e.ctx = cuecontext.New()
+	e.uses = 0
+	e.data = e.ctx.CompileString(policies.Data, cue.Filename("policies/data.cue"))
+	if err := e.data.Err(); err != nil {
+		return fmt.Errorf("compile policies/data.cue: %w", err)
+	}
+	for i, p := range e.policies {
+		e.compile(p, e.sources[i])
+	}
+	return nil
 }
 
 // Policies lists the policies, in the order they run.
@@ -136,6 +165,12 @@ func (e *Engine) Evaluate(in *Input) []Finding {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.uses++; e.uses > recompileEvery {
+		if err := e.newContext(); err != nil {
+			return []Finding{{Rule: RulePolicyError, Severity: Error, Message: err.Error()}}
+		}
+		e.uses = 1
+	}
 	input := e.ctx.CompileBytes(raw, cue.Filename("input.json"))
 	var out []Finding
 	for _, p := range e.policies {
@@ -157,7 +192,16 @@ func (e *Engine) Evaluate(in *Input) []Finding {
 			out = append(out, f)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return rank(out[i].Severity) > rank(out[j].Severity) })
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if rank(a.Severity) != rank(b.Severity) {
+			return rank(a.Severity) > rank(b.Severity)
+		}
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.Line < b.Line
+	})
 	return out
 }
 
@@ -166,6 +210,9 @@ func (e *Engine) evaluate(p *Policy, input cue.Value) ([]Finding, error) {
 		return nil, p.err
 	}
 	v := p.value.FillPath(cue.ParsePath("input"), input).FillPath(cue.ParsePath("data"), e.data)
+	if err := v.Err(); err != nil {
+		return nil, err // the policy contradicts its input
+	}
 	fv := v.LookupPath(cue.ParsePath("findings"))
 	if !fv.Exists() {
 		return nil, fmt.Errorf("it defines no findings list")

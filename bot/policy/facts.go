@@ -88,7 +88,7 @@ func deriveFacts(m *model.Model) map[string]set {
 				s.add("sensitive_data")
 			}
 		}
-		if c.Kind == "agent" {
+		if c.Kind == "agent" || c.Kind == "tool" {
 			s.add("has_tools")
 		}
 		for _, f := range out[id] {
@@ -129,11 +129,38 @@ func deriveFacts(m *model.Model) map[string]set {
 			if sensitiveAssets(f.Data) {
 				s.add("sensitive_data")
 			}
+			switch c.Kind {
+			case "dataset", "training_pipeline", "feature_store":
+				switch to {
+				case "training_pipeline", "model", "llm", "model_registry", "embedding_model":
+					s.add("trained_here")
+				}
+			}
 		}
 		if sensitiveAssets(c.Data) {
 			s.add("sensitive_data")
 		}
 		facts[id] = s
+	}
+	// Training data collected from outside reaches the pipeline that
+	// trains on it; a model fed by a registry that was trained here was
+	// trained here too.
+	for id, c := range m.Components {
+		for _, f := range in[id] {
+			from := m.Components[f.From]
+			if from == nil {
+				continue
+			}
+			if c.Kind == "training_pipeline" {
+				if ((from.Kind == "dataset" || from.Kind == "feature_store") && facts[f.From]["external_data_source"]) ||
+					from.Kind == "user" || from.Kind == "third_party_service" || from.InternetFacing {
+					facts[id].add("external_data_source")
+				}
+			}
+			if (c.Kind == "model" || c.Kind == "llm") && from.Kind == "model_registry" && facts[f.From]["trained_here"] {
+				facts[id].add("trained_here")
+			}
+		}
 	}
 	return facts
 }

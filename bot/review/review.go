@@ -333,6 +333,11 @@ func (rep *Report) finish(nonBlocking bool) {
 		if m.Blocking && !nonBlocking {
 			rep.Blocking = true
 		}
+		for _, f := range m.Findings {
+			if f.Rule == policy.RulePolicyError {
+				rep.Blocking = true // a broken policy never passes, whatever the setting
+			}
+		}
 		if !m.Valid {
 			rep.Blocking = true // an invalid model always blocks
 		}
