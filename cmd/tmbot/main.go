@@ -31,6 +31,7 @@ func commands() []command {
 		{"validate", "validate threat-model files or folders", runValidate},
 		{"diff", "diff two model files", runDiff},
 		{"review", "review a local git repository as the bot would", runReview},
+		{"serve", "run the webhook service", runServe},
 		{"init", "write a starter model that validates", runInit},
 		{"schema", "print the schema (cue or jsonschema) for editors", runSchema},
 	}

@@ -1,0 +1,64 @@
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/tmbot/tmbot/bot/forge"
+	"github.com/tmbot/tmbot/bot/queue"
+	"github.com/tmbot/tmbot/bot/store"
+)
+
+// Resync catches up missed webhooks: for every installed repository it
+// lists the open requests and queues a review of each whose head has not
+// been reviewed. A repository that is gone or rate limited is skipped
+// until the next resync; the others go on.
+func (d *Deps) Resync(ctx context.Context, q *queue.Queue) error {
+	repos, err := d.Store.ListRepos(ctx)
+	if err != nil {
+		return fmt.Errorf("list repositories: %w", err)
+	}
+	queued := 0
+	for _, repo := range repos {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		client, err := d.Client(repo)
+		if err != nil {
+			d.Log.Warn("resync: no client", "repo", repo.Key(), "err", err)
+			continue
+		}
+		prs, err := client.ListOpenPullRequests(ctx, repo)
+		if err != nil {
+			if _, limited := forge.RetryAfter(err, d.now()); limited || errors.Is(err, forge.ErrGone) {
+				d.Log.Warn("resync: skipped", "repo", repo.Key(), "err", err)
+				continue
+			}
+			return fmt.Errorf("resync %s: %w", repo.Key(), err)
+		}
+		for _, pr := range prs {
+			done, err := d.Store.Reviewed(ctx, pr.Key(), pr.HeadSHA)
+			if err != nil {
+				return err
+			}
+			if done {
+				continue
+			}
+			pull := store.Pull{PullRequest: pr, UpdatedAt: d.now().UTC()}
+			err = d.Store.InTx(ctx, func(tx *sql.Tx) error {
+				if _, err := d.Store.UpsertPull(ctx, tx, pull); err != nil {
+					return err
+				}
+				return q.InsertReviewTx(ctx, tx, queue.ReviewArgs{PRKey: pr.Key(), Repo: pr.Repo, Number: pr.Number, Reason: "resync"})
+			})
+			if err != nil {
+				return fmt.Errorf("queue the review of %s: %w", pr.Key(), err)
+			}
+			queued++
+		}
+	}
+	d.Log.Info("resync done", "repos", len(repos), "queued", queued)
+	return nil
+}

@@ -1,0 +1,210 @@
+package jobs
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/tmbot/tmbot/bot/forge"
+	"github.com/tmbot/tmbot/bot/model"
+	"github.com/tmbot/tmbot/bot/queue"
+	"github.com/tmbot/tmbot/bot/review"
+	"github.com/tmbot/tmbot/bot/store"
+)
+
+// Deps are what the jobs need.
+type Deps struct {
+	// Client returns the forge client for a repository (its installation's
+	// on GitHub).
+	Client func(repo forge.Repo) (forge.Client, error)
+	Store  *store.Store
+	Loader *model.Loader
+	Log    *slog.Logger
+	// Now is the clock (tests set it).
+	Now func() time.Time
+	// OrgPolicies are the organisation's policy files, from the service
+	// configuration.
+	OrgPolicies map[string][]byte
+}
+
+func (d *Deps) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
+// prSource reads a request through the forge, by commit: a request from a
+// fork is read through the base repository.
+type prSource struct {
+	client forge.Client
+	pr     *forge.PullRequest
+}
+
+func (s *prSource) ChangedFiles(ctx context.Context) ([]review.FileChange, error) {
+	return s.client.ChangedFiles(ctx, s.pr)
+}
+
+func (s *prSource) ReadFile(ctx context.Context, side review.Side, path string) ([]byte, bool, error) {
+	sha := s.pr.HeadSHA
+	if side == review.Base {
+		sha = s.pr.BaseSHA
+	}
+	return s.client.ReadFile(ctx, s.pr.Repo, sha, path)
+}
+
+// ReviewPR reviews the newest known head of a request and posts the
+// result: the comment (created once, edited only when its content
+// changes) and the check of the head. Nothing is written when nothing
+// changed since the last review of that head.
+func (d *Deps) ReviewPR(ctx context.Context, a queue.ReviewArgs) error {
+	log := d.Log.With("pr", a.PRKey, "reason", a.Reason)
+	pull, err := d.Store.GetPull(ctx, a.PRKey)
+	var pr forge.PullRequest
+	client, cerr := d.Client(a.Repo)
+	if cerr != nil {
+		return fmt.Errorf("client for %s: %w", a.Repo.FullName(), cerr)
+	}
+	switch {
+	case err == nil:
+		pr = pull.PullRequest
+	case errors.Is(err, store.ErrNotFound):
+		fresh, err := client.PullRequest(ctx, a.Repo, a.Number)
+		if err != nil {
+			return fmt.Errorf("read pull request %s: %w", a.PRKey, err)
+		}
+		pr = *fresh
+	default:
+		return fmt.Errorf("read pull request %s from the store: %w", a.PRKey, err)
+	}
+	if a.Requester != "" {
+		ok, err := client.CanWrite(ctx, pr.Repo, a.Requester)
+		if err != nil {
+			return fmt.Errorf("check %s's permission on %s: %w", a.Requester, pr.Repo.FullName(), err)
+		}
+		if !ok {
+			log.Info("review command from someone without write access ignored", "user", a.Requester)
+			return nil
+		}
+	}
+	if pr.State != "open" {
+		log.Debug("request not open; nothing to review", "state", pr.State)
+		return nil
+	}
+	src := &prSource{client: client, pr: &pr}
+	cfg, _, err := review.LoadConfig(ctx, src)
+	if err != nil {
+		return err
+	}
+	if pr.Draft && !cfg.Drafts {
+		log.Debug("draft request; the repository does not review drafts")
+		return nil
+	}
+	rep, _, err := review.ReviewSource(ctx, src, review.Options{Loader: d.Loader,
+		Today: d.now().UTC().Format(time.DateOnly), OrgPolicies: d.OrgPolicies})
+	if err != nil {
+		return err
+	}
+	if err := d.post(ctx, client, &pr, rep, a.Force); err != nil {
+		return err
+	}
+	log.Info("reviewed", "head", pr.HeadSHA, "models", rep.Summary.Models, "blocking", rep.Blocking,
+		"new_unmitigated", rep.Summary.NewUnmitigated)
+	return nil
+}
+
+func hash(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// post writes the comment and the check, each only when it changed, and
+// remembers what it wrote after each write (so a retry after a failure in
+// between neither duplicates nor loses anything).
+func (d *Deps) post(ctx context.Context, client forge.Client, pr *forge.PullRequest, rep *review.Report, force bool) error {
+	key := pr.Key()
+	st, err := d.Store.GetPRState(ctx, key)
+	if err != nil {
+		return fmt.Errorf("read the state of %s: %w", key, err)
+	}
+	body := rep.Markdown()
+	if h := hash(body); h != st.CommentHash || st.CommentID == 0 {
+		id, err := d.upsertComment(ctx, client, pr, st.CommentID, body, rep.Summary.Models > 0)
+		if err != nil {
+			return err
+		}
+		if id != 0 {
+			st.CommentID, st.CommentHash = id, h
+			if err := d.Store.SavePRState(ctx, key, st); err != nil {
+				return fmt.Errorf("save the state of %s: %w", key, err)
+			}
+		}
+	}
+	check := forge.Check{Conclusion: forge.ConclusionOK, Annotations: rep.Annotations()}
+	if rep.Blocking {
+		check.Conclusion = forge.ConclusionBlock
+	}
+	check.Title, check.Summary = rep.CheckSummary()
+	ann, _ := json.Marshal(check.Annotations)
+	if h := hash(check.Conclusion, check.Title, check.Summary, string(ann)); h != st.CheckHash || st.CheckHeadSHA != pr.HeadSHA || force {
+		if err := client.SetCheck(ctx, pr, check); err != nil {
+			return fmt.Errorf("set the check of %s at %s: %w", key, pr.HeadSHA, err)
+		}
+		st.CheckHash, st.CheckHeadSHA = h, pr.HeadSHA
+	}
+	st.ReviewedHead, st.ReviewedAt = pr.HeadSHA, d.now().UTC()
+	if err := d.Store.SavePRState(ctx, key, st); err != nil {
+		return fmt.Errorf("save the state of %s: %w", key, err)
+	}
+	errs := rep.Summary.Errors
+	return d.Store.AddReview(ctx, store.ReviewRecord{PRKey: key, RepoKey: pr.Repo.Key(), HeadSHA: pr.HeadSHA,
+		Blocking: rep.Blocking, Models: rep.Summary.Models, NewUnmitigated: rep.Summary.NewUnmitigated, Errors: errs, At: d.now().UTC()})
+}
+
+// upsertComment edits the bot's comment in place or creates it. Without a
+// remembered id it looks for the marker first, so that lost state never
+// makes a second comment. A request that touches no model gets no new
+// comment; an existing one is edited to say so.
+func (d *Deps) upsertComment(ctx context.Context, client forge.Client, pr *forge.PullRequest, id int64, body string, touchesModels bool) (int64, error) {
+	if id != 0 {
+		err := client.UpdateComment(ctx, pr, id, body)
+		if err == nil {
+			return id, nil
+		}
+		if !errors.Is(err, forge.ErrNotFound) {
+			return 0, fmt.Errorf("edit comment %d on %s: %w", id, pr.Key(), err)
+		}
+	}
+	comments, err := client.ListComments(ctx, pr)
+	if err != nil {
+		return 0, fmt.Errorf("list comments on %s: %w", pr.Key(), err)
+	}
+	for _, c := range comments {
+		if strings.HasPrefix(c.Body, review.Marker) {
+			if c.Body != body {
+				if err := client.UpdateComment(ctx, pr, c.ID, body); err != nil {
+					return 0, fmt.Errorf("edit comment %d on %s: %w", c.ID, pr.Key(), err)
+				}
+			}
+			return c.ID, nil
+		}
+	}
+	if !touchesModels {
+		return 0, nil
+	}
+	c, err := client.CreateComment(ctx, pr, body)
+	if err != nil {
+		return 0, fmt.Errorf("comment on %s: %w", pr.Key(), err)
+	}
+	return c.ID, nil
+}

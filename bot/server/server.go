@@ -1,0 +1,93 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/tmbot/tmbot/bot/queue"
+	"github.com/tmbot/tmbot/bot/store"
+)
+
+// Server is the webhook service's HTTP side.
+type Server struct {
+	settings Settings
+	store    *store.Store
+	queue    *queue.Queue
+	log      *slog.Logger
+	metrics  *metrics
+	ready    atomic.Bool
+}
+
+// New makes a server over a migrated store and a queue.
+func New(settings Settings, st *store.Store, q *queue.Queue, log *slog.Logger) *Server {
+	if settings.MaxBodyBytes <= 0 {
+		settings.MaxBodyBytes = MaxWebhookBody
+	}
+	return &Server{settings: settings, store: st, queue: q, log: log, metrics: newMetrics()}
+}
+
+// SetReady marks the service ready (store migrated, workers running).
+func (s *Server) SetReady(ok bool) { s.ready.Store(ok) }
+
+// Handler routes the endpoints.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/webhooks/github", s.timed(http.HandlerFunc(s.handleGitHub)))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", s.handleReady)
+	mux.Handle("GET /metrics", s.metricsHandler())
+	return mux
+}
+
+// timed records how long a webhook took to answer.
+func (s *Server) timed(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		h.ServeHTTP(w, r)
+		s.metrics.ackSeconds.Observe(time.Since(start).Seconds())
+	})
+}
+
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	if !s.ready.Load() {
+		http.Error(w, "starting", http.StatusServiceUnavailable)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	io.WriteString(w, "ready\n")
+}
+
+// Serve answers on ln until ctx is done, then shuts down gracefully within
+// grace: no new connection is accepted and answers in flight finish.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
+	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 60 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	s.SetReady(false)
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	return nil
+}

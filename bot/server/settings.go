@@ -1,0 +1,152 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Settings configure the service: a YAML file, then the environment, the
+// environment winning (docs/operations.md lists every setting).
+type Settings struct {
+	Addr     string `yaml:"addr"`
+	Database string `yaml:"database"`
+	GitHub   struct {
+		AppID          int64  `yaml:"app_id"`
+		PrivateKeyFile string `yaml:"private_key_file"`
+		PrivateKey     string `yaml:"-"` // only from the environment or the file above
+		WebhookSecret  string `yaml:"webhook_secret"`
+		APIURL         string `yaml:"api_url"`
+	} `yaml:"github"`
+	GitLab struct {
+		URL           string `yaml:"url"`
+		Token         string `yaml:"token"`
+		WebhookSecret string `yaml:"webhook_secret"`
+	} `yaml:"gitlab"`
+	DashboardToken string `yaml:"dashboard_token"`
+	// ResyncInterval: how often missed webhooks are caught up; 0 turns it
+	// off. The first resync runs ResyncFirst after start.
+	ResyncInterval time.Duration `yaml:"resync_interval"`
+	ResyncFirst    time.Duration `yaml:"resync_first"`
+	Workers        int           `yaml:"workers"`
+	// PoliciesDir holds the organisation's own CUE policies (*.cue).
+	PoliciesDir string `yaml:"policies_dir"`
+	// MaxBodyBytes bounds a webhook body; larger ones get 413.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// LogLevel: debug, info, warn or error.
+	LogLevel string `yaml:"log_level"`
+}
+
+// MaxWebhookBody is GitHub's cap on a webhook payload ("Payloads are capped
+// at 25 MB", GitHub Docs, Webhook events and payloads); a larger body is
+// refused with 413.
+const MaxWebhookBody = 25 << 20
+
+// DefaultSettings are the settings before the file and the environment.
+func DefaultSettings() Settings {
+	var s Settings
+	s.Addr = ":8080"
+	s.Database = "sqlite:tmbot.db"
+	s.GitHub.APIURL = "https://api.github.com/"
+	s.ResyncInterval = time.Hour
+	s.ResyncFirst = 3 * time.Minute
+	s.Workers = 4
+	s.MaxBodyBytes = MaxWebhookBody
+	s.LogLevel = "info"
+	return s
+}
+
+// LoadSettings reads the file (if any) over the defaults, then the
+// environment through getenv.
+func LoadSettings(file string, getenv func(string) string) (Settings, error) {
+	s := DefaultSettings()
+	if file != "" {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return s, fmt.Errorf("read settings: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&s); err != nil {
+			return s, fmt.Errorf("settings file %s: %v", file, err)
+		}
+	}
+	str := func(name string, dst *string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	str("TMBOT_ADDR", &s.Addr)
+	str("TMBOT_DATABASE", &s.Database)
+	if v := getenv("TMBOT_GITHUB_APP_ID"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return s, fmt.Errorf("TMBOT_GITHUB_APP_ID: %q is not a number", v)
+		}
+		s.GitHub.AppID = id
+	}
+	str("TMBOT_GITHUB_PRIVATE_KEY_FILE", &s.GitHub.PrivateKeyFile)
+	str("TMBOT_GITHUB_PRIVATE_KEY", &s.GitHub.PrivateKey)
+	str("TMBOT_GITHUB_WEBHOOK_SECRET", &s.GitHub.WebhookSecret)
+	str("TMBOT_GITHUB_API_URL", &s.GitHub.APIURL)
+	str("TMBOT_GITLAB_URL", &s.GitLab.URL)
+	str("TMBOT_GITLAB_TOKEN", &s.GitLab.Token)
+	str("TMBOT_GITLAB_WEBHOOK_SECRET", &s.GitLab.WebhookSecret)
+	str("TMBOT_DASHBOARD_TOKEN", &s.DashboardToken)
+	str("TMBOT_POLICIES_DIR", &s.PoliciesDir)
+	str("TMBOT_LOG_LEVEL", &s.LogLevel)
+	if v := getenv("TMBOT_RESYNC_INTERVAL"); v != "" {
+		d, err := parseDuration(v)
+		if err != nil {
+			return s, fmt.Errorf("TMBOT_RESYNC_INTERVAL: %v", err)
+		}
+		s.ResyncInterval = d
+	}
+	if v := getenv("TMBOT_WORKERS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return s, fmt.Errorf("TMBOT_WORKERS: %q is not a positive number", v)
+		}
+		s.Workers = n
+	}
+	if s.GitHub.PrivateKey == "" && s.GitHub.PrivateKeyFile != "" {
+		key, err := os.ReadFile(s.GitHub.PrivateKeyFile)
+		if err != nil {
+			return s, fmt.Errorf("read the GitHub App private key: %w", err)
+		}
+		s.GitHub.PrivateKey = string(key)
+	}
+	if s.GitHub.AppID != 0 && (s.GitHub.PrivateKey == "" || s.GitHub.WebhookSecret == "") {
+		return s, fmt.Errorf("the GitHub App needs TMBOT_GITHUB_PRIVATE_KEY_FILE (or TMBOT_GITHUB_PRIVATE_KEY) and TMBOT_GITHUB_WEBHOOK_SECRET")
+	}
+	if s.GitLab.URL != "" && (s.GitLab.Token == "" || s.GitLab.WebhookSecret == "") {
+		return s, fmt.Errorf("GitLab needs TMBOT_GITLAB_TOKEN and TMBOT_GITLAB_WEBHOOK_SECRET")
+	}
+	s.GitHub.APIURL = withSlash(s.GitHub.APIURL)
+	s.GitLab.URL = strings.TrimRight(s.GitLab.URL, "/")
+	return s, nil
+}
+
+// parseDuration reads "0", "3600" (seconds) or a Go duration ("1h").
+func parseDuration(v string) (time.Duration, error) {
+	if n, err := strconv.Atoi(v); err == nil {
+		return time.Duration(n) * time.Second, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%q is not a duration (write 1h, 30m or a number of seconds; 0 turns it off)", v)
+	}
+	return d, nil
+}
+
+func withSlash(u string) string {
+	if u != "" && !strings.HasSuffix(u, "/") {
+		return u + "/"
+	}
+	return u
+}

@@ -1,0 +1,150 @@
+package server
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/google/go-github/v92/github"
+)
+
+// githubHandler turns one kind of GitHub event into stored state and
+// queued jobs, inside the transaction that records the delivery. Actions it
+// does not handle return nil. One small file per event.
+type githubHandler interface {
+	Handle(ctx context.Context, d *delivery, event any) error
+}
+
+// delivery is one webhook delivery being accepted.
+type delivery struct {
+	c     context.Context
+	s     *Server
+	tx    *sql.Tx
+	id    string
+	event string
+}
+
+func (s *Server) githubHandlers() map[string]githubHandler {
+	return map[string]githubHandler{
+		"pull_request":              pullRequestHandler{},
+		"check_run":                 checkRunHandler{},
+		"check_suite":               checkSuiteHandler{},
+		"issue_comment":             issueCommentHandler{},
+		"installation":              installationHandler{},
+		"installation_repositories": installationReposHandler{},
+	}
+}
+
+func (d *delivery) ctx() context.Context { return d.c }
+
+// verifyGitHubSignature checks X-Hub-Signature-256, an HMAC-SHA256 of the
+// body with the webhook secret, in constant time.
+func verifyGitHubSignature(secret []byte, header string, body []byte) bool {
+	sig, ok := strings.CutPrefix(header, "sha256=")
+	if !ok || len(secret) == 0 {
+		return false
+	}
+	got, err := hex.DecodeString(sig)
+	if err != nil {
+		return false
+	}
+	mac := hmac.New(sha256.New, secret)
+	mac.Write(body)
+	return hmac.Equal(got, mac.Sum(nil))
+}
+
+// readBody reads a webhook body up to the limit: false and 413 when larger.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.settings.MaxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			http.Error(w, "payload too large", http.StatusRequestEntityTooLarge)
+		} else {
+			http.Error(w, "cannot read the body", http.StatusBadRequest)
+		}
+		return nil, false
+	}
+	return body, true
+}
+
+// handleGitHub is POST /webhooks/github: signature first, before anything
+// is parsed; then the delivery and its jobs are stored in one transaction;
+// then the answer. A delivery seen before is answered and ignored.
+func (s *Server) handleGitHub(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	body, ok := s.readBody(w, r)
+	if !ok {
+		s.metrics.delivery("github", "", "too_large")
+		return
+	}
+	if !verifyGitHubSignature([]byte(s.settings.GitHub.WebhookSecret), r.Header.Get("X-Hub-Signature-256"), body) {
+		s.metrics.delivery("github", "", "bad_signature")
+		s.log.Warn("github delivery with a missing or bad signature", "remote", r.RemoteAddr)
+		http.Error(w, "bad signature", http.StatusUnauthorized)
+		return
+	}
+	event := r.Header.Get("X-GitHub-Event")
+	id := r.Header.Get("X-GitHub-Delivery")
+	log := s.log.With("forge", "github", "event", event, "delivery", id)
+	if event == "" || id == "" {
+		http.Error(w, "missing X-GitHub-Event or X-GitHub-Delivery", http.StatusBadRequest)
+		return
+	}
+	if event == "ping" {
+		s.metrics.delivery("github", event, "ok")
+		w.WriteHeader(http.StatusOK)
+		io.WriteString(w, "pong\n")
+		return
+	}
+	h, handled := s.githubHandlers()[event]
+	var payload any
+	if handled {
+		p, err := github.ParseWebHook(event, body)
+		if err != nil {
+			s.metrics.delivery("github", event, "bad_payload")
+			log.Warn("unreadable payload", "err", err)
+			http.Error(w, "cannot parse the payload", http.StatusBadRequest)
+			return
+		}
+		payload = p
+	}
+	dup := false
+	err := s.store.InTx(r.Context(), func(tx *sql.Tx) error {
+		isNew, err := s.store.RecordDelivery(r.Context(), tx, "github", id, event)
+		if err != nil || !isNew {
+			dup = !isNew
+			return err
+		}
+		if !handled {
+			return nil
+		}
+		return h.Handle(r.Context(), &delivery{c: r.Context(), s: s, tx: tx, id: id, event: event}, payload)
+	})
+	switch {
+	case err != nil:
+		s.metrics.delivery("github", event, "error")
+		log.Error("could not store the delivery", "err", err)
+		http.Error(w, "could not store the delivery; please redeliver", http.StatusServiceUnavailable)
+	case dup:
+		s.metrics.delivery("github", event, "duplicate")
+		log.Info("duplicate delivery ignored")
+		w.WriteHeader(http.StatusOK)
+		io.WriteString(w, "duplicate\n")
+	default:
+		s.metrics.delivery("github", event, "accepted")
+		log.Debug("delivery accepted")
+		w.WriteHeader(http.StatusAccepted)
+		io.WriteString(w, "accepted\n")
+	}
+}

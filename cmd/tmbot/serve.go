@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/tmbot/tmbot/bot/forge"
+	ghforge "github.com/tmbot/tmbot/bot/forge/github"
+	"github.com/tmbot/tmbot/bot/jobs"
+	"github.com/tmbot/tmbot/bot/model"
+	"github.com/tmbot/tmbot/bot/queue"
+	"github.com/tmbot/tmbot/bot/server"
+	"github.com/tmbot/tmbot/bot/store"
+)
+
+// shutdownGrace is how long in-flight answers and jobs get on SIGTERM.
+const shutdownGrace = 25 * time.Second
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("serve", flag.ContinueOnError)
+	file := fl.String("config", "", "settings file (YAML); the environment wins over it")
+	fl.Usage = func() {
+		fmt.Fprintln(stderr, "usage: tmbot serve [--config FILE]")
+		fmt.Fprintln(stderr, "Runs the webhook service. Settings: docs/operations.md (TMBOT_* variables).")
+		fl.PrintDefaults()
+	}
+	rest, ok := parseFlags(fl, args, stderr)
+	if !ok || len(rest) > 0 {
+		return exitUsage
+	}
+	settings, err := server.LoadSettings(*file, os.Getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "tmbot: %v\n", err)
+		return exitUsage
+	}
+	log := newLogger(stderr, settings.LogLevel)
+	if err := serve(ctx, settings, log, nil); err != nil {
+		log.Error("tmbot stopped", "err", err)
+		return 1
+	}
+	return exitOK
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// serve runs the service until ctx is done. ready, when not nil, receives
+// the listening address once the service is ready (tests).
+func serve(ctx context.Context, settings server.Settings, log *slog.Logger, ready chan<- string) error {
+	st, err := store.Open(ctx, settings.Database, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	loader, err := model.NewLoader(model.Limits{})
+	if err != nil {
+		return err
+	}
+	orgPolicies, err := readPolicies(settings.PoliciesDir)
+	if err != nil {
+		return err
+	}
+	var app *ghforge.App
+	if settings.GitHub.AppID != 0 {
+		app, err = ghforge.NewApp(ghforge.AppConfig{AppID: settings.GitHub.AppID,
+			PrivateKey: []byte(settings.GitHub.PrivateKey), BaseURL: settings.GitHub.APIURL})
+		if err != nil {
+			return fmt.Errorf("the GitHub App: %w", err)
+		}
+	}
+	deps := &jobs.Deps{Store: st, Loader: loader, Log: log, OrgPolicies: orgPolicies,
+		Client: func(repo forge.Repo) (forge.Client, error) {
+			switch {
+			case repo.Forge == "github" && app != nil:
+				return app.Client(repo.Installation)
+			default:
+				return nil, fmt.Errorf("%s is not configured: %w", repo.Forge, forge.ErrGone)
+			}
+		}}
+	var q *queue.Queue
+	q, err = queue.New(st, queue.Handlers{
+		Review: deps.ReviewPR,
+		Resync: func(ctx context.Context) error { return deps.Resync(ctx, q) },
+	}, queue.Options{Workers: settings.Workers, ResyncInterval: settings.ResyncInterval, ResyncFirst: settings.ResyncFirst, Log: log})
+	if err != nil {
+		return err
+	}
+	srv := server.New(settings, st, q, log)
+	ln, err := net.Listen("tcp", settings.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", settings.Addr, err)
+	}
+	if err := q.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+	srv.SetReady(true)
+	log.Info("tmbot serving", "addr", ln.Addr().String(), "database", strings.SplitN(settings.Database, ":", 2)[0],
+		"github", app != nil)
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	serveErr := srv.Serve(ctx, ln, shutdownGrace)
+	stopCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := q.Stop(stopCtx); err != nil {
+		log.Warn("jobs did not stop cleanly; unfinished ones run again after the restart", "err", err)
+	}
+	return serveErr
+}
+
+// readPolicies reads the organisation's *.cue policies.
+func readPolicies(dir string) (map[string][]byte, error) {
+	if dir == "" {
+		return nil, nil
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.cue"))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]byte{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("read organisation policy: %w", err)
+		}
+		out["org/"+filepath.Base(f)] = data
+	}
+	return out, nil
+}
