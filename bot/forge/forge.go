@@ -83,6 +83,10 @@ type Check struct {
 	Annotations []review.Annotation
 	// DetailsURL links to more (optional).
 	DetailsURL string
+	// Fresh says that no check of the bot's can exist yet for this head
+	// (the first review of a new head, with no write begun before), so the
+	// adapter may create it without looking for one first.
+	Fresh bool
 }
 
 // The check's name on each forge (brief §6).

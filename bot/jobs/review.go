@@ -111,13 +111,21 @@ func (d *Deps) ReviewPR(ctx context.Context, a queue.ReviewArgs) error {
 	if err != nil {
 		return err
 	}
-	if err := d.post(ctx, client, &pr, rep, a.Force); err != nil {
+	// The first review of a new head can skip looking for an earlier
+	// comment (a new request) or check (a new head): API economy.
+	newHead := a.Reason == "pull_request.synchronize" || a.Reason == "pull_request.opened"
+	newPR := a.Reason == "pull_request.opened"
+	if err := d.post(ctx, client, &pr, rep, a.Force, newPR, newHead); err != nil {
 		return err
 	}
 	log.Info("reviewed", "head", pr.HeadSHA, "models", rep.Summary.Models, "blocking", rep.Blocking,
 		"new_unmitigated", rep.Summary.NewUnmitigated)
 	return nil
 }
+
+// writing marks, in the remembered state, a write begun but not known to
+// have finished: the next attempt looks for what it may have created.
+const writing = "writing"
 
 func hash(parts ...string) string {
 	h := sha256.New()
@@ -131,7 +139,7 @@ func hash(parts ...string) string {
 // post writes the comment and the check, each only when it changed, and
 // remembers what it wrote after each write (so a retry after a failure in
 // between neither duplicates nor loses anything).
-func (d *Deps) post(ctx context.Context, client forge.Client, pr *forge.PullRequest, rep *review.Report, force bool) error {
+func (d *Deps) post(ctx context.Context, client forge.Client, pr *forge.PullRequest, rep *review.Report, force, newPR, newHead bool) error {
 	key := pr.Key()
 	st, err := d.Store.GetPRState(ctx, key)
 	if err != nil {
@@ -139,7 +147,16 @@ func (d *Deps) post(ctx context.Context, client forge.Client, pr *forge.PullRequ
 	}
 	body := rep.Markdown()
 	if h := hash(body); h != st.CommentHash || st.CommentID == 0 {
-		id, err := d.upsertComment(ctx, client, pr, st.CommentID, body, rep.Summary.Models > 0)
+		// A comment can exist without a remembered id only if a write was
+		// begun before (the marker below) or the request is not new.
+		mayExist := !newPR || st.CommentHash == writing
+		if st.CommentID == 0 && rep.Summary.Models > 0 && st.CommentHash != writing {
+			st.CommentHash = writing
+			if err := d.Store.SavePRState(ctx, key, st); err != nil {
+				return fmt.Errorf("save the state of %s: %w", key, err)
+			}
+		}
+		id, err := d.upsertComment(ctx, client, pr, st.CommentID, body, rep.Summary.Models > 0, mayExist)
 		if err != nil {
 			return err
 		}
@@ -157,6 +174,14 @@ func (d *Deps) post(ctx context.Context, client forge.Client, pr *forge.PullRequ
 	check.Title, check.Summary = rep.CheckSummary()
 	ann, _ := json.Marshal(check.Annotations)
 	if h := hash(check.Conclusion, check.Title, check.Summary, string(ann)); h != st.CheckHash || st.CheckHeadSHA != pr.HeadSHA || force {
+		// Fresh only when no write for this head was begun before.
+		check.Fresh = newHead && !(st.CheckHeadSHA == pr.HeadSHA && st.CheckHash == writing)
+		if check.Fresh {
+			st.CheckHeadSHA, st.CheckHash = pr.HeadSHA, writing
+			if err := d.Store.SavePRState(ctx, key, st); err != nil {
+				return fmt.Errorf("save the state of %s: %w", key, err)
+			}
+		}
 		if err := client.SetCheck(ctx, pr, check); err != nil {
 			return fmt.Errorf("set the check of %s at %s: %w", key, pr.HeadSHA, err)
 		}
@@ -175,7 +200,7 @@ func (d *Deps) post(ctx context.Context, client forge.Client, pr *forge.PullRequ
 // remembered id it looks for the marker first, so that lost state never
 // makes a second comment. A request that touches no model gets no new
 // comment; an existing one is edited to say so.
-func (d *Deps) upsertComment(ctx context.Context, client forge.Client, pr *forge.PullRequest, id int64, body string, touchesModels bool) (int64, error) {
+func (d *Deps) upsertComment(ctx context.Context, client forge.Client, pr *forge.PullRequest, id int64, body string, touchesModels, mayExist bool) (int64, error) {
 	if id != 0 {
 		err := client.UpdateComment(ctx, pr, id, body)
 		if err == nil {
@@ -185,9 +210,12 @@ func (d *Deps) upsertComment(ctx context.Context, client forge.Client, pr *forge
 			return 0, fmt.Errorf("edit comment %d on %s: %w", id, pr.Key(), err)
 		}
 	}
-	comments, err := client.ListComments(ctx, pr)
-	if err != nil {
-		return 0, fmt.Errorf("list comments on %s: %w", pr.Key(), err)
+	var comments []forge.Comment
+	if mayExist {
+		var err error
+		if comments, err = client.ListComments(ctx, pr); err != nil {
+			return 0, fmt.Errorf("list comments on %s: %w", pr.Key(), err)
+		}
 	}
 	for _, c := range comments {
 		if strings.HasPrefix(c.Body, review.Marker) {

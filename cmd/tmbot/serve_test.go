@@ -223,6 +223,7 @@ func TestGitHubAppEndToEnd(t *testing.T) {
 	if code, _ := deliver(t, svc.url, "ping", "d-ping", []byte(`{"zen":"x"}`), githubtest.Sign([]byte(testSecret), []byte(`{"zen":"x"}`))); code != http.StatusOK {
 		t.Fatalf("ping: %d", code)
 	}
+	gh.ResetCounts()
 	code, took := deliver(t, svc.url, "pull_request", "d-1", body, githubtest.Sign([]byte(testSecret), body))
 	if code != http.StatusAccepted {
 		t.Fatalf("signed delivery: %d", code)
@@ -240,6 +241,12 @@ func TestGitHubAppEndToEnd(t *testing.T) {
 	run := gh.CheckRuns(testRepo, sha("head"))[0]
 	if run.Name != "Threat model" || run.Conclusion != "failure" || run.Status != "completed" {
 		t.Errorf("check run: %s %s %s", run.Name, run.Status, run.Conclusion)
+	}
+	// API economy: at most 2F+4 calls for a request that changes F model
+	// files (here F = 1): configuration, files, the model at base and
+	// head, the comment and the check.
+	if calls := gh.APICalls(); calls > 2*1+4 {
+		t.Errorf("the review made %d API calls, want at most 6: %v", calls, gh.Requests())
 	}
 	writes := gh.Writes()
 

@@ -64,7 +64,7 @@ func (c *Client) setCheck(ctx context.Context, pr *forge.PullRequest, chk forge.
 	if cached && st.fp == fp {
 		return nil
 	}
-	if !cached {
+	if !cached && !chk.Fresh {
 		run, err := c.findCheckRun(ctx, pr)
 		if err != nil {
 			return c.notFound(ctx, pr.Repo, c.mapError(op+": find the check run", err))
