@@ -124,7 +124,74 @@ type Client interface {
 	// CanWrite reports whether a user may push to the repository (for
 	// "/tmbot review" comments).
 	CanWrite(ctx context.Context, repo Repo, user string) (bool, error)
+
+	// ListTree lists the paths of the files of the repository at a commit
+	// (for the models on the default branch).
+	ListTree(ctx context.Context, repo Repo, sha string) ([]string, error)
+	// BranchHead gives the commit a branch points at.
+	BranchHead(ctx context.Context, repo Repo, branch string) (string, error)
+
+	// ListIssues lists the repository's issues, open and closed, that
+	// carry a label (all pages; pull requests left out).
+	ListIssues(ctx context.Context, repo Repo, label string) ([]Issue, error)
+	// CreateIssue opens an issue.
+	CreateIssue(ctx context.Context, repo Repo, spec IssueSpec) (*Issue, error)
+	// UpdateIssue sets an issue's title, body, labels, assignees and due
+	// date (where the forge has one) to spec.
+	UpdateIssue(ctx context.Context, repo Repo, number int, spec IssueSpec) error
+	// CloseIssue closes an issue as completed or not_planned (GitLab has
+	// no reason: the caller says it in a comment).
+	CloseIssue(ctx context.Context, repo Repo, number int, reason string) error
+	// ReopenIssue reopens an issue.
+	ReopenIssue(ctx context.Context, repo Repo, number int) error
+	// CommentOnIssue adds a comment to an issue.
+	CommentOnIssue(ctx context.Context, repo Repo, number int, body string) error
+	// CanAssign reports whether a user can be assigned issues in the
+	// repository.
+	CanAssign(ctx context.Context, repo Repo, user string) (bool, error)
+	// BotLogin is the login the bot writes as (to tell its own actions
+	// from people's).
+	BotLogin(ctx context.Context) (string, error)
 }
+
+// Issue is an issue as the forge has it.
+type Issue struct {
+	Number int    `json:"number"`
+	Title  string `json:"title"`
+	Body   string `json:"body"`
+	// State is open or closed; StateReason completed, not_planned,
+	// reopened or empty (GitLab has none).
+	State       string   `json:"state"`
+	StateReason string   `json:"state_reason,omitempty"`
+	Labels      []string `json:"labels"`
+	Assignees   []string `json:"assignees"`
+	URL         string   `json:"url"`
+	// ClosedBy is the login of whoever closed it, when closed.
+	ClosedBy string `json:"closed_by,omitempty"`
+	Due      string `json:"due,omitempty"`
+}
+
+// IssueSpec is what the bot wants an issue to be.
+type IssueSpec struct {
+	Title     string
+	Body      string
+	Labels    []string
+	Assignees []string
+	// Due is a date YYYY-MM-DD, for forges that have due dates (GitLab);
+	// GitHub has none, so the body carries it.
+	Due string
+}
+
+// Issue close reasons.
+const (
+	ReasonCompleted  = "completed"
+	ReasonNotPlanned = "not_planned"
+)
+
+// MaxIssueTitle is the longest issue title the bot writes: GitHub rejects
+// titles over 256 characters ("title is too long (maximum is 256
+// characters)"), GitLab over 255; the lower bound serves both.
+const MaxIssueTitle = 255
 
 // Errors callers branch on. Adapters wrap them with what was being done.
 var (

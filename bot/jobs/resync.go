@@ -30,6 +30,23 @@ func (d *Deps) Resync(ctx context.Context, q *queue.Queue) error {
 			d.Log.Warn("resync: no client", "repo", repo.Key(), "err", err)
 			continue
 		}
+		// Stale tracking: the default branch moved since the last reconcile.
+		if repo.DefaultBranch != "" {
+			if head, err := client.BranchHead(ctx, repo, repo.DefaultBranch); err == nil {
+				rt, err := d.Store.GetRepoTracking(ctx, repo.Key())
+				if err != nil {
+					return err
+				}
+				if rt.SHA != head {
+					err := d.Store.InTx(ctx, func(tx *sql.Tx) error {
+						return q.InsertTrackTx(ctx, tx, queue.TrackArgs{RepoKey: repo.Key(), Repo: repo, Reason: "resync"})
+					})
+					if err != nil {
+						return fmt.Errorf("queue the tracking of %s: %w", repo.Key(), err)
+					}
+				}
+			}
+		}
 		prs, err := client.ListOpenPullRequests(ctx, repo)
 		if err != nil {
 			if _, limited := forge.RetryAfter(err, d.now()); limited || errors.Is(err, forge.ErrGone) {

@@ -16,6 +16,7 @@ import (
 	"github.com/tmbot/tmbot/bot/queue"
 	"github.com/tmbot/tmbot/bot/review"
 	"github.com/tmbot/tmbot/bot/store"
+	"github.com/tmbot/tmbot/bot/track"
 )
 
 // Deps are what the jobs need.
@@ -93,7 +94,7 @@ func (d *Deps) ReviewPR(ctx context.Context, a queue.ReviewArgs) error {
 			return nil
 		}
 	}
-	if pr.State != "open" {
+	if pr.State != "open" && !(pr.State == "merged" && a.Reason == ReasonMerged) {
 		log.Debug("request not open; nothing to review", "state", pr.State)
 		return nil
 	}
@@ -106,8 +107,19 @@ func (d *Deps) ReviewPR(ctx context.Context, a queue.ReviewArgs) error {
 		log.Debug("draft request; the repository does not review drafts")
 		return nil
 	}
+	tracked, err := d.Store.TrackedIssues(ctx, pr.Repo.Key())
+	if err != nil {
+		return err
+	}
 	rep, _, err := review.ReviewSource(ctx, src, review.Options{Loader: d.Loader,
-		Today: d.now().UTC().Format(time.DateOnly), OrgPolicies: d.OrgPolicies})
+		Today: d.now().UTC().Format(time.DateOnly), OrgPolicies: d.OrgPolicies,
+		Tracked: func(system, mitigation string) (string, string) {
+			t, ok := tracked[track.Key(system, mitigation)]
+			if !ok {
+				return "", ""
+			}
+			return t.URL, t.State
+		}})
 	if err != nil {
 		return err
 	}

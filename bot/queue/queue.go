@@ -50,6 +50,7 @@ import (
 const (
 	KindReview = "review"
 	KindResync = "resync"
+	KindTrack  = "track"
 
 	// QueueReviews works review jobs (Options.Workers at a time).
 	QueueReviews = "reviews"
@@ -83,6 +84,22 @@ type ResyncArgs struct{}
 // Kind is "resync".
 func (ResyncArgs) Kind() string { return KindResync }
 
+// TrackArgs asks for a repository's tracking to be reconciled with the
+// models on its default branch (a push, a merge, an issue a person closed
+// or reopened, the resync). Jobs are unique per repository while waiting
+// and serialised on it.
+type TrackArgs struct {
+	RepoKey string     `json:"repo_key"`
+	Repo    forge.Repo `json:"repo"`
+	Reason  string     `json:"reason"`
+	// PRKeys are merged requests whose comments are updated with the
+	// issues' links after the reconcile.
+	PRKeys []string `json:"pr_keys,omitempty"`
+}
+
+// Kind is "track".
+func (TrackArgs) Kind() string { return KindTrack }
+
 // Handlers do the work.
 type Handlers struct {
 	// Review reviews a request. It reads the request's newest state from
@@ -90,6 +107,8 @@ type Handlers struct {
 	Review func(ctx context.Context, a ReviewArgs) error
 	// Resync is the periodic catch-up (nil: none).
 	Resync func(ctx context.Context) error
+	// Track reconciles a repository's tracking issues (nil: none).
+	Track func(ctx context.Context, a TrackArgs) error
 }
 
 // Options configure the queue. Zero values take the defaults.
@@ -204,6 +223,9 @@ func New(st *store.Store, h Handlers, o Options) (*Queue, error) {
 
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &reviewWorker{q: q}); err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &trackWorker{q: q}); err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
 	if err := river.AddWorkerSafely(workers, &resyncWorker{q: q}); err != nil {
@@ -365,6 +387,57 @@ func (q *Queue) InsertReview(ctx context.Context, a ReviewArgs) error {
 	return q.st.InTx(ctx, func(tx *sql.Tx) error { return q.InsertReviewTx(ctx, tx, a) })
 }
 
+// InsertTrackTx queues a reconcile of a repository's tracking, unless one
+// is waiting (its PRKeys are then added to the waiting job).
+func (q *Queue) InsertTrackTx(ctx context.Context, tx *sql.Tx, a TrackArgs) error {
+	if a.RepoKey == "" {
+		a.RepoKey = a.Repo.Key()
+	}
+	waiting := `SELECT id, CAST(args AS TEXT) FROM river_job
+WHERE kind = 'track' AND state IN ('available', 'scheduled', 'retryable', 'pending')
+    AND json_extract(CAST(args AS TEXT), '$.repo_key') = ?
+LIMIT 1`
+	if q.st.Postgres() {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", lockKey("track:"+a.RepoKey)); err != nil {
+			return fmt.Errorf("queue: insert track: %w", err)
+		}
+		waiting = `SELECT id, args::text FROM river_job
+WHERE kind = 'track' AND state IN ('available', 'scheduled', 'retryable', 'pending')
+    AND args->>'repo_key' = $1
+LIMIT 1 FOR UPDATE`
+	}
+	var id int64
+	var raw string
+	err := tx.QueryRowContext(ctx, waiting, a.RepoKey).Scan(&id, &raw)
+	switch {
+	case err == nil:
+		if len(a.PRKeys) == 0 {
+			return nil
+		}
+		var have TrackArgs
+		_ = json.Unmarshal([]byte(raw), &have)
+		have.PRKeys = append(have.PRKeys, a.PRKeys...)
+		enc, err := json.Marshal(have)
+		if err != nil {
+			return fmt.Errorf("queue: insert track: %w", err)
+		}
+		update, arg := "UPDATE river_job SET args = ? WHERE id = ?", any(enc)
+		if q.st.Postgres() {
+			update, arg = "UPDATE river_job SET args = $1::jsonb WHERE id = $2", string(enc)
+		}
+		if _, err := tx.ExecContext(ctx, update, arg, id); err != nil {
+			return fmt.Errorf("queue: insert track: %w", err)
+		}
+		return nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("queue: insert track: %w", err)
+	}
+	if _, err := q.client.InsertTx(ctx, tx, a, &river.InsertOpts{Queue: QueueReviews, MaxAttempts: q.o.MaxAttempts}); err != nil {
+		return fmt.Errorf("queue: insert track: %w", err)
+	}
+	return nil
+}
+
 // InsertResync queues a resync now, unless one is waiting or running.
 func (q *Queue) InsertResync(ctx context.Context) error {
 	_, err := q.client.Insert(ctx, ResyncArgs{}, resyncInsertOpts())
@@ -428,27 +501,53 @@ type reviewWorker struct {
 }
 
 func (w *reviewWorker) Work(ctx context.Context, job *river.Job[ReviewArgs]) error {
-	q := w.q
-	key := job.Args.PRKey
+	return w.q.withLease(ctx, job.JobRow, job.Args.PRKey, func(ctx context.Context) error {
+		start := time.Now()
+		err := w.q.h.Review(ctx, job.Args)
+		w.q.log.DebugContext(ctx, "queue: review ran", "pr", job.Args.PRKey, "job", job.ID, "attempt", job.Attempt,
+			"reason", job.Args.Reason, "took", time.Since(start), "err", err)
+		return err
+	})
+}
+
+// trackWorker runs Handlers.Track, serialised per repository.
+type trackWorker struct {
+	river.WorkerDefaults[TrackArgs]
+	q *Queue
+}
+
+func (w *trackWorker) Work(ctx context.Context, job *river.Job[TrackArgs]) error {
+	if w.q.h.Track == nil {
+		return nil
+	}
+	return w.q.withLease(ctx, job.JobRow, "track:"+job.Args.RepoKey, func(ctx context.Context) error {
+		return w.q.h.Track(ctx, job.Args)
+	})
+}
+
+// withLease runs fn holding the lease on key across replicas (renewed while
+// it runs), and maps its error to what River does. A key held by another
+// job snoozes this one.
+func (q *Queue) withLease(ctx context.Context, job *rivertype.JobRow, key string, fn func(ctx context.Context) error) error {
 	owner := fmt.Sprintf("%s/%d", q.procID, job.ID)
 	ok, err := q.st.TryLock(ctx, key, owner, q.o.LockTTL)
 	if err != nil {
-		return q.outcome(ctx, job.JobRow, err)
+		return q.outcome(ctx, job, err)
 	}
 	if !ok {
-		q.log.DebugContext(ctx, "queue: request busy, snoozing", "pr", key, "job", job.ID)
+		q.log.DebugContext(ctx, "queue: busy, snoozing", "key", key, "job", job.ID)
 		return river.JobSnooze(time.Second)
 	}
 	defer func() {
 		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		if err := q.st.Unlock(uctx, key, owner); err != nil {
-			q.log.WarnContext(ctx, "queue: unlock", "pr", key, "err", err)
+			q.log.WarnContext(ctx, "queue: unlock", "key", key, "err", err)
 		}
 	}()
 
-	// Renew the lease while the review runs (stopped before the unlock
-	// above, even when the handler panics).
+	// Renew the lease while the work runs (stopped before the unlock
+	// above, even when fn panics).
 	rctx, stopRenew := context.WithCancel(ctx)
 	renewed := make(chan struct{})
 	defer func() {
@@ -465,18 +564,14 @@ func (w *reviewWorker) Work(ctx context.Context, job *river.Job[ReviewArgs]) err
 				return
 			case <-t.C:
 				if ok, err := q.st.TryLock(rctx, key, owner, q.o.LockTTL); err != nil && rctx.Err() == nil {
-					q.log.WarnContext(ctx, "queue: renewing the request lease", "pr", key, "err", err)
+					q.log.WarnContext(ctx, "queue: renewing the lease", "key", key, "err", err)
 				} else if !ok && err == nil {
-					q.log.WarnContext(ctx, "queue: the request lease was taken over", "pr", key, "job", job.ID)
+					q.log.WarnContext(ctx, "queue: the lease was taken over", "key", key, "job", job.ID)
 				}
 			}
 		}
 	}()
-	start := time.Now()
-	err = q.h.Review(ctx, job.Args)
-	q.log.DebugContext(ctx, "queue: review ran", "pr", key, "job", job.ID, "attempt", job.Attempt,
-		"reason", job.Args.Reason, "took", time.Since(start), "err", err)
-	return q.outcome(ctx, job.JobRow, err)
+	return q.outcome(ctx, job, fn(ctx))
 }
 
 // resyncWorker runs Handlers.Resync.

@@ -639,12 +639,21 @@ func writeNotices(b *strings.Builder, notices []policy.Finding, o mdOptions, mod
 }
 
 func (m *ModelReport) writeTracking(b *strings.Builder, o mdOptions) {
-	open, closing := m.Tracking.WillOpen, m.Tracking.WillClose
-	if len(open) == 0 && len(closing) == 0 {
+	open, closing, people := m.Tracking.WillOpen, m.Tracking.WillClose, m.Tracking.ClosedByPeople
+	if len(open) == 0 && len(closing) == 0 && len(people) == 0 {
 		return
 	}
 	b.WriteString("\n#### Tracking issues\n\n")
-	if len(open) > 0 {
+	opened := true
+	for _, t := range open {
+		opened = opened && t.Issue != ""
+	}
+	if len(open) > 0 && opened {
+		fmt.Fprintf(b, "tmbot opened %s for this change:\n\n", plural(len(open), "tracking issue", "tracking issues"))
+		for _, t := range open[:capTo(len(open), o.secondary)] {
+			b.WriteString("- " + trackedLine(t) + "\n")
+		}
+	} else if len(open) > 0 {
 		fmt.Fprintf(b, "When this merges, tmbot will open %s:\n\n", plural(len(open), "tracking issue", "tracking issues"))
 		n := capTo(len(open), o.secondary)
 		for _, t := range open[:n] {
@@ -668,6 +677,12 @@ func (m *ModelReport) writeTracking(b *strings.Builder, o mdOptions) {
 			fmt.Fprintf(b, "- %d more not shown.\n", more)
 		}
 	}
+	if len(people) > 0 {
+		b.WriteString("\nIssue closed, model not updated: a person closed these tracking issues, but the model still plans the mitigation. If the work is done, set its `status: implemented`.\n\n")
+		for _, t := range people[:capTo(len(people), o.secondary)] {
+			b.WriteString("- " + trackedLine(t) + "\n")
+		}
+	}
 }
 
 func trackedLine(t Tracked) string {
@@ -688,6 +703,12 @@ func trackedLine(t Tracked) string {
 	}
 	if len(parts) > 0 {
 		s += ": " + strings.Join(parts, "; ")
+	}
+	if t.Issue != "" {
+		s += " · " + t.Issue
+		if t.IssueClosed {
+			s += " (closed)"
+		}
 	}
 	return s
 }

@@ -32,6 +32,9 @@ type Reviewer struct {
 	// NonBlocking turns errors into a non-failing result (the
 	// repository's `blocking: false`); invalid models still show.
 	NonBlocking bool
+	// Tracked tells the URL and state of a mitigation's tracking issue
+	// (optional; see Options.Tracked).
+	Tracked func(system, mitigation string) (url, state string)
 }
 
 // Report is the whole review of a request: what the bot posts as its
@@ -119,6 +122,9 @@ type MitigationRef struct {
 type TrackingPreview struct {
 	WillOpen  []Tracked `json:"will_open"`
 	WillClose []Tracked `json:"will_close"`
+	// ClosedByPeople are mitigations the head still plans whose tracking
+	// issue a person closed: "issue closed, model not updated".
+	ClosedByPeople []Tracked `json:"closed_by_people,omitempty"`
 }
 
 // Tracked is a mitigation with a tracking issue.
@@ -131,6 +137,11 @@ type Tracked struct {
 	Threats    []string `json:"threats"`
 	// Reason, for WillClose: implemented, wont_do, removed, no open threat…
 	Reason string `json:"reason,omitempty"`
+	// Issue is the URL of the mitigation's tracking issue, once it exists.
+	Issue string `json:"issue,omitempty"`
+	// IssueClosed: a person closed the issue while the model still plans
+	// the mitigation ("issue closed, model not updated").
+	IssueClosed bool `json:"issue_closed,omitempty"`
 }
 
 // Review loads both sides of every change, diffs them, runs the policies and
@@ -226,6 +237,14 @@ func (r *Reviewer) reviewOne(ctx context.Context, c Change) ModelReport {
 	}
 	mr.Blocking = policy.Blocking(mr.Findings)
 	mr.Tracking = previewTracking(base, head)
+	if r.Tracked != nil && head != nil {
+		for i := range mr.Tracking.WillOpen {
+			t := &mr.Tracking.WillOpen[i]
+			url, state := r.Tracked(head.System.ID, t.Mitigation)
+			t.Issue, t.IssueClosed = url, state == "closed"
+		}
+		mr.Tracking.ClosedByPeople = closedByPeople(head, r.Tracked)
+	}
 	return mr
 }
 
@@ -293,6 +312,27 @@ func previewTracking(base, head *model.Model) TrackingPreview {
 		}
 	}
 	return p
+}
+
+// closedByPeople lists the head's tracked mitigations whose issue is closed
+// though the model still plans them.
+func closedByPeople(head *model.Model, tracked func(system, mitigation string) (string, string)) []Tracked {
+	var out []Tracked
+	tracks := Tracks(head)
+	for _, mid := range head.MitigationOrder {
+		threats, ok := tracks[mid]
+		if !ok {
+			continue
+		}
+		url, state := tracked(head.System.ID, mid)
+		if state != "closed" {
+			continue
+		}
+		m := head.Mitigations[mid]
+		out = append(out, Tracked{Mitigation: mid, Title: m.Title, Status: m.Status, Owner: m.Owner, Due: m.Due,
+			Threats: threats, Issue: url, IssueClosed: true})
+	}
+	return out
 }
 
 func mitigationIn(m *model.Model, id string) *model.Mitigation {

@@ -51,6 +51,9 @@ type Options struct {
 	// OrgPolicies are the organisation's policy files (name → source),
 	// from the service configuration.
 	OrgPolicies map[string][]byte
+	// Tracked tells, for a mitigation of a system, the URL and state (open
+	// or closed) of its tracking issue, if it has one.
+	Tracked func(system, mitigation string) (url, state string)
 }
 
 // ReviewSource reviews a request the way the bot does: the configuration
@@ -109,7 +112,7 @@ func ReviewSource(ctx context.Context, src Source, o Options) (*Report, *config.
 		}
 		changes = append(changes, c)
 	}
-	r := &Reviewer{Loader: o.Loader, Engine: engine, Today: o.Today, NonBlocking: !cfg.Blocking}
+	r := &Reviewer{Loader: o.Loader, Engine: engine, Today: o.Today, NonBlocking: !cfg.Blocking, Tracked: o.Tracked}
 	rep := r.Review(ctx, changes)
 	for _, e := range cfgErrs {
 		rep.AddConfigError(e)

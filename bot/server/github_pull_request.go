@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 
+	"github.com/tmbot/tmbot/bot/queue"
+
 	"github.com/google/go-github/v92/github"
 )
 
@@ -22,7 +24,19 @@ func (pullRequestHandler) Handle(ctx context.Context, d *delivery, e any) error 
 			return nil // title or body: nothing to review again
 		}
 		return d.enqueueReview(pull, "pull_request.edited", "", false)
-	case "closed", "converted_to_draft":
+	case "closed":
+		if _, err := d.s.store.UpsertPull(ctx, d.tx, pull); err != nil {
+			return err
+		}
+		if pull.State != "merged" || pull.BaseRef != repo.DefaultBranch {
+			return nil
+		}
+		// The models landed: the same reconcile as the push (never a second
+		// issue: both are one job per repository), then the comment links
+		// the issues that opened.
+		return d.s.queue.InsertTrackTx(ctx, d.tx, queue.TrackArgs{RepoKey: repo.Key(), Repo: repo,
+			Reason: "pull_request.merged", PRKeys: []string{pull.Key()}})
+	case "converted_to_draft":
 		_, err := d.s.store.UpsertPull(ctx, d.tx, pull)
 		return err
 	}

@@ -34,6 +34,17 @@ type Settings struct {
 	ResyncInterval time.Duration `yaml:"resync_interval"`
 	ResyncFirst    time.Duration `yaml:"resync_first"`
 	Workers        int           `yaml:"workers"`
+	// Job timing. JobTimeout cancels a review that runs longer. A job
+	// left running by a process that died is run again JobRescueAfter
+	// after it started (0: JobTimeout + 1 minute; more than JobTimeout).
+	// The lease a review holds on its request lapses JobLockTTL after its
+	// process died. A failed job is retried after RetryBase·2^(n-1), at
+	// most RetryMax, for the nth failure.
+	JobTimeout     time.Duration `yaml:"job_timeout"`
+	JobRescueAfter time.Duration `yaml:"job_rescue_after"`
+	JobLockTTL     time.Duration `yaml:"job_lock_ttl"`
+	RetryBase      time.Duration `yaml:"retry_base"`
+	RetryMax       time.Duration `yaml:"retry_max"`
 	// PoliciesDir holds the organisation's own CUE policies (*.cue).
 	PoliciesDir string `yaml:"policies_dir"`
 	// MaxBodyBytes bounds a webhook body; larger ones get 413.
@@ -56,6 +67,10 @@ func DefaultSettings() Settings {
 	s.ResyncInterval = time.Hour
 	s.ResyncFirst = 3 * time.Minute
 	s.Workers = 4
+	s.JobTimeout = 5 * time.Minute
+	s.JobLockTTL = 2 * time.Minute
+	s.RetryBase = 2 * time.Second
+	s.RetryMax = 10 * time.Minute
 	s.MaxBodyBytes = MaxWebhookBody
 	s.LogLevel = "info"
 	return s
@@ -106,6 +121,27 @@ func LoadSettings(file string, getenv func(string) string) (Settings, error) {
 			return s, fmt.Errorf("TMBOT_RESYNC_INTERVAL: %v", err)
 		}
 		s.ResyncInterval = d
+	}
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+	}{
+		{"TMBOT_JOB_TIMEOUT", &s.JobTimeout},
+		{"TMBOT_JOB_RESCUE_AFTER", &s.JobRescueAfter},
+		{"TMBOT_JOB_LOCK_TTL", &s.JobLockTTL},
+		{"TMBOT_RETRY_BASE", &s.RetryBase},
+		{"TMBOT_RETRY_MAX", &s.RetryMax},
+	} {
+		if v := getenv(d.name); v != "" {
+			t, err := parseDuration(v)
+			if err != nil {
+				return s, fmt.Errorf("%s: %v", d.name, err)
+			}
+			*d.dst = t
+		}
+	}
+	if s.JobRescueAfter != 0 && s.JobRescueAfter <= s.JobTimeout {
+		return s, fmt.Errorf("the job rescue delay (%v) must be longer than the job timeout (%v)", s.JobRescueAfter, s.JobTimeout)
 	}
 	if v := getenv("TMBOT_WORKERS"); v != "" {
 		n, err := strconv.Atoi(v)

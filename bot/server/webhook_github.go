@@ -38,6 +38,8 @@ func (s *Server) githubHandlers() map[string]githubHandler {
 		"issue_comment":             issueCommentHandler{},
 		"installation":              installationHandler{},
 		"installation_repositories": installationReposHandler{},
+		"push":                      pushHandler{},
+		"issues":                    issuesHandler{},
 	}
 }
 

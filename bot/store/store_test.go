@@ -502,3 +502,44 @@ func TestInTxRollsBackOnPanic(t *testing.T) {
 		t.Fatalf("%v %v", isNew, err)
 	}
 }
+
+func TestTrackedIssues(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, backend string) {
+		st := storetest.Open(t, backend)
+		ctx := context.Background()
+		ti := store.TrackedIssue{RepoKey: "github:1:a/b", Key: "pay/waf", Number: 7, State: "open", Path: "m.threatmodel.yaml",
+			Title: "WAF", Status: "planned", Risk: "high", Owner: "@alice", Due: "2027-01-31"}
+		if err := st.SaveTrackedIssue(ctx, ti); err != nil {
+			t.Fatal(err)
+		}
+		ti.State, ti.ClosedByBot = "closed", true
+		if err := st.SaveTrackedIssue(ctx, ti); err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.TrackedIssues(ctx, "github:1:a/b")
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := got["pay/waf"]
+		if len(got) != 1 || g.Number != 7 || g.State != "closed" || !g.ClosedByBot || g.CreatedAt.IsZero() || g.Owner != "@alice" {
+			t.Errorf("got %+v", got)
+		}
+		all, err := st.AllTrackedIssues(ctx)
+		if err != nil || len(all) != 1 {
+			t.Errorf("all: %v %v", all, err)
+		}
+		rt := store.RepoTracking{RepoKey: "github:1:a/b", SHA: "abc", SummaryNumber: 3, SummaryHash: "h"}
+		if err := st.SaveRepoTracking(ctx, rt); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := st.GetRepoTracking(ctx, rt.RepoKey); err != nil || got != rt {
+			t.Errorf("repo tracking %+v %v", got, err)
+		}
+		if err := st.DeleteRepo(ctx, nil, "github:1:a/b"); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := st.TrackedIssues(ctx, "github:1:a/b"); len(got) != 0 {
+			t.Errorf("left after DeleteRepo: %v", got)
+		}
+	})
+}

@@ -94,7 +94,10 @@ func serve(ctx context.Context, settings server.Settings, log *slog.Logger, read
 	q, err = queue.New(st, queue.Handlers{
 		Review: deps.ReviewPR,
 		Resync: func(ctx context.Context) error { return deps.Resync(ctx, q) },
-	}, queue.Options{Workers: settings.Workers, ResyncInterval: settings.ResyncInterval, ResyncFirst: settings.ResyncFirst, Log: log})
+		Track:  deps.Track,
+	}, queue.Options{Workers: settings.Workers, ResyncInterval: settings.ResyncInterval, ResyncFirst: settings.ResyncFirst, Log: log,
+		JobTimeout: settings.JobTimeout, RescueStuckJobsAfter: settings.JobRescueAfter, LockTTL: settings.JobLockTTL,
+		RetryBase: settings.RetryBase, RetryMax: settings.RetryMax})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,325 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tmbot/tmbot/bot/forge"
+	"github.com/tmbot/tmbot/bot/queue"
+	"github.com/tmbot/tmbot/bot/review"
+	"github.com/tmbot/tmbot/bot/store"
+	"github.com/tmbot/tmbot/bot/track"
+)
+
+// ReasonMerged reviews a merged request again after its models landed, so
+// that its comment links the tracking issues that opened.
+const ReasonMerged = "merged"
+
+// MaxCreationsPerRun bounds the issues one reconcile opens: GitHub's
+// secondary rate limit allows about 80 content-creating requests a minute
+// ("Best practices for using the REST API": no more than 80
+// content-generating requests per minute), so a large landing is spread
+// over several runs, TrackPause apart, instead of failing.
+const MaxCreationsPerRun = 20
+
+// TrackPause is the wait between two runs of a large landing: 20 issues
+// every 15 seconds is 80 a minute.
+const TrackPause = 15 * time.Second
+
+// Track reconciles a repository's tracking issues with the models on its
+// default branch: one open issue per planned mitigation of an open threat,
+// each closed with a reason when the model no longer plans it, and one
+// summary issue. Safe to repeat: it finds its issues by their hidden
+// markers and remembers them in the store.
+func (d *Deps) Track(ctx context.Context, a queue.TrackArgs) error {
+	repo := a.Repo
+	log := d.Log.With("repo", repo.Key(), "reason", a.Reason)
+	client, err := d.Client(repo)
+	if err != nil {
+		return fmt.Errorf("client for %s: %w", repo.FullName(), err)
+	}
+	branch := repo.DefaultBranch
+	if branch == "" {
+		branch = "main"
+	}
+	sha, err := client.BranchHead(ctx, repo, branch)
+	if err != nil {
+		return fmt.Errorf("read the head of %s on %s: %w", branch, repo.FullName(), err)
+	}
+	src := &commitSource{client: client, repo: repo, sha: sha}
+	cfg, cfgErrs, err := review.LoadConfig(ctx, src)
+	if err != nil {
+		return err
+	}
+	if !cfg.Tracking.Enabled {
+		log.Debug("tracking is off in .tmbot.yaml")
+		return nil
+	}
+	if len(cfgErrs) > 0 {
+		log.Warn("the configuration on the default branch is invalid; tracking with the defaults", "err", cfgErrs[0].Message)
+	}
+	paths, err := client.ListTree(ctx, repo, sha)
+	if err != nil {
+		return fmt.Errorf("list the files of %s at %s: %w", repo.FullName(), sha, err)
+	}
+	var models []track.Model
+	for _, p := range paths {
+		if !cfg.IsModel(p) {
+			continue
+		}
+		data, found, err := client.ReadFile(ctx, repo, sha, p)
+		if err != nil {
+			return fmt.Errorf("read %s at %s: %w", p, sha, err)
+		}
+		if !found {
+			continue
+		}
+		res := d.Loader.Load(ctx, p, data)
+		if !res.Valid {
+			models = append(models, track.Model{Path: p, Invalid: res.Errors()[0].String()})
+			continue
+		}
+		models = append(models, track.Model{Path: p, Model: res.Model})
+	}
+	label := "threat-model"
+	if len(cfg.Tracking.Labels) > 0 {
+		label = cfg.Tracking.Labels[0]
+	}
+	issues, err := client.ListIssues(ctx, repo, label)
+	if err != nil {
+		return fmt.Errorf("list the issues of %s: %w", repo.FullName(), err)
+	}
+	remembered, err := d.Store.TrackedIssues(ctx, repo.Key())
+	if err != nil {
+		return err
+	}
+	mem := map[string]track.Remembered{}
+	for k, t := range remembered {
+		mem[k] = track.Remembered{Number: t.Number, ClosedByBot: t.ClosedByBot, HumanCloseNoted: t.HumanCloseNoted,
+			Path: t.Path, Content: t.Content}
+	}
+	byNumber := map[int]forge.Issue{}
+	for _, is := range issues {
+		byNumber[is.Number] = is
+	}
+	// A person who reopens an issue resumes its tracking: forget the note.
+	for k, t := range remembered {
+		if is, ok := byNumber[t.Number]; ok && is.State == "open" && (t.HumanCloseNoted || t.ClosedByBot) {
+			r := mem[k]
+			r.HumanCloseNoted, r.ClosedByBot = false, false
+			mem[k] = r
+			t.HumanCloseNoted, t.ClosedByBot, t.State = false, false, "open"
+			if err := d.Store.SaveTrackedIssue(ctx, t); err != nil {
+				return err
+			}
+		}
+	}
+	settings := track.Settings{Labels: cfg.Tracking.Labels, Assign: d.assigner(ctx, client, repo, cfg.Tracking.Assign)}
+	actions := track.Plan(models, issues, mem, settings)
+	created := 0
+	for _, act := range actions {
+		if act.Kind == track.Create && created == MaxCreationsPerRun {
+			log.Info("spreading issue creation over several runs", "left", countKind(actions, track.Create)-created)
+			return &forge.RateLimitError{Until: d.now().Add(TrackPause), Reason: "spreading issue creation"}
+		}
+		if err := d.apply(ctx, client, repo, act, remembered); err != nil {
+			return err
+		}
+		if act.Kind == track.Create {
+			created++
+		}
+	}
+	if cfg.Tracking.SummaryIssue {
+		if err := d.summary(ctx, client, repo, models, label); err != nil {
+			return err
+		}
+	}
+	if err := d.saveRepoSHA(ctx, repo.Key(), sha); err != nil {
+		return err
+	}
+	log.Info("tracking reconciled", "sha", sha, "models", len(models), "actions", len(actions))
+	for _, key := range a.PRKeys {
+		pr, err := d.Store.GetPull(ctx, key)
+		if err != nil {
+			continue
+		}
+		err = d.ReviewPR(ctx, queue.ReviewArgs{PRKey: key, Repo: pr.Repo, Number: pr.Number, Reason: ReasonMerged})
+		if err != nil {
+			log.Warn("could not update the merged request's comment", "pr", key, "err", err)
+		}
+	}
+	return nil
+}
+
+func countKind(as []track.Action, kind string) int {
+	n := 0
+	for _, a := range as {
+		if a.Kind == kind {
+			n++
+		}
+	}
+	return n
+}
+
+// apply carries out one action and remembers its outcome. A creation is
+// remembered as begun before the call, so that a retry after a crash finds
+// the issue by its marker instead of opening a second one.
+func (d *Deps) apply(ctx context.Context, client forge.Client, repo forge.Repo, act track.Action, mem map[string]store.TrackedIssue) error {
+	t := mem[act.Key]
+	t.RepoKey, t.Key = repo.Key(), act.Key
+	if w := act.Mitigation; w != nil {
+		t.Path, t.Content, t.System, t.Mitigation, t.Title = w.File, w.Content, w.System, w.ID, w.Title
+		t.Status, t.Risk, t.Owner, t.Due = w.Status, string(w.Risk), w.Owner, w.Due
+	}
+	switch act.Kind {
+	case track.Create:
+		is, err := client.CreateIssue(ctx, repo, act.Spec)
+		if err != nil {
+			return fmt.Errorf("open the issue of %s in %s: %w", act.Key, repo.FullName(), err)
+		}
+		t.Number, t.URL, t.State, t.ClosedByBot, t.HumanCloseNoted = is.Number, is.URL, "open", false, false
+	case track.Update:
+		if err := client.UpdateIssue(ctx, repo, act.Number, act.Spec); err != nil {
+			return fmt.Errorf("update issue #%d of %s: %w", act.Number, repo.FullName(), err)
+		}
+		if act.From != "" {
+			old := mem[act.From]
+			t.URL, t.CreatedAt = old.URL, old.CreatedAt
+			if err := d.Store.DeleteTrackedIssue(ctx, repo.Key(), act.From); err != nil {
+				return err
+			}
+		}
+		t.Number, t.State = act.Number, "open"
+	case track.Reopen:
+		if err := client.ReopenIssue(ctx, repo, act.Number); err != nil {
+			return fmt.Errorf("reopen issue #%d of %s: %w", act.Number, repo.FullName(), err)
+		}
+		if err := client.UpdateIssue(ctx, repo, act.Number, act.Spec); err != nil {
+			return fmt.Errorf("update issue #%d of %s: %w", act.Number, repo.FullName(), err)
+		}
+		if err := client.CommentOnIssue(ctx, repo, act.Number, act.Comment); err != nil {
+			return fmt.Errorf("comment on issue #%d of %s: %w", act.Number, repo.FullName(), err)
+		}
+		t.Number, t.State, t.ClosedByBot, t.HumanCloseNoted = act.Number, "open", false, false
+	case track.Close:
+		// Comment first, so that a person reading the closed issue sees why
+		// (on GitLab, which has no close reason, the comment carries it).
+		if err := client.CommentOnIssue(ctx, repo, act.Number, act.Comment); err != nil {
+			return fmt.Errorf("comment on issue #%d of %s: %w", act.Number, repo.FullName(), err)
+		}
+		if err := client.CloseIssue(ctx, repo, act.Number, act.Reason); err != nil {
+			return fmt.Errorf("close issue #%d of %s: %w", act.Number, repo.FullName(), err)
+		}
+		t.Number, t.State, t.ClosedByBot = act.Number, "closed", true
+	case track.NoteHumanClosed:
+		if err := client.CommentOnIssue(ctx, repo, act.Number, act.Comment); err != nil {
+			return fmt.Errorf("comment on issue #%d of %s: %w", act.Number, repo.FullName(), err)
+		}
+		t.Number, t.State, t.HumanCloseNoted = act.Number, "closed", true
+	}
+	return d.Store.SaveTrackedIssue(ctx, t)
+}
+
+// assigner maps a mitigation owner to a login the forge can assign: a user
+// handle (@alice), not a team (@org/team), who can be assigned here.
+func (d *Deps) assigner(ctx context.Context, client forge.Client, repo forge.Repo, enabled bool) func(string) string {
+	cache := map[string]string{}
+	return func(owner string) string {
+		if !enabled {
+			return ""
+		}
+		login := strings.TrimPrefix(strings.TrimSpace(owner), "@")
+		if login == "" || strings.ContainsAny(login, "/ ") {
+			return ""
+		}
+		if v, ok := cache[login]; ok {
+			return v
+		}
+		ok, err := client.CanAssign(ctx, repo, login)
+		if err != nil || !ok {
+			cache[login] = ""
+			return ""
+		}
+		cache[login] = login
+		return login
+	}
+}
+
+// summary keeps the repository's one tracking issue, edited only when its
+// content changes.
+func (d *Deps) summary(ctx context.Context, client forge.Client, repo forge.Repo, models []track.Model, label string) error {
+	issues, err := d.Store.TrackedIssues(ctx, repo.Key())
+	if err != nil {
+		return err
+	}
+	links := map[string]string{}
+	for k, t := range issues {
+		if t.State == "open" && t.Number != 0 {
+			links[k] = fmt.Sprintf("#%d", t.Number)
+		}
+	}
+	body := track.SummaryBody(models, links)
+	rt, err := d.Store.GetRepoTracking(ctx, repo.Key())
+	if err != nil {
+		return err
+	}
+	h := hash(body)
+	if rt.SummaryNumber != 0 && rt.SummaryHash == h {
+		return nil
+	}
+	spec := forge.IssueSpec{Title: track.SummaryTitle, Body: body, Labels: []string{label}}
+	number := rt.SummaryNumber
+	if number == 0 {
+		// Find it by its marker before opening one.
+		all, err := client.ListIssues(ctx, repo, label)
+		if err != nil {
+			return err
+		}
+		for _, is := range all {
+			if strings.HasPrefix(is.Body, track.SummaryMarker) {
+				number = is.Number
+				break
+			}
+		}
+	}
+	if number == 0 {
+		is, err := client.CreateIssue(ctx, repo, spec)
+		if err != nil {
+			return fmt.Errorf("open the tracking issue of %s: %w", repo.FullName(), err)
+		}
+		number = is.Number
+	} else if err := client.UpdateIssue(ctx, repo, number, spec); err != nil {
+		if !errors.Is(err, forge.ErrNotFound) {
+			return fmt.Errorf("update the tracking issue of %s: %w", repo.FullName(), err)
+		}
+		number = 0
+	}
+	rt.SummaryNumber, rt.SummaryHash = number, h
+	return d.Store.SaveRepoTracking(ctx, rt)
+}
+
+func (d *Deps) saveRepoSHA(ctx context.Context, repoKey, sha string) error {
+	rt, err := d.Store.GetRepoTracking(ctx, repoKey)
+	if err != nil {
+		return err
+	}
+	rt.SHA = sha
+	return d.Store.SaveRepoTracking(ctx, rt)
+}
+
+// commitSource reads one commit of a repository (the default branch's
+// head): its "base" and "head" are the same.
+type commitSource struct {
+	client forge.Client
+	repo   forge.Repo
+	sha    string
+}
+
+func (s *commitSource) ChangedFiles(ctx context.Context) ([]review.FileChange, error) { return nil, nil }
+
+func (s *commitSource) ReadFile(ctx context.Context, _ review.Side, path string) ([]byte, bool, error) {
+	return s.client.ReadFile(ctx, s.repo, s.sha, path)
+}
