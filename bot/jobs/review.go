@@ -32,6 +32,11 @@ type Deps struct {
 	// OrgPolicies are the organisation's policy files, from the service
 	// configuration.
 	OrgPolicies map[string][]byte
+	// CreationsPerRun and TrackPause spread a large landing's issue
+	// creation (defaults MaxCreationsPerRun and TrackPause; tests shorten
+	// them).
+	CreationsPerRun int
+	TrackPause      time.Duration
 }
 
 func (d *Deps) now() time.Time {

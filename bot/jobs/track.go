@@ -121,9 +121,9 @@ func (d *Deps) Track(ctx context.Context, a queue.TrackArgs) error {
 	actions := track.Plan(models, issues, mem, settings)
 	created := 0
 	for _, act := range actions {
-		if act.Kind == track.Create && created == MaxCreationsPerRun {
+		if act.Kind == track.Create && created == d.creationsPerRun() {
 			log.Info("spreading issue creation over several runs", "left", countKind(actions, track.Create)-created)
-			return &forge.RateLimitError{Until: d.now().Add(TrackPause), Reason: "spreading issue creation"}
+			return &forge.RateLimitError{Until: d.now().Add(d.trackPause()), Reason: "spreading issue creation"}
 		}
 		if err := d.apply(ctx, client, repo, act, remembered); err != nil {
 			return err
@@ -152,6 +152,20 @@ func (d *Deps) Track(ctx context.Context, a queue.TrackArgs) error {
 		}
 	}
 	return nil
+}
+
+func (d *Deps) creationsPerRun() int {
+	if d.CreationsPerRun > 0 {
+		return d.CreationsPerRun
+	}
+	return MaxCreationsPerRun
+}
+
+func (d *Deps) trackPause() time.Duration {
+	if d.TrackPause > 0 {
+		return d.TrackPause
+	}
+	return TrackPause
 }
 
 func countKind(as []track.Action, kind string) int {
