@@ -56,6 +56,10 @@ type App struct {
 
 	mu      sync.Mutex
 	clients map[int64]*Client
+
+	// slug is the App's slug, read once (GET /app) for BotLogin.
+	slugMu sync.Mutex
+	slug   string
 }
 
 // NewApp checks the configuration and parses the key. It makes no call.

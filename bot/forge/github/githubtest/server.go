@@ -9,8 +9,8 @@
 // annotations in one request among them).
 //
 // Faults can be injected (FailNext, SetFailureRate, SetRateLimitRemaining),
-// and every request is logged for assertions on the API economy
-// (Requests, Writes, ResetCounts).
+// the API can be made slow (SetLatency), and every request is logged for
+// assertions on the API economy (Requests, Writes, ResetCounts).
 package githubtest
 
 import (
@@ -26,6 +26,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
 	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -203,6 +204,8 @@ type Server struct {
 	failStatuses  []int
 	rng           *mrand.Rand
 	secrets       []string
+	latency       time.Duration
+	ext           extState // issues, trees, the creation limit (issues.go)
 }
 
 var (
@@ -625,6 +628,43 @@ func (s *Server) SetFailureRate(p float64, statuses ...int) {
 	s.failStatuses = statuses
 }
 
+// SetLatency delays every API request (not the creation of tokens) by d
+// before it is handled, without holding up other requests meanwhile; 0
+// turns it off. A request whose client goes away during the delay (a
+// process killed, a timeout) is dropped unhandled and unlogged, as if it had
+// never reached GitHub: a write is applied only once its delay is over.
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = max(d, 0)
+}
+
+// delay waits out the latency before a request is handled; false when the
+// client went away meanwhile.
+func (s *Server) delay(r *http.Request) bool {
+	s.mu.Lock()
+	d := s.latency
+	s.mu.Unlock()
+	if d <= 0 || isTokenPath(r.URL.Path) {
+		return true
+	}
+	// net/http notices a client that goes away (and cancels the request's
+	// context) only once the body has been read.
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return r.Context().Err() == nil
+	case <-r.Context().Done():
+		return false
+	}
+}
+
 // SetRateLimitRemaining sets the primary rate limit's remaining calls; at
 // 0 the API answers 403 with X-RateLimit-Remaining: 0 until the reset, in
 // the future, as GitHub does.
@@ -662,6 +702,9 @@ type reply struct {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if !s.delay(r) {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rp := &reply{w: w, r: r}
@@ -693,6 +736,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.injectFault(rp) {
+		return
+	}
+	if len(segs) == 1 && segs[0] == "app" && r.Method == http.MethodGet {
+		s.rateHeaders(w)
+		s.getApp(rp)
 		return
 	}
 	if len(segs) >= 3 && segs[0] == "repositories" {
@@ -961,6 +1009,9 @@ func (s *Server) authorize(rp *reply) (*installation, bool) {
 // ---- routes under /repos/{owner}/{repo} ----
 
 func (s *Server) route(rp *reply, rr *repo, rest []string) {
+	if s.routeMore(rp, rr, rest) {
+		return
+	}
 	m := rp.r.Method
 	n := len(rest)
 	switch {
@@ -1300,14 +1351,14 @@ func (s *Server) commentJSON(rr *repo, c *Comment) map[string]any {
 }
 
 func (s *Server) listComments(rp *reply, rr *repo, num string) {
-	p := s.pullByText(rr, num)
-	if p == nil {
+	number, ok := s.commentTarget(rr, num) // a pull request or an issue
+	if !ok {
 		s.fail(rp, http.StatusNotFound, "Not Found", docsREST)
 		return
 	}
 	var cs []*Comment
 	for _, c := range rr.comments {
-		if c.Number == p.Number {
+		if c.Number == number {
 			cs = append(cs, c)
 		}
 	}
@@ -1354,8 +1405,8 @@ func (s *Server) commentBody(rp *reply) (string, bool) {
 }
 
 func (s *Server) createComment(rp *reply, rr *repo, num string) {
-	p := s.pullByText(rr, num)
-	if p == nil {
+	number, ok := s.commentTarget(rr, num) // a pull request or an issue
+	if !ok {
 		s.fail(rp, http.StatusNotFound, "Not Found", docsREST)
 		return
 	}
@@ -1363,7 +1414,7 @@ func (s *Server) createComment(rp *reply, rr *repo, num string) {
 	if !ok {
 		return
 	}
-	c := s.addComment(rr, p.Number, s.BotLogin(), body)
+	c := s.addComment(rr, number, s.BotLogin(), body)
 	rp.w.Header().Set("Location", fmt.Sprintf("%s%s/repos/%s/issues/comments/%d", s.srv.URL, s.prefix, rr.fullName(), c.ID))
 	s.write(rp, http.StatusCreated, s.commentJSON(rr, c))
 }
