@@ -291,3 +291,42 @@ func TestWebhookBodyLimit(t *testing.T) {
 		t.Errorf("got %d", code)
 	}
 }
+
+func issueCommentPayload(number int, user, body string) []byte {
+	owner, name, _ := strings.Cut(testRepo, "/")
+	b, _ := json.Marshal(map[string]any{"action": "created",
+		"issue":   map[string]any{"number": number, "pull_request": map[string]any{"url": "x"}},
+		"comment": map[string]any{"id": 1, "body": body, "user": map[string]any{"login": user, "type": "User"}},
+		"repository": map[string]any{"id": 1, "name": name, "full_name": testRepo, "default_branch": "main",
+			"owner": map[string]any{"login": owner}},
+		"installation": map[string]any{"id": testInst}, "sender": map[string]any{"login": user, "type": "User"}})
+	return b
+}
+
+// TestReviewCommand: "/tmbot review" from someone with write access reviews
+// the request (its webhooks were never seen); from someone without, nothing.
+func TestReviewCommand(t *testing.T) {
+	gh := fakeGitHub(t)
+	gh.SetPermission(testRepo, "writer", "write")
+	gh.SetPermission(testRepo, "reader", "read")
+	svc := startService(t, gh, "sqlite:"+filepath.Join(t.TempDir(), "tmbot.db"))
+	body := issueCommentPayload(1, "reader", "please\n/tmbot review\n")
+	if code, _ := deliver(t, svc.url, "issue_comment", "c-1", body, githubtest.Sign([]byte(testSecret), body)); code != http.StatusAccepted {
+		t.Fatalf("delivery: %d", code)
+	}
+	waitIdle(t, svc.url)
+	if n := len(gh.Comments(testRepo, 1)); n != 0 {
+		t.Errorf("a reader's command made %d comments", n)
+	}
+	body = issueCommentPayload(1, "writer", "/tmbot review")
+	if code, _ := deliver(t, svc.url, "issue_comment", "c-2", body, githubtest.Sign([]byte(testSecret), body)); code != http.StatusAccepted {
+		t.Fatalf("delivery: %d", code)
+	}
+	waitIdle(t, svc.url)
+	if n := len(gh.Comments(testRepo, 1)); n != 1 {
+		t.Errorf("a writer's command made %d comments", n)
+	}
+	if n := len(gh.CheckRuns(testRepo, sha("head"))); n != 1 {
+		t.Errorf("%d check runs", n)
+	}
+}
