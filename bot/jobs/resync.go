@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/tmbot/tmbot/bot/forge"
 	"github.com/tmbot/tmbot/bot/queue"
@@ -29,6 +30,15 @@ func (d *Deps) Resync(ctx context.Context, q *queue.Queue) error {
 		if err != nil {
 			d.Log.Warn("resync: no client", "repo", repo.Key(), "err", err)
 			continue
+		}
+		// Leave most of the installation's rate limit to the webhooks: the
+		// resync stops for an installation whose remaining calls fall
+		// under the reserve, and catches up next time.
+		if rb, ok := client.(interface{ RateRemaining() (int, time.Time) }); ok {
+			if left, _ := rb.RateRemaining(); left >= 0 && left < d.resyncReserve() {
+				d.Log.Info("resync: rate limit reserve reached; the rest waits for the next resync", "repo", repo.Key(), "remaining", left)
+				continue
+			}
 		}
 		// Stale tracking: the default branch moved since the last reconcile.
 		if repo.DefaultBranch != "" {
@@ -78,4 +88,16 @@ func (d *Deps) Resync(ctx context.Context, q *queue.Queue) error {
 	}
 	d.Log.Info("resync done", "repos", len(repos), "queued", queued)
 	return nil
+}
+
+// DefaultResyncReserve is the share of an installation's hourly rate limit
+// (5,000 calls for a GitHub App installation at least) that the resync
+// leaves to webhooks: it stops when fewer calls than this remain.
+const DefaultResyncReserve = 2000
+
+func (d *Deps) resyncReserve() int {
+	if d.ResyncReserve > 0 {
+		return d.ResyncReserve
+	}
+	return DefaultResyncReserve
 }

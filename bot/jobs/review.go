@@ -37,6 +37,9 @@ type Deps struct {
 	// them).
 	CreationsPerRun int
 	TrackPause      time.Duration
+	// ResyncReserve is how many calls of an installation's rate limit the
+	// resync leaves untouched (default DefaultResyncReserve).
+	ResyncReserve int
 }
 
 func (d *Deps) now() time.Time {
