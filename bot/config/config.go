@@ -59,6 +59,11 @@ type Tracking struct {
 	Assign bool `yaml:"assign"`
 	// SummaryIssue keeps one issue per repository listing open threats.
 	SummaryIssue bool `yaml:"summary_issue"`
+	// OnHumanClose says what the bot does when a person closes an issue
+	// whose mitigation the model still plans: "comment" (say once what
+	// to change) or "pull_request" (open a pull request that marks the
+	// mitigation implemented, with the issue linked).
+	OnHumanClose string `yaml:"on_human_close"`
 }
 
 // DefaultModels are the model file patterns of a repository without
@@ -72,7 +77,7 @@ func Default() *Config {
 		Blocking: true,
 		Drafts:   true,
 		Policies: Policies{Defaults: true, Severity: map[string]string{}},
-		Tracking: Tracking{Enabled: true, Labels: []string{"threat-model"}, Assign: true, SummaryIssue: true},
+		Tracking: Tracking{Enabled: true, Labels: []string{"threat-model"}, Assign: true, SummaryIssue: true, OnHumanClose: "comment"},
 	}
 }
 
@@ -122,6 +127,11 @@ func Parse(name string, data []byte) (*Config, error) {
 		default:
 			return nil, &Error{File: name, Msg: fmt.Sprintf("policies.severity.%s: %q is not a severity: allowed: error|warning|notice", rule, sev)}
 		}
+	}
+	switch c.Tracking.OnHumanClose {
+	case "comment", "pull_request":
+	default:
+		return nil, &Error{File: name, Msg: fmt.Sprintf("tracking.on_human_close: %q: allowed: comment|pull_request", c.Tracking.OnHumanClose)}
 	}
 	if len(c.Models) == 0 {
 		return nil, &Error{File: name, Msg: "models: give at least one pattern, such as \"**/*.threatmodel.yaml\""}

@@ -195,7 +195,7 @@ func (d *Deps) post(ctx context.Context, client forge.Client, pr *forge.PullRequ
 	ann, _ := json.Marshal(check.Annotations)
 	if h := hash(check.Conclusion, check.Title, check.Summary, string(ann)); h != st.CheckHash || st.CheckHeadSHA != pr.HeadSHA || force {
 		// Fresh only when no write for this head was begun before.
-		check.Fresh = newHead && !(st.CheckHeadSHA == pr.HeadSHA && st.CheckHash == writing)
+		check.Fresh = newHead && st.CheckHeadSHA != pr.HeadSHA
 		if check.Fresh {
 			st.CheckHeadSHA, st.CheckHash = pr.HeadSHA, writing
 			if err := d.Store.SavePRState(ctx, key, st); err != nil {

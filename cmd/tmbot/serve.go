@@ -106,7 +106,7 @@ func serve(ctx context.Context, settings server.Settings, log *slog.Logger, read
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", settings.Addr, err)
 	}
-	if err := q.Start(ctx); err != nil {
+	if err := q.Start(context.WithoutCancel(ctx)); err != nil { // jobs finish on shutdown, within q.Stop's grace
 		ln.Close()
 		return err
 	}

@@ -56,7 +56,7 @@ func startService(t *testing.T, gh *githubtest.Server, database string) *service
 	settings.GitHub.APIURL = gh.URL()
 	settings.ResyncInterval = 0
 	logs := &bytes.Buffer{}
-	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs, mu: make(chan struct{}, 1)}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	s := &service{gh: gh, logs: logs, cancel: cancel, done: make(chan error, 1)}
