@@ -227,3 +227,20 @@ func RetryAfter(err error, now time.Time) (time.Duration, bool) {
 	}
 	return d, true
 }
+
+// ChangeProposer is a forge that can propose a change to one file as a
+// pull request (optional: tracking falls back to a comment without it).
+type ChangeProposer interface {
+	// ProposeChange puts content at path on a new branch made from base
+	// (a commit), and opens a pull request into baseBranch with title and
+	// body. It is idempotent by branch: when the branch exists it returns
+	// the open pull request from it (or opens one), and never a second.
+	ProposeChange(ctx context.Context, repo Repo, p Proposal) (url string, err error)
+}
+
+// Proposal is one proposed change.
+type Proposal struct {
+	BaseBranch, BaseSHA, Branch, Path string
+	Content                           []byte
+	Message, Title, Body              string
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tmbot/tmbot/bot/forge"
+	"github.com/tmbot/tmbot/bot/model"
 	"github.com/tmbot/tmbot/bot/queue"
 	"github.com/tmbot/tmbot/bot/review"
 	"github.com/tmbot/tmbot/bot/store"
@@ -125,6 +126,14 @@ func (d *Deps) Track(ctx context.Context, a queue.TrackArgs) error {
 			log.Info("spreading issue creation over several runs", "left", countKind(actions, track.Create)-created)
 			return &forge.RateLimitError{Until: d.now().Add(d.trackPause()), Reason: "spreading issue creation"}
 		}
+		if act.Kind == track.NoteHumanClosed && cfg.Tracking.OnHumanClose == "pull_request" {
+			if url, err := d.proposeImplemented(ctx, client, repo, branch, sha, act); err != nil {
+				log.Warn("could not open the pull request; commenting instead", "key", act.Key, "err", err)
+			} else {
+				act.Comment = fmt.Sprintf("This issue was closed, but the threat model still plans `%s`. tmbot opened %s, which marks it implemented in `%s`; merge it if the work is done, or close it and set `status: wont_do` if it will not be.",
+					act.Mitigation.ID, url, act.Mitigation.File)
+			}
+		}
 		if err := d.apply(ctx, client, repo, act, remembered); err != nil {
 			return err
 		}
@@ -138,6 +147,11 @@ func (d *Deps) Track(ctx context.Context, a queue.TrackArgs) error {
 		}
 	}
 	if err := d.saveRepoSHA(ctx, repo.Key(), sha); err != nil {
+		return err
+	}
+	// Dashboard (bot/server/dashboard.go): the models as this reconcile
+	// found them, and today's open threats by risk.
+	if err := d.saveDashboardSnapshot(ctx, repo.Key(), models); err != nil {
 		return err
 	}
 	log.Info("tracking reconciled", "sha", sha, "models", len(models), "actions", len(actions))
@@ -237,6 +251,33 @@ func (d *Deps) apply(ctx context.Context, client forge.Client, repo forge.Repo, 
 	return d.Store.SaveTrackedIssue(ctx, t)
 }
 
+// proposeImplemented opens (once) a pull request that marks a mitigation
+// implemented in its model file, keeping the file's comments and
+// formatting, with the closed issue linked.
+func (d *Deps) proposeImplemented(ctx context.Context, client forge.Client, repo forge.Repo, branch, sha string, act track.Action) (string, error) {
+	p, ok := client.(forge.ChangeProposer)
+	if !ok {
+		return "", fmt.Errorf("%s cannot open pull requests", repo.Forge)
+	}
+	w := act.Mitigation
+	src, found, err := client.ReadFile(ctx, repo, sha, w.File)
+	if err != nil || !found {
+		return "", fmt.Errorf("read %s: found %v: %w", w.File, found, err)
+	}
+	edited, err := model.SetMitigationStatus(w.File, src, w.ID, model.MitigationImplemented)
+	if err != nil {
+		return "", err
+	}
+	return p.ProposeChange(ctx, repo, forge.Proposal{
+		BaseBranch: branch, BaseSHA: sha, Branch: "tmbot/implement-" + w.System + "-" + w.ID, Path: w.File, Content: edited,
+		Message: fmt.Sprintf("Mark mitigation %s implemented\n\nIts tracking issue #%d was closed.", w.ID, act.Number),
+		Title:   track.Title("Threat model: mark " + w.ID + " implemented"),
+		Body: fmt.Sprintf("The tracking issue #%d of the mitigation `%s` (%s) was closed, but `%s` still says `status: %s`.\n\n"+
+			"This pull request changes that one line to `status: implemented`. Merge it if the work is done; close it if not.\n\nCloses #%d.",
+			act.Number, w.ID, w.Title, w.File, w.Status, act.Number),
+	})
+}
+
 // assigner maps a mitigation owner to a login the forge can assign: a user
 // handle (@alice), not a team (@org/team), who can be assigned here.
 func (d *Deps) assigner(ctx context.Context, client forge.Client, repo forge.Repo, enabled bool) func(string) string {
@@ -332,8 +373,46 @@ type commitSource struct {
 	sha    string
 }
 
-func (s *commitSource) ChangedFiles(ctx context.Context) ([]review.FileChange, error) { return nil, nil }
+func (s *commitSource) ChangedFiles(ctx context.Context) ([]review.FileChange, error) {
+	return nil, nil
+}
 
 func (s *commitSource) ReadFile(ctx context.Context, _ review.Side, path string) ([]byte, bool, error) {
 	return s.client.ReadFile(ctx, s.repo, s.sha, path)
+}
+
+// saveDashboardSnapshot records for the dashboard (bot/server/dashboard.go)
+// each model file as this reconcile found it, and the repository's open
+// threats by risk today, counted over its valid models.
+func (d *Deps) saveDashboardSnapshot(ctx context.Context, repoKey string, models []track.Model) error {
+	snaps := make([]store.ModelSnapshot, 0, len(models))
+	var open store.RiskCounts
+	for _, f := range models {
+		m := f.Model
+		if m == nil {
+			snaps = append(snaps, store.ModelSnapshot{Path: f.Path, Error: f.Invalid})
+			continue
+		}
+		s := store.ModelSnapshot{Path: f.Path, SystemID: m.System.ID, SystemName: m.System.Name,
+			SystemOwner: m.System.Owner, Vendor: m.System.Vendor, Valid: true, Threats: len(m.Threats)}
+		for _, id := range m.ThreatOrder {
+			t := m.Threats[id]
+			switch t.Status {
+			case model.StatusOpen:
+				s.Open.Add(string(t.Risk))
+			case model.StatusAccepted:
+				a := store.AcceptedRisk{ThreatID: id, Title: t.Title, Risk: string(t.Risk)}
+				if t.Acceptance != nil {
+					a.By, a.Reason, a.Until = t.Acceptance.By, t.Acceptance.Reason, t.Acceptance.Until
+				}
+				s.Accepted = append(s.Accepted, a)
+			}
+		}
+		open = open.Plus(s.Open)
+		snaps = append(snaps, s)
+	}
+	if err := d.Store.SaveModelSnapshots(ctx, repoKey, snaps); err != nil {
+		return err
+	}
+	return d.Store.RecordRiskHistory(ctx, repoKey, d.now(), open)
 }

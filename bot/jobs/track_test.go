@@ -111,3 +111,60 @@ func TestThreeHundredMitigationsLandAtOnce(t *testing.T) {
 		t.Errorf("a second reconcile wrote %d times", gh.Writes()-writes)
 	}
 }
+
+// TestHumanCloseOpensAPullRequest: with tracking.on_human_close:
+// pull_request, a person closing an issue the model still plans gets one
+// pull request that changes only the status line, linked from one comment;
+// a later reconcile opens nothing more.
+func TestHumanCloseOpensAPullRequest(t *testing.T) {
+	ctx := context.Background()
+	gh := githubtest.New(t, 99)
+	gh.AddInstallation(5, "acme")
+	repo := gh.AddRepo(5, "acme/svc", "main")
+	model1 := "version: 1\nsystem: {id: svc, name: Service}\nthreats:\n  xss:\n    title: Script injection\n    likelihood: high\n    impact: medium\n    mitigations: [csp]\nmitigations:\n  csp:\n    title: Content security policy   # set by the web team\n    status: planned\n"
+	gh.PutFile("acme/svc", commit("c1"), "svc.threatmodel.yaml", []byte(model1))
+	gh.PutFile("acme/svc", commit("c1"), ".tmbot.yaml", []byte("tracking:\n  on_human_close: pull_request\n  summary_issue: false\n"))
+	gh.SetBranch("acme/svc", "main", commit("c1"))
+	app, err := ghforge.NewApp(ghforge.AppConfig{AppID: 99, PrivateKey: gh.PrivateKeyPEM(), BaseURL: gh.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "t.db"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	loader, _ := model.NewLoader(model.Limits{})
+	d := &Deps{Store: st, Loader: loader, Log: slog.New(slog.DiscardHandler),
+		Client: func(r forge.Repo) (forge.Client, error) { return app.Client(r.Installation) }}
+	args := queue.TrackArgs{RepoKey: repo.Key(), Repo: repo, Reason: "push"}
+	if err := d.Track(ctx, args); err != nil {
+		t.Fatal(err)
+	}
+	issues := gh.Issues("acme/svc")
+	if len(issues) != 1 {
+		t.Fatalf("%d issues", len(issues))
+	}
+	gh.CloseIssueAs("acme/svc", issues[0].Number, "alice", "completed")
+	for range 2 {
+		if err := d.Track(ctx, args); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pulls := gh.Pulls("acme/svc")
+	if len(pulls) != 1 {
+		t.Fatalf("%d pull requests", len(pulls))
+	}
+	edited, ok := gh.FileAt("acme/svc", "tmbot/implement-svc-csp", "svc.threatmodel.yaml")
+	want := strings.Replace(model1, "status: planned", "status: implemented", 1)
+	if !ok || string(edited) != want {
+		t.Errorf("proposed file:\n%s", edited)
+	}
+	is, _ := gh.Issue("acme/svc", issues[0].Number)
+	if is.State != "closed" || is.Comments != 1 {
+		t.Errorf("issue: %s with %d comments", is.State, is.Comments)
+	}
+	if cs := gh.IssueComments("acme/svc", issues[0].Number); len(cs) != 1 || !strings.Contains(cs[0].Body, "/pull/") {
+		t.Errorf("comment: %+v", cs)
+	}
+}

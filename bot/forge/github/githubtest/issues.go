@@ -376,6 +376,9 @@ func (s *Server) getApp(rp *reply) {
 // routeMore serves what this file adds under /repos/{owner}/{repo}, and
 // applies the creation limit; false leaves the request to route.
 func (s *Server) routeMore(rp *reply, rr *repo, rest []string) bool {
+	if s.routePropose(rp, rr, rest) { // branches, commits, new pull requests (propose.go)
+		return true
+	}
 	m := rp.r.Method
 	n := len(rest)
 	creates := m == http.MethodPost && n >= 1 && rest[0] == "issues" &&

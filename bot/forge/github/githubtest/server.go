@@ -73,6 +73,7 @@ type Request struct {
 type Pull struct {
 	Number  int
 	Title   string
+	Body    string // the description
 	Author  string
 	BaseRef string
 	BaseSHA string
@@ -205,7 +206,8 @@ type Server struct {
 	rng           *mrand.Rand
 	secrets       []string
 	latency       time.Duration
-	ext           extState // issues, trees, the creation limit (issues.go)
+	ext           extState     // issues, trees, the creation limit (issues.go)
+	prop          proposeState // commits made through the API (propose.go)
 }
 
 var (
@@ -1157,6 +1159,7 @@ func (s *Server) pullJSON(rr *repo, p *pull, full bool) map[string]any {
 	}
 	out := map[string]any{
 		"id": p.id, "node_id": fmt.Sprintf("PR_%d", p.id), "number": p.Number, "state": state, "title": p.Title,
+		"body": p.Body,
 		"user": s.userJSON(p.Author), "draft": p.Draft, "locked": false,
 		"created_at": p.createdAt.Format(time.RFC3339), "updated_at": p.createdAt.Format(time.RFC3339),
 		"merged_at": nil,
@@ -1317,10 +1320,9 @@ func (s *Server) contents(rp *reply, rr *repo, path string) {
 		_, _ = rp.w.Write(data)
 		return
 	}
-	blob := sha256.Sum256(data)
 	out := map[string]any{
 		"type": "file", "name": path[strings.LastIndex(path, "/")+1:], "path": path, "size": len(data),
-		"sha":          hex.EncodeToString(blob[:20]),
+		"sha":          blobSHA(data), // git's blob id, as GitHub's
 		"url":          fmt.Sprintf("%s%s/repos/%s/contents/%s?ref=%s", s.srv.URL, s.prefix, rr.fullName(), path, sha),
 		"download_url": nil,
 	}
