@@ -81,9 +81,11 @@ func (d *Deps) ReviewPR(ctx context.Context, a queue.ReviewArgs) error {
 		return fmt.Errorf("client for %s: %w", a.Repo.FullName(), cerr)
 	}
 	switch {
-	case err == nil:
+	case err == nil && pull.BaseSHA != "":
 		pr = pull.PullRequest
-	case errors.Is(err, store.ErrNotFound):
+	case err == nil || errors.Is(err, store.ErrNotFound):
+		// Unknown, or known without its base (GitLab's merge request
+		// events do not carry the base commit): read it from the forge.
 		fresh, err := client.PullRequest(ctx, a.Repo, a.Number)
 		if err != nil {
 			return fmt.Errorf("read pull request %s: %w", a.PRKey, err)

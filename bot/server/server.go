@@ -40,11 +40,16 @@ func (s *Server) SetReady(ok bool) { s.ready.Store(ok) }
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/webhooks/github", s.timed(http.HandlerFunc(s.handleGitHub)))
+	// GitLab: project and group webhooks (webhook_gitlab.go).
+	mux.Handle("/webhooks/gitlab", s.timed(http.HandlerFunc(s.handleGitLab)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "ok\n")
 	})
 	mux.HandleFunc("GET /readyz", s.handleReady)
 	mux.Handle("GET /metrics", s.metricsHandler())
+	// Dashboard: GET /dashboard, /dashboard/login, /api/v1/… (dashboard.go);
+	// nothing is added when TMBOT_DASHBOARD_TOKEN is unset.
+	s.dashboardRoutes(mux)
 	return mux
 }
 

@@ -114,7 +114,7 @@ func (s *Store) DeleteInstallation(ctx context.Context, tx *sql.Tx, id int64) er
 // deleteRepoState removes requests, their state and review history of the
 // repositories that where (a condition on repo_key) selects.
 func (s *Store) deleteRepoState(ctx context.Context, tx *sql.Tx, where string, arg any) error {
-	for _, table := range []string{"pulls", "pr_state", "reviews", "mitigation_issues", "repo_tracking"} {
+	for _, table := range []string{"pulls", "pr_state", "reviews", "mitigation_issues", "repo_tracking", "model_snapshots", "accepted_risks", "risk_history"} {
 		if _, err := tx.ExecContext(ctx, s.q("DELETE FROM "+table+" WHERE "+where), arg); err != nil {
 			return fmt.Errorf("store: delete %s: %w", table, err)
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tmbot/tmbot/bot/forge"
 	ghforge "github.com/tmbot/tmbot/bot/forge/github"
+	glforge "github.com/tmbot/tmbot/bot/forge/gitlab"
 	"github.com/tmbot/tmbot/bot/jobs"
 	"github.com/tmbot/tmbot/bot/model"
 	"github.com/tmbot/tmbot/bot/queue"
@@ -81,11 +82,21 @@ func serve(ctx context.Context, settings server.Settings, log *slog.Logger, read
 			return fmt.Errorf("the GitHub App: %w", err)
 		}
 	}
+	// GitLab (bot/forge/gitlab): one client for the instance and its token.
+	var glClient *glforge.Client
+	if settings.GitLab.URL != "" {
+		glClient, err = glforge.New(settings.GitLab.URL, settings.GitLab.Token, nil)
+		if err != nil {
+			return fmt.Errorf("GitLab: %w", err)
+		}
+	}
 	deps := &jobs.Deps{Store: st, Loader: loader, Log: log, OrgPolicies: orgPolicies,
 		Client: func(repo forge.Repo) (forge.Client, error) {
 			switch {
 			case repo.Forge == "github" && app != nil:
 				return app.Client(repo.Installation)
+			case repo.Forge == "gitlab" && glClient != nil: // GitLab
+				return glClient, nil
 			default:
 				return nil, fmt.Errorf("%s is not configured: %w", repo.Forge, forge.ErrGone)
 			}
@@ -102,6 +113,9 @@ func serve(ctx context.Context, settings server.Settings, log *slog.Logger, read
 		return err
 	}
 	srv := server.New(settings, st, q, log)
+	if glClient != nil { // GitLab: learn the bot's username, to ignore its own issue events
+		srv.SetGitLabBot(glClient.BotLogin)
+	}
 	ln, err := net.Listen("tcp", settings.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", settings.Addr, err)

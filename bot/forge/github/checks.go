@@ -51,7 +51,7 @@ func (c *Client) SetCheck(ctx context.Context, pr *forge.PullRequest, chk forge.
 		return &Error{Op: "set the check of " + pr.Repo.FullName(), Message: "no head commit"}
 	}
 	key := pr.Repo.Key() + "@" + pr.HeadSHA
-	unlock := c.locks.lock(key)
+	unlock := c.locks.Lock(key)
 	defer unlock()
 	return c.setCheck(ctx, pr, chk, key, true)
 }
@@ -60,7 +60,7 @@ func (c *Client) setCheck(ctx context.Context, pr *forge.PullRequest, chk forge.
 	op := fmt.Sprintf("set the check of %s at %s", pr.Repo.FullName(), shortSHA(pr.HeadSHA))
 	title, summary, anns := checkOutput(chk)
 	fp := fingerprint(chk.Conclusion, title, summary, chk.DetailsURL, anns)
-	st, cached := c.checks.get(key)
+	st, cached := c.checks.Get(key)
 	if cached && st.fp == fp {
 		return nil
 	}
@@ -72,10 +72,10 @@ func (c *Client) setCheck(ctx context.Context, pr *forge.PullRequest, chk forge.
 		if run != nil {
 			st.id = run.GetID()
 			if run.GetExternalID() == externalPrefix+fp && run.GetStatus() == "completed" {
-				c.checks.put(key, checkState{id: st.id, fp: fp})
+				c.checks.Put(key, checkState{id: st.id, fp: fp})
 				return nil
 			}
-			c.checks.put(key, checkState{id: st.id})
+			c.checks.Put(key, checkState{id: st.id})
 		}
 	}
 	batches := review.Batches(anns, review.MaxAnnotationsPerRequest)
@@ -109,7 +109,7 @@ func (c *Client) setCheck(ctx context.Context, pr *forge.PullRequest, chk forge.
 			return c.notFound(ctx, pr.Repo, c.mapError(op+": create the check run", err))
 		}
 		st.id = run.GetID()
-		c.checks.put(key, checkState{id: st.id})
+		c.checks.Put(key, checkState{id: st.id})
 	} else {
 		_, _, err := c.gh.Checks.UpdateCheckRun(ctx, pr.Repo.Owner, pr.Repo.Name, st.id, github.UpdateCheckRunOptions{
 			Name: forge.CheckName, DetailsURL: details, ExternalID: ext(0),
@@ -119,7 +119,7 @@ func (c *Client) setCheck(ctx context.Context, pr *forge.PullRequest, chk forge.
 			mapped := c.mapError(op+": update the check run", err)
 			if retry && cached && errors.Is(mapped, forge.ErrNotFound) {
 				// The run we remembered is not there: look again.
-				c.checks.remove(key)
+				c.checks.Remove(key)
 				return c.setCheck(ctx, pr, chk, key, false)
 			}
 			return c.notFound(ctx, pr.Repo, mapped)
@@ -134,7 +134,7 @@ func (c *Client) setCheck(ctx context.Context, pr *forge.PullRequest, chk forge.
 				i*review.MaxAnnotationsPerRequest+1, i*review.MaxAnnotationsPerRequest+len(batches[i])), err))
 		}
 	}
-	c.checks.put(key, checkState{id: st.id, fp: fp})
+	c.checks.Put(key, checkState{id: st.id, fp: fp})
 	return nil
 }
 

@@ -1,6 +1,8 @@
 package github
 
 import (
+	"github.com/tmbot/tmbot/bot/forge/cache"
+
 	"bytes"
 	"context"
 	"errors"
@@ -55,9 +57,9 @@ type Client struct {
 	rateRemaining int
 	rateReset     time.Time
 
-	files  *lru[fileKey, fileEntry]
-	checks *lru[string, checkState]
-	locks  keyedMutex
+	files  *cache.LRU[fileKey, fileEntry]
+	checks *cache.LRU[string, checkState]
+	locks  cache.KeyedMutex
 }
 
 type fileKey struct{ repo, sha, path string }
@@ -69,8 +71,8 @@ type fileEntry struct {
 
 func newClient(a *App, installation int64) (*Client, error) {
 	c := &Client{app: a, installation: installation,
-		files:  newLRU[fileKey, fileEntry](fileCacheEntries, fileCacheBytes, func(e fileEntry) int64 { return int64(len(e.data)) + 64 }),
-		checks: newLRU[string, checkState](checkCacheEntries, 0, nil)}
+		files:  cache.New[fileKey, fileEntry](fileCacheEntries, fileCacheBytes, func(e fileEntry) int64 { return int64(len(e.data)) + 64 }),
+		checks: cache.New[string, checkState](checkCacheEntries, 0, nil)}
 	c.tr = &installationRoundTripper{app: a, installation: installation,
 		next: func(t *ghinstallation.Transport) http.RoundTripper { return &countingTransport{c: c, next: t} }}
 	c.tr.cur.Store(a.installationTransport(installation))
@@ -274,7 +276,7 @@ func (c *Client) ReadFile(ctx context.Context, repo forge.Repo, sha, path string
 	key := fileKey{repo: repo.Key(), sha: sha, path: path}
 	cacheable := isCommitID(sha)
 	if cacheable {
-		if e, ok := c.files.get(key); ok {
+		if e, ok := c.files.Get(key); ok {
 			return bytes.Clone(e.data), e.found, nil
 		}
 	}
@@ -291,7 +293,7 @@ func (c *Client) ReadFile(ctx context.Context, repo forge.Repo, sha, path string
 		var e *Error
 		if errors.Is(mapped, forge.ErrNotFound) && errors.As(mapped, &e) && !strings.HasPrefix(e.Message, "No commit found") {
 			if cacheable {
-				c.files.put(key, fileEntry{})
+				c.files.Put(key, fileEntry{})
 			}
 			return nil, false, nil
 		}
@@ -306,7 +308,7 @@ func (c *Client) ReadFile(ctx context.Context, repo forge.Repo, sha, path string
 		data = []byte{}
 	}
 	if cacheable {
-		c.files.put(key, fileEntry{data: data, found: true})
+		c.files.Put(key, fileEntry{data: data, found: true})
 	}
 	return bytes.Clone(data), true, nil
 }

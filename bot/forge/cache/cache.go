@@ -1,13 +1,16 @@
-package github
+// Package cache holds the small in-memory caches the forge adapters share:
+// an LRU bounded by entries and by size, and a mutex per key. It imports
+// nothing of the project.
+package cache
 
 import (
 	"container/list"
 	"sync"
 )
 
-// lru is a small least-recently-used cache bounded by entries and by a
+// LRU is a small least-recently-used cache bounded by entries and by a
 // total size.
-type lru[K comparable, V any] struct {
+type LRU[K comparable, V any] struct {
 	mu         sync.Mutex
 	maxEntries int
 	maxSize    int64
@@ -23,14 +26,14 @@ type lruEntry[K comparable, V any] struct {
 	size int64
 }
 
-func newLRU[K comparable, V any](maxEntries int, maxSize int64, sizeOf func(V) int64) *lru[K, V] {
+func New[K comparable, V any](maxEntries int, maxSize int64, sizeOf func(V) int64) *LRU[K, V] {
 	if sizeOf == nil {
 		sizeOf = func(V) int64 { return 0 }
 	}
-	return &lru[K, V]{maxEntries: maxEntries, maxSize: maxSize, sizeOf: sizeOf, ll: list.New(), m: map[K]*list.Element{}}
+	return &LRU[K, V]{maxEntries: maxEntries, maxSize: maxSize, sizeOf: sizeOf, ll: list.New(), m: map[K]*list.Element{}}
 }
 
-func (c *lru[K, V]) get(k K) (V, bool) {
+func (c *LRU[K, V]) Get(k K) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.m[k]; ok {
@@ -43,7 +46,7 @@ func (c *lru[K, V]) get(k K) (V, bool) {
 
 // put stores a value; one larger than a quarter of the size budget is not
 // kept (it would push out too much).
-func (c *lru[K, V]) put(k K, v V) {
+func (c *LRU[K, V]) Put(k K, v V) {
 	n := c.sizeOf(v)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -60,7 +63,7 @@ func (c *lru[K, V]) put(k K, v V) {
 	}
 }
 
-func (c *lru[K, V]) remove(k K) {
+func (c *LRU[K, V]) Remove(k K) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.m[k]; ok {
@@ -68,7 +71,7 @@ func (c *lru[K, V]) remove(k K) {
 	}
 }
 
-func (c *lru[K, V]) removeElement(e *list.Element) {
+func (c *LRU[K, V]) removeElement(e *list.Element) {
 	ent := e.Value.(*lruEntry[K, V])
 	c.ll.Remove(e)
 	delete(c.m, ent.key)
@@ -76,7 +79,7 @@ func (c *lru[K, V]) removeElement(e *list.Element) {
 }
 
 // keyedMutex serialises work per key.
-type keyedMutex struct {
+type KeyedMutex struct {
 	mu sync.Mutex
 	m  map[string]*keyedLock
 }
@@ -86,7 +89,7 @@ type keyedLock struct {
 	refs int
 }
 
-func (k *keyedMutex) lock(key string) (unlock func()) {
+func (k *KeyedMutex) Lock(key string) (unlock func()) {
 	k.mu.Lock()
 	if k.m == nil {
 		k.m = map[string]*keyedLock{}

@@ -1,0 +1,385 @@
+package gitlab
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+
+	gl "gitlab.com/gitlab-org/api/client-go/v2"
+
+	"github.com/tmbot/tmbot/bot/forge"
+	"github.com/tmbot/tmbot/bot/review"
+)
+
+// The commit status and the findings' discussions
+//
+// A head gets one commit status named forge.StatusName ("threat-model"),
+// success or failed, whose description is the check's title (cut to 255
+// characters) and whose target_url is the check's DetailsURL. GitLab's
+// statuses carry no annotations: each finding of level failure gets one
+// resolvable discussion on the merge request instead, on the model's line
+// when the diff shows that line (a position on the head's diff refs), else
+// a discussion that names file:line in its text. The first note of each
+// starts with a hidden marker that names the finding (its file, title and
+// message, not its line, so that an edit above it does not make a second
+// one); nothing is stored: the discussions are found again by the marker.
+// A discussion whose finding is gone is resolved, and one whose finding
+// comes back is unresolved.
+//
+// A status is written only when it differs from the one the head has (the
+// client remembers what it wrote; after a restart, unless the check is
+// Fresh, it reads the head's statuses first): GitLab keeps every status
+// written, so rewriting an unchanged one would pile them up.
+
+// findingPrefix starts the hidden marker of a finding's discussion.
+const findingPrefix = `<!-- tmbot:finding key="`
+
+func findingMarker(key string) string { return findingPrefix + key + `" -->` }
+
+// findingKey reads the marker at the start of a note.
+func findingKey(body string) (string, bool) {
+	rest, ok := strings.CutPrefix(strings.TrimSpace(body), findingPrefix)
+	if !ok {
+		return "", false
+	}
+	k, _, ok := strings.Cut(rest, `"`)
+	return k, ok && k != ""
+}
+
+type finding struct {
+	key, path      string
+	line           int
+	title, message string
+}
+
+// failures are the check's findings that get discussions.
+func failures(anns []review.Annotation) []finding {
+	var out []finding
+	seen := map[string]bool{}
+	for _, a := range anns {
+		if a.Level != review.AnnotationFailure || a.Path == "" {
+			continue
+		}
+		h := sha256.Sum256([]byte(a.Path + "\x00" + a.Title + "\x00" + a.Message))
+		k := hex.EncodeToString(h[:8])
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, finding{key: k, path: a.Path, line: max(a.StartLine, 1), title: a.Title, message: a.Message})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
+	return out
+}
+
+// threatID matches the ids of a model (threats, components…).
+var threatID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// findingBody is the first note of a finding's discussion. A finding
+// about one threat (its title ends in ": <id>") is told without the id and
+// without its long message: the thread sits on the threat's line, and the
+// review note, which names every new threat by its id, explains it; so the
+// id is named in one note only. Other findings (an invalid model, a
+// configuration error) carry their message.
+func findingBody(f finding) string {
+	var b strings.Builder
+	b.WriteString(findingMarker(f.key) + "\n")
+	title, msg := strings.TrimSpace(f.title), strings.TrimSpace(f.message)
+	if i := strings.LastIndex(title, ": "); i > 0 && threatID.MatchString(title[i+2:]) {
+		title = title[:i]
+		msg = "The threat on this line blocks the merge request. The tmbot review note explains it and says how to settle it."
+	}
+	if title == "" {
+		title = "Threat model finding"
+	}
+	fmt.Fprintf(&b, "**%s** (`%s:%d`)\n", title, f.path, f.line)
+	if msg != "" {
+		b.WriteString("\n" + msg + "\n")
+	}
+	b.WriteString("\n_tmbot resolves this thread when the finding is gone._\n")
+	return cutEllipsis(b.String(), MaxNoteBody)
+}
+
+func fingerprint(parts ...any) string {
+	h := sha256.New()
+	_ = json.NewEncoder(h).Encode(parts)
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// statusDescription is the status's one line.
+func statusDescription(chk forge.Check) string {
+	d := strings.TrimSpace(strings.ReplaceAll(chk.Title, "\n", " "))
+	if d == "" {
+		d = "Threat model review"
+		if chk.Conclusion == forge.ConclusionBlock {
+			d = "Threat model review: changes needed"
+		}
+	}
+	return cutEllipsis(d, MaxStatusDescription)
+}
+
+// SetCheck implements forge.Client: the head's commit status, then the
+// findings' discussions (see above).
+func (c *Client) SetCheck(ctx context.Context, pr *forge.PullRequest, chk forge.Check) error {
+	if pr.HeadSHA == "" {
+		return &Error{Op: "set the status of " + pr.Repo.FullName(), Message: "no head commit"}
+	}
+	key := pr.Repo.Key() + "@" + pr.HeadSHA
+	unlock := c.locks.Lock(key)
+	defer unlock()
+	if err := c.setStatus(ctx, pr, chk, key); err != nil {
+		return err
+	}
+	return c.syncFindings(ctx, pr, failures(chk.Annotations))
+}
+
+func (c *Client) setStatus(ctx context.Context, pr *forge.PullRequest, chk forge.Check, key string) error {
+	op := fmt.Sprintf("set the status of %s at %s", pr.Repo.FullName(), shortSHA(pr.HeadSHA))
+	state := gl.Success
+	if chk.Conclusion == forge.ConclusionBlock {
+		state = gl.Failed
+	}
+	desc := statusDescription(chk)
+	fp := fingerprint(string(state), desc, chk.DetailsURL)
+	old, cached := c.statuses.Get(key)
+	if cached && old == fp {
+		return nil
+	}
+	if !cached && !chk.Fresh {
+		cur, resp, err := c.gl.Commits.GetCommitStatuses(pid(pr.Repo), pr.HeadSHA, &gl.GetCommitStatusesOptions{
+			Name: gl.Ptr(forge.StatusName), ListOptions: gl.ListOptions{PerPage: perPage}}, gl.WithContext(ctx))
+		if err != nil {
+			mapped := c.fail(ctx, pr.Repo, op+": read the statuses", resp, err)
+			if !errors.Is(mapped, forge.ErrNotFound) || isGone(mapped) {
+				return mapped
+			}
+			cur = nil // no statuses to read: write one
+		}
+		var latest *gl.CommitStatus
+		for _, s := range cur {
+			if s.Name == forge.StatusName && (latest == nil || s.ID > latest.ID) {
+				latest = s
+			}
+		}
+		if latest != nil && latest.Status == string(state) && latest.Description == desc && latest.TargetURL == chk.DetailsURL {
+			c.statuses.Put(key, fp)
+			return nil
+		}
+	}
+	opts := &gl.SetCommitStatusOptions{State: state, Name: gl.Ptr(forge.StatusName), Description: gl.Ptr(desc),
+		Ref: c.statusRef(pr)}
+	if chk.DetailsURL != "" {
+		opts.TargetURL = gl.Ptr(chk.DetailsURL)
+	}
+	if _, resp, err := c.gl.Commits.SetCommitStatus(pid(pr.Repo), pr.HeadSHA, opts, gl.WithContext(ctx)); err != nil {
+		return c.fail(ctx, pr.Repo, op, resp, err)
+	}
+	c.statuses.Put(key, fp)
+	return nil
+}
+
+// statusRef is the ref the status is for: the source branch of a request
+// within the project (so that it joins the branch's pipeline, which the
+// merge request shows), refs/merge-requests/<iid>/head for one from a
+// fork (the target project has no branch with its commits), and none —
+// GitLab then picks the branch that holds the commit — when the client has
+// not read the request.
+func (c *Client) statusRef(pr *forge.PullRequest) *string {
+	if info, ok := c.mrs.Get(mrKey(pr.Repo, pr.Number)); ok && info.sourceProject != 0 {
+		if info.sourceProject == info.targetProject && info.sourceBranch != "" {
+			return gl.Ptr(info.sourceBranch)
+		}
+		if info.sourceProject != info.targetProject {
+			return gl.Ptr(fmt.Sprintf("refs/merge-requests/%d/head", pr.Number))
+		}
+	}
+	if pr.HeadRepo != "" && !strings.EqualFold(pr.HeadRepo, pr.Repo.FullName()) {
+		return gl.Ptr(fmt.Sprintf("refs/merge-requests/%d/head", pr.Number))
+	}
+	return nil
+}
+
+// syncFindings keeps one discussion per finding (see above).
+func (c *Client) syncFindings(ctx context.Context, pr *forge.PullRequest, fs []finding) error {
+	mk := mrKey(pr.Repo, pr.Number)
+	fkey := mk // the discussions belong to the request, whatever its head
+	keys := make([]string, len(fs))
+	for i, f := range fs {
+		keys[i] = f.key
+	}
+	fp := fingerprint(keys)
+	if old, ok := c.findings.Get(fkey); ok && old == fp {
+		return nil
+	}
+	if none, ok := c.noDisc.Get(mk); ok && none && len(fs) == 0 {
+		c.findings.Put(fkey, fp)
+		return nil
+	}
+	op := fmt.Sprintf("keep the findings' discussions of %s!%d", pr.Repo.FullName(), pr.Number)
+	ours := map[string]*gl.Discussion{}
+	opts := &gl.ListMergeRequestDiscussionsOptions{ListOptions: gl.ListOptions{PerPage: perPage}}
+	for {
+		page, resp, err := c.gl.Discussions.ListMergeRequestDiscussions(pid(pr.Repo), int64(pr.Number), opts, gl.WithContext(ctx))
+		if err != nil {
+			mapped := c.fail(ctx, pr.Repo, op, resp, err)
+			if errors.Is(mapped, forge.ErrNotFound) && !isGone(mapped) {
+				// The request is gone meanwhile (or the instance has no
+				// discussions API): the status says it all.
+				c.findings.Put(fkey, fp)
+				return nil
+			}
+			return mapped
+		}
+		for _, d := range page {
+			if len(d.Notes) == 0 || d.Notes[0] == nil {
+				continue
+			}
+			if k, ok := findingKey(d.Notes[0].Body); ok {
+				if _, dup := ours[k]; !dup {
+					ours[k] = d
+				}
+			}
+		}
+		if resp.NextPage == 0 {
+			break
+		}
+		opts.Page = resp.NextPage
+	}
+	wanted := map[string]bool{}
+	for _, f := range fs {
+		wanted[f.key] = true
+		if d, ok := ours[f.key]; ok {
+			if resolved(d) {
+				if err := c.resolve(ctx, pr, d.ID, false); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if err := c.createFinding(ctx, pr, f); err != nil {
+			return err
+		}
+	}
+	for k, d := range ours {
+		if wanted[k] || resolved(d) || !d.Notes[0].Resolvable {
+			continue
+		}
+		if err := c.resolve(ctx, pr, d.ID, true); err != nil {
+			return err
+		}
+	}
+	c.noDisc.Put(mk, len(fs) == 0)
+	c.findings.Put(fkey, fp)
+	return nil
+}
+
+func resolved(d *gl.Discussion) bool { return len(d.Notes) > 0 && d.Notes[0].Resolved }
+
+func (c *Client) resolve(ctx context.Context, pr *forge.PullRequest, id string, done bool) error {
+	verb := "resolve"
+	if !done {
+		verb = "unresolve"
+	}
+	_, resp, err := c.gl.Discussions.ResolveMergeRequestDiscussion(pid(pr.Repo), int64(pr.Number), id,
+		&gl.ResolveMergeRequestDiscussionOptions{Resolved: gl.Ptr(done)}, gl.WithContext(ctx))
+	if err != nil {
+		mapped := c.fail(ctx, pr.Repo, fmt.Sprintf("%s discussion %s on %s!%d", verb, id, pr.Repo.FullName(), pr.Number), resp, err)
+		if isStatus(mapped, http.StatusNotFound) && !isGone(mapped) {
+			return nil // deleted meanwhile
+		}
+		return mapped
+	}
+	return nil
+}
+
+// createFinding opens a finding's discussion, on its line when the diff
+// shows it; a position GitLab refuses falls back to a discussion without
+// one.
+func (c *Client) createFinding(ctx context.Context, pr *forge.PullRequest, f finding) error {
+	op := fmt.Sprintf("open a discussion on %s!%d", pr.Repo.FullName(), pr.Number)
+	body := findingBody(f)
+	pos, err := c.findingPosition(ctx, pr, f)
+	if err != nil {
+		return err
+	}
+	if pos != nil {
+		_, resp, err := c.gl.Discussions.CreateMergeRequestDiscussion(pid(pr.Repo), int64(pr.Number),
+			&gl.CreateMergeRequestDiscussionOptions{Body: gl.Ptr(body), Position: pos}, gl.WithContext(ctx))
+		if err == nil {
+			return nil
+		}
+		mapped := c.fail(ctx, pr.Repo, op, resp, err)
+		switch {
+		case errors.Is(mapped, forge.ErrNotFound) && !isGone(mapped):
+			return nil // the request is gone meanwhile
+		case !isStatus(mapped, http.StatusBadRequest):
+			return mapped
+		}
+	}
+	_, resp, err := c.gl.Discussions.CreateMergeRequestDiscussion(pid(pr.Repo), int64(pr.Number),
+		&gl.CreateMergeRequestDiscussionOptions{Body: gl.Ptr(body)}, gl.WithContext(ctx))
+	if err != nil {
+		mapped := c.fail(ctx, pr.Repo, op, resp, err)
+		if errors.Is(mapped, forge.ErrNotFound) && !isGone(mapped) {
+			return nil // the request is gone meanwhile
+		}
+		return mapped
+	}
+	return nil
+}
+
+// findingPosition places a finding on the head's diff, or gives nil when
+// the diff does not show its line (or the request moved on to another
+// head). It may read the request once, for its diff refs.
+func (c *Client) findingPosition(ctx context.Context, pr *forge.PullRequest, f finding) (*gl.PositionOptions, error) {
+	mk := mrKey(pr.Repo, pr.Number)
+	diffs, ok := c.diffs.Get(mk + "@" + pr.HeadSHA)
+	if !ok {
+		return nil, nil
+	}
+	var fd *fileDiff
+	for i := range diffs {
+		if diffs[i].newPath == f.path {
+			fd = &diffs[i]
+			break
+		}
+	}
+	if fd == nil {
+		return nil, nil
+	}
+	newLine, oldLine, shown := fd.position(f.line)
+	if !shown {
+		return nil, nil
+	}
+	info, ok := c.mrs.Get(mk)
+	if !ok || info.head != pr.HeadSHA || info.base == "" {
+		if _, err := c.PullRequest(ctx, pr.Repo, pr.Number); err != nil {
+			return nil, err
+		}
+		if info, ok = c.mrs.Get(mk); !ok || info.head != pr.HeadSHA || info.base == "" {
+			return nil, nil
+		}
+	}
+	oldPath := fd.oldPath
+	if oldPath == "" {
+		oldPath = fd.newPath
+	}
+	pos := &gl.PositionOptions{BaseSHA: gl.Ptr(info.base), StartSHA: gl.Ptr(info.start), HeadSHA: gl.Ptr(info.head),
+		PositionType: gl.Ptr("text"), NewPath: gl.Ptr(fd.newPath), OldPath: gl.Ptr(oldPath), NewLine: gl.Ptr(int64(newLine))}
+	if info.start == "" {
+		pos.StartSHA = gl.Ptr(info.base)
+	}
+	if oldLine != 0 {
+		pos.OldLine = gl.Ptr(int64(oldLine))
+	}
+	return pos, nil
+}
+
+func isGone(err error) bool { return errors.Is(err, forge.ErrGone) }

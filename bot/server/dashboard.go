@@ -1,0 +1,588 @@
+package server
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"encoding/csv"
+	"encoding/json"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tmbot/tmbot/bot/store"
+)
+
+// The security team's dashboard: GET /dashboard (server-rendered HTML,
+// inline CSS, no script, no external asset), the same data as JSON under
+// /api/v1/ and the mitigations as CSV. It is off (404) unless
+// TMBOT_DASHBOARD_TOKEN is set. A request is let in with the token in an
+// "Authorization: Bearer" header, or with the session cookie that the login
+// form (/dashboard/login, a POST) sets. The cookie never holds the token:
+// it holds an expiry, a nonce and an HMAC of both under a key derived from
+// the token, so changing the token ends every session. Tokens and MACs are
+// compared in constant time; the token is never logged, put in a URL or
+// written into a page. docs/dashboard.md describes it for its readers.
+
+//go:embed dashboard/*.html dashboard/*.css
+var dashboardFS embed.FS
+
+// Session cookie.
+const (
+	sessionCookie   = "tmbot_dashboard"
+	sessionLifetime = 12 * time.Hour
+	sessionVersion  = "v1"
+)
+
+// Failed logins: more than loginFailures in loginWindow (across all
+// clients) and the login form refuses to check tokens until the window
+// has passed.
+const (
+	loginFailures = 10
+	loginWindow   = time.Minute
+)
+
+var (
+	dashboardCSS  string
+	dashboardTmpl *template.Template
+	// dashboardCSP allows the page's one inline stylesheet (by its hash),
+	// no script at all, and forms posting to the dashboard only.
+	dashboardCSP string
+)
+
+func init() {
+	css, err := dashboardFS.ReadFile("dashboard/style.css")
+	if err != nil {
+		panic(err)
+	}
+	dashboardCSS = string(css)
+	sum := sha256.Sum256(css)
+	dashboardCSP = "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
+		"'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+	dashboardTmpl = template.Must(template.New("dashboard").Funcs(template.FuncMap{
+		"deref": func(p *int) int {
+			if p == nil {
+				return 0
+			}
+			return *p
+		},
+		"neg": func(p *int) int {
+			if p == nil {
+				return 0
+			}
+			return -*p
+		},
+	}).ParseFS(dashboardFS, "dashboard/*.html"))
+}
+
+// dashboard serves the dashboard and its API.
+type dashboard struct {
+	store *store.Store
+	log   *slog.Logger
+	now   func() time.Time
+	// tokenHash is SHA-256 of the token (compared in constant time, whatever
+	// the length given); key signs session cookies. The token itself is not
+	// kept.
+	tokenHash [32]byte
+	key       []byte
+
+	mu       sync.Mutex
+	failures []time.Time
+}
+
+func newDashboard(token string, st *store.Store, log *slog.Logger) *dashboard {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	mac := hmac.New(sha256.New, []byte(token))
+	mac.Write([]byte("tmbot dashboard session key " + sessionVersion))
+	return &dashboard{store: st, log: log, now: time.Now, tokenHash: sha256.Sum256([]byte(token)), key: mac.Sum(nil)}
+}
+
+// dashboardRoutes adds the dashboard and its API to mux when a dashboard
+// token is set; without one the paths stay unknown (404).
+func (s *Server) dashboardRoutes(mux *http.ServeMux) {
+	if s.settings.DashboardToken == "" {
+		return
+	}
+	d := newDashboard(s.settings.DashboardToken, s.store, s.log)
+	d.routes(mux)
+}
+
+func (d *dashboard) routes(mux *http.ServeMux) {
+	csrf := http.NewCrossOriginProtection()
+	mux.Handle("GET /dashboard", d.page(d.handlePage))
+	mux.Handle("GET /dashboard/{$}", d.page(d.handlePage))
+	mux.Handle("GET /dashboard/login", d.headers(http.HandlerFunc(d.handleLoginForm)))
+	mux.Handle("POST /dashboard/login", d.headers(csrf.Handler(http.HandlerFunc(d.handleLogin))))
+	mux.Handle("POST /dashboard/logout", d.headers(csrf.Handler(http.HandlerFunc(d.handleLogout))))
+	mux.Handle("GET /api/v1/mitigations", d.api(d.handleMitigations))
+	mux.Handle("GET /api/v1/mitigations.csv", d.api(d.handleMitigationsCSV))
+	mux.Handle("GET /api/v1/systems", d.api(d.handleSystems))
+	mux.Handle("GET /api/v1/threats/summary", d.api(d.handleThreatSummary))
+	mux.Handle("GET /api/v1/risk-history", d.api(d.handleRiskHistory))
+	mux.Handle("GET /api/v1/accepted-risks", d.api(d.handleAcceptedRisks))
+}
+
+// headers are set on every dashboard and API answer.
+func (d *dashboard) headers(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", dashboardCSP)
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("Cache-Control", "no-store")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// page lets an authenticated person through to h; anyone else gets 401
+// with the login form.
+func (d *dashboard) page(h http.HandlerFunc) http.Handler {
+	return d.headers(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !d.authenticated(r) {
+			d.renderLogin(w, http.StatusUnauthorized, "")
+			return
+		}
+		h(w, r)
+	}))
+}
+
+// api lets an authenticated client through to h; anyone else gets 401.
+func (d *dashboard) api(h http.HandlerFunc) http.Handler {
+	return d.headers(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !d.authenticated(r) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="tmbot dashboard"`)
+			writeJSON(w, http.StatusUnauthorized, map[string]string{
+				"error": "send the dashboard token as Authorization: Bearer, or log in at /dashboard/login"})
+			return
+		}
+		h(w, r)
+	}))
+}
+
+// tokenOK compares a token with the dashboard's in constant time.
+func (d *dashboard) tokenOK(token string) bool {
+	if token == "" {
+		return false
+	}
+	h := sha256.Sum256([]byte(token))
+	return subtle.ConstantTimeCompare(h[:], d.tokenHash[:]) == 1
+}
+
+// authenticated: a bearer token, when the request has an Authorization
+// header (and then only it), else a valid session cookie.
+func (d *dashboard) authenticated(r *http.Request) bool {
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, token, ok := strings.Cut(h, " ")
+		return ok && strings.EqualFold(scheme, "Bearer") && d.tokenOK(strings.TrimSpace(token))
+	}
+	c, err := r.Cookie(sessionCookie)
+	return err == nil && d.sessionOK(c.Value)
+}
+
+// sessionMAC signs the payload of a session value.
+func (d *dashboard) sessionMAC(payload string) []byte {
+	mac := hmac.New(sha256.New, d.key)
+	mac.Write([]byte(payload))
+	return mac.Sum(nil)
+}
+
+// newSession is a session value: v1.EXPIRY.NONCE.MAC, the MAC an
+// HMAC-SHA256 of "v1.EXPIRY.NONCE" under the key derived from the token.
+func (d *dashboard) newSession() (string, time.Time) {
+	exp := d.now().Add(sessionLifetime).Truncate(time.Second)
+	var nonce [16]byte
+	_, _ = rand.Read(nonce[:])
+	payload := sessionVersion + "." + strconv.FormatInt(exp.Unix(), 10) + "." + base64.RawURLEncoding.EncodeToString(nonce[:])
+	return payload + "." + base64.RawURLEncoding.EncodeToString(d.sessionMAC(payload)), exp
+}
+
+// sessionOK checks a session value's MAC (constant time) and expiry.
+func (d *dashboard) sessionOK(v string) bool {
+	i := strings.LastIndexByte(v, '.')
+	if i < 0 || len(v) > 200 {
+		return false
+	}
+	payload := v[:i]
+	got, err := base64.RawURLEncoding.DecodeString(v[i+1:])
+	if err != nil || !hmac.Equal(got, d.sessionMAC(payload)) {
+		return false
+	}
+	parts := strings.Split(payload, ".")
+	if len(parts) != 3 || parts[0] != sessionVersion {
+		return false
+	}
+	exp, err := strconv.ParseInt(parts[1], 10, 64)
+	return err == nil && d.now().Unix() < exp
+}
+
+type loginView struct {
+	CSS   template.CSS
+	Error string
+}
+
+func (d *dashboard) renderLogin(w http.ResponseWriter, code int, msg string) {
+	var buf bytes.Buffer
+	if err := dashboardTmpl.ExecuteTemplate(&buf, "login", loginView{CSS: template.CSS(dashboardCSS), Error: msg}); err != nil {
+		d.log.Error("dashboard: login page", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(code)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func (d *dashboard) handleLoginForm(w http.ResponseWriter, r *http.Request) {
+	if d.authenticated(r) {
+		http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
+		return
+	}
+	d.renderLogin(w, http.StatusOK, "")
+}
+
+// tooManyFailures records nothing; it reports whether the login form is
+// resting after too many wrong tokens.
+func (d *dashboard) tooManyFailures() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	cutoff := d.now().Add(-loginWindow)
+	d.failures = slices.DeleteFunc(d.failures, func(t time.Time) bool { return t.Before(cutoff) })
+	return len(d.failures) >= loginFailures
+}
+
+func (d *dashboard) recordFailure() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.failures = append(d.failures, d.now())
+}
+
+// handleLogin is POST /dashboard/login: the token in the form body (never
+// in the URL); on success a session cookie and a redirect to the page.
+func (d *dashboard) handleLogin(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 4096)
+	if err := r.ParseForm(); err != nil {
+		d.renderLogin(w, http.StatusBadRequest, "The form could not be read; try again.")
+		return
+	}
+	if d.tooManyFailures() {
+		d.log.Warn("dashboard: login refused, too many wrong tokens", "remote", r.RemoteAddr)
+		d.renderLogin(w, http.StatusTooManyRequests, "Too many wrong tokens: wait a minute and try again.")
+		return
+	}
+	if !d.tokenOK(r.PostForm.Get("token")) {
+		d.recordFailure()
+		d.log.Info("dashboard: wrong token at login", "remote", r.RemoteAddr)
+		d.renderLogin(w, http.StatusUnauthorized, "That is not the dashboard token.")
+		return
+	}
+	value, exp := d.newSession()
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: value, Path: "/", Expires: exp,
+		MaxAge: int(sessionLifetime / time.Second), HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+	d.log.Info("dashboard: logged in", "remote", r.RemoteAddr)
+	http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
+}
+
+func (d *dashboard) handleLogout(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: true,
+		SameSite: http.SameSiteStrictMode})
+	http.Redirect(w, r, "/dashboard/login", http.StatusSeeOther)
+}
+
+// option is a choice of a filter's select.
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+type repoRisk struct {
+	Repo string
+	Open store.RiskCounts
+}
+
+type pageView struct {
+	CSS                                                   template.CSS
+	Generated                                             string
+	D                                                     *dashData
+	Chart                                                 template.HTML
+	RepoOptions, RiskOptions, OwnerOptions, StatusOptions []option
+	ByRepo                                                []repoRisk
+	Accepted                                              []acceptedRow
+	AcceptedNoEnd                                         int
+	ExpiringWithin, HistoryDays                           int
+	CSVURL                                                string
+	// Rows are the mitigations table's rows (dashboard_rows.go).
+	Rows template.HTML
+}
+
+func (d *dashboard) handlePage(w http.ResponseWriter, r *http.Request) {
+	f, err := parseFilters(r.URL.Query())
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	data, err := loadDashboard(r.Context(), d.store, f, d.now())
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	v := pageView{CSS: template.CSS(dashboardCSS), Generated: data.Now.UTC().Format("2006-01-02 15:04"), D: data,
+		Chart: riskChart(data.History), Accepted: data.Accepted, ExpiringWithin: expiringWithin, HistoryDays: historyDays,
+		CSVURL: "/api/v1/mitigations.csv", Rows: mitigationRows(data.Mitigations)}
+	if q := f.query(); q != "" {
+		v.CSVURL += "?" + q
+	}
+	for _, k := range data.Repos {
+		v.RepoOptions = append(v.RepoOptions, option{Value: k, Label: repoName(k), Selected: k == f.Repo})
+	}
+	for _, k := range risks {
+		v.RiskOptions = append(v.RiskOptions, option{Value: k, Label: k, Selected: k == f.Risk})
+	}
+	for _, k := range data.Owners {
+		v.OwnerOptions = append(v.OwnerOptions, option{Value: k, Label: k, Selected: k == f.Owner})
+	}
+	for _, s := range statuses {
+		v.StatusOptions = append(v.StatusOptions, option{Value: s.Value, Label: s.Label, Selected: s.Value == f.Status})
+	}
+	for k, c := range data.OpenByRepo {
+		if c.Total() > 0 {
+			v.ByRepo = append(v.ByRepo, repoRisk{Repo: repoName(k), Open: c})
+		}
+	}
+	slices.SortFunc(v.ByRepo, func(a, b repoRisk) int {
+		for _, r := range risks {
+			if x, y := a.Open.Of(r), b.Open.Of(r); x != y {
+				return y - x
+			}
+		}
+		return strings.Compare(a.Repo, b.Repo)
+	})
+	for _, a := range data.AllAccepted {
+		if a.Until == "" {
+			v.AcceptedNoEnd++
+		}
+	}
+	var buf bytes.Buffer
+	buf.Grow(4096 + len(data.Mitigations)*900)
+	if err := dashboardTmpl.ExecuteTemplate(&buf, "page", v); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write(buf.Bytes())
+}
+
+// fail logs an error and answers 500 without its details.
+func (d *dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
+	d.log.ErrorContext(r.Context(), "dashboard: cannot read the data", "path", r.URL.Path, "err", err)
+	http.Error(w, "the dashboard cannot read its data; see the service's log", http.StatusInternalServerError)
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		http.Error(w, "cannot encode the answer", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// apiFilters reads the filters of an API request, answering 400 when they
+// are wrong.
+func apiFilters(w http.ResponseWriter, r *http.Request) (filters, bool) {
+	f, err := parseFilters(r.URL.Query())
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return f, false
+	}
+	return f, true
+}
+
+func (d *dashboard) handleMitigations(w http.ResponseWriter, r *http.Request) {
+	f, ok := apiFilters(w, r)
+	if !ok {
+		return
+	}
+	rows, all, _, _, err := loadMitigations(r.Context(), d.store, f, d.now())
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"generated_at": d.now().UTC(), "filters": f, "total": all,
+		"count": len(rows), "mitigations": nonNil(rows)})
+}
+
+// csvCell keeps a spreadsheet from reading a cell as a formula (OWASP's
+// advice on CSV injection: a leading = + - @ tab or CR gets a quote).
+func csvCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func (d *dashboard) handleMitigationsCSV(w http.ResponseWriter, r *http.Request) {
+	f, ok := apiFilters(w, r)
+	if !ok {
+		return
+	}
+	rows, _, _, _, err := loadMitigations(r.Context(), d.store, f, d.now())
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	cw := csv.NewWriter(&buf)
+	_ = cw.Write([]string{"repository", "system", "mitigation", "title", "risk", "status", "owner", "due", "overdue",
+		"days_overdue", "issue_number", "issue_url", "issue_state", "issue_closed_model_not_updated", "done", "age_days",
+		"created_at", "path"})
+	for _, m := range rows {
+		created := ""
+		if !m.CreatedAt.IsZero() {
+			created = m.CreatedAt.UTC().Format(time.RFC3339)
+		}
+		_ = cw.Write([]string{csvCell(m.Repo), csvCell(m.System), csvCell(m.Mitigation), csvCell(m.Title), m.Risk,
+			csvCell(m.Status), csvCell(m.Owner), csvCell(m.Due), strconv.FormatBool(m.Overdue), strconv.Itoa(m.DaysOverdue),
+			strconv.Itoa(m.Issue), csvCell(m.IssueURL), m.IssueState, strconv.FormatBool(m.HumanClosed),
+			strconv.FormatBool(m.Done), strconv.Itoa(m.AgeDays), created, csvCell(m.Path)})
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="tmbot-mitigations.csv"`)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func (d *dashboard) handleSystems(w http.ResponseWriter, r *http.Request) {
+	f, ok := apiFilters(w, r)
+	if !ok {
+		return
+	}
+	systems, accepted, _, err := loadSystems(r.Context(), d.store, f, d.now())
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	type systemOut struct {
+		systemRow
+		AcceptedRisks []acceptedRow `json:"accepted_risks"`
+	}
+	out := make([]systemOut, 0, len(systems))
+	for _, s := range systems {
+		o := systemOut{systemRow: s, AcceptedRisks: []acceptedRow{}}
+		for _, a := range accepted {
+			if a.RepoKey == s.RepoKey && a.Path == s.Path {
+				o.AcceptedRisks = append(o.AcceptedRisks, a)
+			}
+		}
+		out = append(out, o)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"generated_at": d.now().UTC(), "filters": f, "count": len(out), "systems": out})
+}
+
+func (d *dashboard) handleThreatSummary(w http.ResponseWriter, r *http.Request) {
+	f, ok := apiFilters(w, r)
+	if !ok {
+		return
+	}
+	systems, _, _, err := loadSystems(r.Context(), d.store, f, d.now())
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	type repoOut struct {
+		Repo    string           `json:"repo"`
+		RepoKey string           `json:"repo_key"`
+		Open    store.RiskCounts `json:"open"`
+		Total   int              `json:"total"`
+	}
+	var total store.RiskCounts
+	byRepo := map[string]store.RiskCounts{}
+	invalid := 0
+	for _, s := range systems {
+		total = total.Plus(s.Open)
+		byRepo[s.RepoKey] = byRepo[s.RepoKey].Plus(s.Open)
+		if !s.Valid {
+			invalid++
+		}
+	}
+	repos := []repoOut{}
+	for _, k := range sortedKeys(setOf(mapKeys(byRepo))) {
+		repos = append(repos, repoOut{Repo: repoName(k), RepoKey: k, Open: byRepo[k], Total: byRepo[k].Total()})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"generated_at": d.now().UTC(), "filters": f, "open": total,
+		"total": total.Total(), "models": len(systems), "invalid_models": invalid, "by_repo": repos})
+}
+
+func mapKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func (d *dashboard) handleRiskHistory(w http.ResponseWriter, r *http.Request) {
+	f, ok := apiFilters(w, r)
+	if !ok {
+		return
+	}
+	n := historyDays
+	if v := r.URL.Query().Get("days"); v != "" {
+		x, err := strconv.Atoi(v)
+		if err != nil || x < 1 || x > 3660 {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "days must be a number from 1 to 3660"})
+			return
+		}
+		n = x
+	}
+	points, err := loadHistory(r.Context(), d.store, f, d.now(), n)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"generated_at": d.now().UTC(), "filters": f, "days": nonNil(points)})
+}
+
+func (d *dashboard) handleAcceptedRisks(w http.ResponseWriter, r *http.Request) {
+	f, ok := apiFilters(w, r)
+	if !ok {
+		return
+	}
+	_, accepted, _, err := loadSystems(r.Context(), d.store, f, d.now())
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	if r.URL.Query().Get("expiring") != "" {
+		accepted = slices.DeleteFunc(accepted, func(a acceptedRow) bool { return !a.ExpiringSoon })
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"generated_at": d.now().UTC(), "filters": f,
+		"expiring_within_days": expiringWithin, "count": len(accepted), "accepted_risks": nonNil(accepted)})
+}
+
+// nonNil makes an empty list encode as [] rather than null.
+func nonNil[T any](xs []T) []T {
+	if xs == nil {
+		return []T{}
+	}
+	return xs
+}

@@ -1,0 +1,593 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tmbot/tmbot/bot/store"
+	"github.com/tmbot/tmbot/bot/store/storetest"
+)
+
+const testDashToken = "dash-T0ken-for-tests-5f1c2e9a"
+
+// at is a time as the store's columns hold it on that backend.
+func at(st *store.Store, t time.Time) any {
+	if st.Postgres() {
+		return t.UTC()
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.000000Z")
+}
+
+func day(offset int) string { return time.Now().UTC().AddDate(0, 0, offset).Format(store.DayLayout) }
+
+// seedDashboard stores what a few reconciles would leave: two repositories
+// (one with a vendor model), tracked mitigations in every state, accepted
+// risks and a week of history.
+func seedDashboard(t testing.TB, st *store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	pay, ven := "github:7:alpine/pay", "github:7:alpine/vendor-sdk"
+	issues := []store.TrackedIssue{
+		// Overdue: due 10 days ago, issue open.
+		{RepoKey: pay, Key: "alpinepay/admin-mfa", Number: 3, URL: "https://github.example/alpine/pay/issues/3", State: "open",
+			Path: "tm/pay.yaml", System: "alpinepay", Mitigation: "admin-mfa", Title: "Enforce MFA on the admin portal",
+			Status: "planned", Risk: "high", Owner: "@alpine/platform", Due: day(-10)},
+		// A person closed the issue; the model still plans it.
+		{RepoKey: pay, Key: "alpinepay/rbac", Number: 4, URL: "https://github.example/alpine/pay/issues/4", State: "closed",
+			HumanCloseNoted: true, Path: "tm/pay.yaml", System: "alpinepay", Mitigation: "rbac", Title: "Role-based access control",
+			Status: "planned", Risk: "high", Owner: "@alpine/platform", Due: day(30)},
+		// Due later, in progress.
+		{RepoKey: pay, Key: "alpinepay/phishing-training", Number: 5, URL: "https://github.example/alpine/pay/issues/5", State: "open",
+			Path: "tm/pay.yaml", System: "alpinepay", Mitigation: "phishing-training", Title: "Phishing-awareness training",
+			Status: "in_progress", Risk: "medium", Owner: "@alpine/security", Due: day(40)},
+		// Done: tmbot closed it; its past due date is not overdue.
+		{RepoKey: pay, Key: "alpinepay/waf", Number: 6, URL: "https://github.example/alpine/pay/issues/6", State: "closed",
+			ClosedByBot: true, Path: "tm/pay.yaml", System: "alpinepay", Mitigation: "waf", Title: "Web application firewall",
+			Status: "planned", Risk: "critical", Owner: "@alpine/platform", Due: day(-100)},
+		{RepoKey: ven, Key: "sdk/sign-releases", Number: 9, URL: "https://github.example/alpine/vendor-sdk/issues/9", State: "open",
+			Path: "vendor.threatmodel.json", System: "sdk", Mitigation: "sign-releases", Title: "=HYPERLINK(\"http://evil\") sign releases",
+			Status: "planned", Risk: "low", Owner: "@supplier/dev"},
+	}
+	for _, is := range issues {
+		if err := st.SaveTrackedIssue(ctx, is); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q := "UPDATE mitigation_issues SET created_at = ? WHERE key = ?"
+	if st.Postgres() {
+		q = "UPDATE mitigation_issues SET created_at = $1 WHERE key = $2"
+	}
+	if _, err := st.DB().ExecContext(ctx, q, at(st, time.Now().AddDate(0, 0, -21)), "alpinepay/admin-mfa"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveModelSnapshots(ctx, pay, []store.ModelSnapshot{
+		{Path: "tm/pay.yaml", SystemID: "alpinepay", SystemName: "AlpinePay", SystemOwner: "@alpine/payments", Valid: true,
+			Threats: 7, Open: store.RiskCounts{High: 4, Medium: 1},
+			Accepted: []store.AcceptedRisk{
+				{ThreatID: "market-data-outage", Title: "Market data provider goes down", Risk: "medium", By: "@alpine/security",
+					Until: day(20)},
+				{ThreatID: "old-acceptance", Title: "An acceptance that lapsed", Risk: "high", By: "@alpine/cto", Until: day(-3)},
+				{ThreatID: "far-away", Title: "Accepted for years", Risk: "low", By: "@alpine/security", Until: day(400)},
+				{ThreatID: "no-end", Title: "Accepted with no end", Risk: "low"},
+			}},
+		{Path: "tm/broken.yaml", Error: "line 4: unknown field \"sytem\""},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveModelSnapshots(ctx, ven, []store.ModelSnapshot{
+		{Path: "vendor.threatmodel.json", SystemID: "sdk", SystemName: "Payments SDK", Vendor: "Acme Supplies Ltd",
+			Valid: true, Threats: 3, Open: store.RiskCounts{Low: 2, Critical: 1}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 6; i >= 0; i-- {
+		if err := st.RecordRiskHistory(ctx, pay, time.Now().AddDate(0, 0, -i), store.RiskCounts{High: 4 + i%3, Medium: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.RecordRiskHistory(ctx, ven, time.Now().AddDate(0, 0, -3), store.RiskCounts{Low: 2, Critical: 1}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dashServer is the service's handler with a dashboard token, over st, and
+// its log.
+func dashServer(t testing.TB, st *store.Store, token string) (http.Handler, *bytes.Buffer) {
+	t.Helper()
+	settings := DefaultSettings()
+	settings.DashboardToken = token
+	logs := &bytes.Buffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return New(settings, st, nil, log).Handler(), logs
+}
+
+type call struct {
+	method, path, bearer string
+	cookie               *http.Cookie
+	form                 url.Values
+	header               map[string]string
+}
+
+func do(t testing.TB, h http.Handler, c call) *httptest.ResponseRecorder {
+	t.Helper()
+	var body io.Reader
+	if c.form != nil {
+		body = strings.NewReader(c.form.Encode())
+	}
+	if c.method == "" {
+		c.method = http.MethodGet
+	}
+	req := httptest.NewRequest(c.method, c.path, body)
+	if c.form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if c.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+c.bearer)
+	}
+	if c.cookie != nil {
+		req.AddCookie(c.cookie)
+	}
+	for k, v := range c.header {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestDashboardOffWithoutToken(t *testing.T) {
+	st := storetest.Open(t, "sqlite")
+	h, _ := dashServer(t, st, "")
+	for _, p := range []string{"/dashboard", "/dashboard/login", "/api/v1/mitigations", "/api/v1/mitigations.csv",
+		"/api/v1/systems", "/api/v1/threats/summary", "/api/v1/risk-history"} {
+		if rec := do(t, h, call{path: p, bearer: "anything"}); rec.Code != http.StatusNotFound {
+			t.Errorf("%s without a dashboard token: %d, want 404", p, rec.Code)
+		}
+	}
+	if rec := do(t, h, call{method: http.MethodPost, path: "/dashboard/login", form: url.Values{"token": {""}}}); rec.Code != http.StatusNotFound {
+		t.Errorf("POST /dashboard/login: %d", rec.Code)
+	}
+}
+
+// login posts the token through the form and returns the session cookie.
+func login(t testing.TB, h http.Handler, token string) (*httptest.ResponseRecorder, *http.Cookie) {
+	t.Helper()
+	rec := do(t, h, call{method: http.MethodPost, path: "/dashboard/login", form: url.Values{"token": {token}}})
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == sessionCookie {
+			return rec, c
+		}
+	}
+	return rec, nil
+}
+
+// tokenForms are the ways a token could leak: as is, in hex, in base64, URL
+// encoded.
+func tokenForms(token string) []string {
+	return []string{token, hex.EncodeToString([]byte(token)), base64.StdEncoding.EncodeToString([]byte(token)),
+		base64.RawURLEncoding.EncodeToString([]byte(token)), url.QueryEscape(token)}
+}
+
+func TestDashboardAuth(t *testing.T) {
+	st := storetest.Open(t, "sqlite")
+	seedDashboard(t, st)
+	h, logs := dashServer(t, st, testDashToken)
+	paths := []string{"/dashboard", "/api/v1/mitigations", "/api/v1/mitigations.csv", "/api/v1/systems",
+		"/api/v1/threats/summary", "/api/v1/risk-history", "/api/v1/accepted-risks"}
+
+	// No token, a wrong token, a wrong scheme: 401 for the page and the API.
+	for _, p := range paths {
+		for _, c := range []call{{path: p}, {path: p, bearer: "wrong"}, {path: p, bearer: testDashToken + "x"},
+			{path: p, header: map[string]string{"Authorization": "Basic " + testDashToken}},
+			{path: p, header: map[string]string{"Authorization": "Bearer"}},
+			{path: p, cookie: &http.Cookie{Name: sessionCookie, Value: testDashToken}},
+			{path: p + "?token=" + testDashToken}} {
+			rec := do(t, h, c)
+			if rec.Code != http.StatusUnauthorized {
+				t.Errorf("%s %+v: %d, want 401", p, c, rec.Code)
+			}
+		}
+	}
+	rec := do(t, h, call{path: "/dashboard"})
+	if !strings.Contains(rec.Body.String(), `action="/dashboard/login"`) {
+		t.Errorf("the 401 page has no login form:\n%s", rec.Body)
+	}
+	rec = do(t, h, call{path: "/api/v1/mitigations"})
+	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") || rec.Header().Get("WWW-Authenticate") == "" {
+		t.Errorf("API 401: %s %v", ct, rec.Header())
+	}
+
+	// The right bearer token.
+	for _, p := range paths {
+		if rec := do(t, h, call{path: p, bearer: testDashToken}); rec.Code != http.StatusOK {
+			t.Errorf("%s with the token: %d %s", p, rec.Code, rec.Body)
+		}
+	}
+
+	// The login form: a wrong token is refused, the right one sets a
+	// session cookie that is not the token.
+	rec, c := login(t, h, "not-it")
+	if rec.Code != http.StatusUnauthorized || c != nil {
+		t.Fatalf("wrong token at login: %d, cookie %v", rec.Code, c)
+	}
+	rec, c = login(t, h, testDashToken)
+	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/dashboard" || c == nil {
+		t.Fatalf("login: %d %v %v", rec.Code, rec.Header(), c)
+	}
+	setCookie := rec.Header().Get("Set-Cookie")
+	for _, attr := range []string{"HttpOnly", "Secure", "SameSite=Strict", "Path=/"} {
+		if !strings.Contains(setCookie, attr) {
+			t.Errorf("the session cookie lacks %s: %s", attr, setCookie)
+		}
+	}
+	for _, f := range tokenForms(testDashToken) {
+		if strings.Contains(setCookie, f) {
+			t.Fatalf("the cookie holds the token: %s", setCookie)
+		}
+	}
+	page := do(t, h, call{path: "/dashboard", cookie: c})
+	if page.Code != http.StatusOK || !strings.Contains(page.Body.String(), "Threat-model dashboard") {
+		t.Fatalf("page with the cookie: %d", page.Code)
+	}
+	if rec := do(t, h, call{path: "/api/v1/mitigations.csv", cookie: c}); rec.Code != http.StatusOK {
+		t.Errorf("CSV with the cookie: %d", rec.Code)
+	}
+	if rec := do(t, h, call{path: "/dashboard/login", cookie: c}); rec.Code != http.StatusSeeOther {
+		t.Errorf("login form when logged in: %d", rec.Code)
+	}
+	// A wrong bearer header is not rescued by a good cookie.
+	if rec := do(t, h, call{path: "/dashboard", cookie: c, bearer: "wrong"}); rec.Code != http.StatusUnauthorized {
+		t.Errorf("wrong bearer with a good cookie: %d", rec.Code)
+	}
+
+	// Tampered, expired and foreign cookies.
+	v := c.Value
+	parts := strings.Split(v, ".")
+	later := strings.Join([]string{parts[0], fmt.Sprint(time.Now().Add(1000 * time.Hour).Unix()), parts[2], parts[3]}, ".")
+	flipped := v[:len(v)-2] + map[bool]string{true: "AA", false: "BB"}[!strings.HasSuffix(v, "AA")]
+	other, _ := dashServer(t, st, "another-token")
+	_, foreign := login(t, other, "another-token")
+	for name, bad := range map[string]string{"extended": later, "flipped": flipped, "truncated": v[:len(v)/2], "empty": "",
+		"foreign": foreign.Value} {
+		if rec := do(t, h, call{path: "/dashboard", cookie: &http.Cookie{Name: sessionCookie, Value: bad}}); rec.Code != http.StatusUnauthorized {
+			t.Errorf("%s cookie: %d", name, rec.Code)
+		}
+	}
+	d := newDashboard(testDashToken, st, nil)
+	value, _ := d.newSession()
+	if !d.sessionOK(value) {
+		t.Fatal("a fresh session is refused")
+	}
+	d.now = func() time.Time { return time.Now().Add(sessionLifetime + time.Minute) }
+	if d.sessionOK(value) {
+		t.Error("an expired session is accepted")
+	}
+
+	// A login posted from another site is refused.
+	rec = do(t, h, call{method: http.MethodPost, path: "/dashboard/login", form: url.Values{"token": {testDashToken}},
+		header: map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}})
+	if rec.Code != http.StatusForbidden {
+		t.Errorf("cross-site login: %d", rec.Code)
+	}
+
+	// Log out clears the cookie.
+	rec = do(t, h, call{method: http.MethodPost, path: "/dashboard/logout", cookie: c})
+	if rec.Code != http.StatusSeeOther || !strings.Contains(rec.Header().Get("Set-Cookie"), "Max-Age=0") {
+		t.Errorf("logout: %d %v", rec.Code, rec.Header())
+	}
+
+	// The token is in no page and no log line.
+	for _, f := range tokenForms(testDashToken) {
+		if strings.Contains(page.Body.String(), f) {
+			t.Errorf("the page shows the token (%s)", f)
+		}
+		if strings.Contains(logs.String(), f) {
+			t.Errorf("the log holds the token (%s)", f)
+		}
+	}
+	if !strings.Contains(logs.String(), "dashboard: logged in") || !strings.Contains(logs.String(), "wrong token") {
+		t.Errorf("log:\n%s", logs)
+	}
+	// Security headers.
+	for k, want := range map[string]string{"Content-Security-Policy": "script-src", "X-Content-Type-Options": "nosniff",
+		"Cache-Control": "no-store", "X-Frame-Options": "DENY"} {
+		got := page.Header().Get(k)
+		if got == "" || k == "Content-Security-Policy" && (strings.Contains(got, want) || !strings.Contains(got, "default-src 'none'")) {
+			t.Errorf("%s: %q", k, got)
+		}
+	}
+}
+
+func TestDashboardLoginThrottle(t *testing.T) {
+	st := storetest.Open(t, "sqlite")
+	h, _ := dashServer(t, st, testDashToken)
+	for i := range loginFailures {
+		if rec, _ := login(t, h, fmt.Sprint("guess-", i)); rec.Code != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d", i, rec.Code)
+		}
+	}
+	if rec, c := login(t, h, testDashToken); rec.Code != http.StatusTooManyRequests || c != nil {
+		t.Fatalf("after %d wrong tokens: %d", loginFailures, rec.Code)
+	}
+	// The API's bearer token still works.
+	if rec := do(t, h, call{path: "/api/v1/systems", bearer: testDashToken}); rec.Code != http.StatusOK {
+		t.Errorf("bearer while the form rests: %d", rec.Code)
+	}
+}
+
+// rowsOf returns the data-key of each mitigation row of a page.
+func rowsOf(page string) []string {
+	var keys []string
+	for _, m := range regexp.MustCompile(`<tr class="[a-z]+" data-key="([^"]+)"`).FindAllStringSubmatch(page, -1) {
+		keys = append(keys, m[1])
+	}
+	return keys
+}
+
+func getJSON(t *testing.T, h http.Handler, path string, v any) {
+	t.Helper()
+	rec := do(t, h, call{path: path, bearer: testDashToken})
+	if rec.Code != http.StatusOK {
+		t.Fatalf("%s: %d %s", path, rec.Code, rec.Body)
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+func TestDashboardContent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, backend string) {
+		st := storetest.Open(t, backend)
+		seedDashboard(t, st)
+		h, _ := dashServer(t, st, testDashToken)
+		get := func(path string) string {
+			t.Helper()
+			rec := do(t, h, call{path: path, bearer: testDashToken})
+			if rec.Code != http.StatusOK {
+				t.Fatalf("%s: %d %s", path, rec.Code, rec.Body)
+			}
+			return rec.Body.String()
+		}
+		page := get("/dashboard")
+		for _, want := range []string{
+			`<svg id="risk-chart"`, `class="risk-high"`, "Open risk over time", "Open threats by risk",
+			"Accepted risks that expire soon", "Models submitted by vendors", "Systems and their models",
+			"Overdue: the due date in the model has passed and the mitigation is not done",
+			"Overdue by 10 days", "issue closed, model not updated", "Acme Supplies Ltd", "Payments SDK",
+			"Market data provider goes down", "in 20 days", "expired 3 days ago", "Besides these, 1 accepted risk(s) have no end date",
+			`href="https://github.example/alpine/pay/issues/3"`, "21 d", "unknown field", "Showing 5 of 5",
+			`<option value="github:7:alpine/pay">alpine/pay</option>`, `<option value="@alpine/security">`,
+		} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the page lacks %q", want)
+			}
+		}
+		if strings.Contains(page, "Accepted for years") {
+			t.Error("an acceptance 400 days away is listed as expiring soon")
+		}
+		for _, bad := range []string{"<script", " src=", "<link", "@import", "url(", "<iframe"} {
+			if strings.Contains(page, bad) {
+				t.Errorf("the page loads a script or an external asset (%s)", bad)
+			}
+		}
+		if got := rowsOf(page); len(got) != 5 || got[0] != "alpinepay/waf" && got[0] != "alpinepay/admin-mfa" {
+			t.Errorf("rows: %v", got)
+		}
+		for q, want := range map[string][]string{
+			"risk=high":                             {"alpinepay/admin-mfa", "alpinepay/rbac"},
+			"owner=%40alpine%2Fsecurity":            {"alpinepay/phishing-training"},
+			"repo=github%3A7%3Aalpine%2Fvendor-sdk": {"sdk/sign-releases"},
+			"status=overdue":                        {"alpinepay/admin-mfa"},
+			"status=human_closed":                   {"alpinepay/rbac"},
+			"status=done":                           {"alpinepay/waf"},
+			"status=in_progress":                    {"alpinepay/phishing-training"},
+			"status=open":                           {"alpinepay/admin-mfa", "alpinepay/phishing-training", "sdk/sign-releases"},
+			"risk=high&owner=%40alpine%2Fsecurity":  nil,
+		} {
+			got := rowsOf(get("/dashboard?" + q))
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Errorf("%s: rows %v, want %v", q, got, want)
+			}
+		}
+		vendorOnly := get("/dashboard?repo=github%3A7%3Aalpine%2Fvendor-sdk")
+		if strings.Contains(vendorOnly, "AlpinePay") || !strings.Contains(vendorOnly, "Payments SDK") {
+			t.Error("the repository filter does not narrow the systems")
+		}
+		for _, q := range []string{"risk=extreme", "status=whatever"} {
+			if rec := do(t, h, call{path: "/dashboard?" + q, bearer: testDashToken}); rec.Code != http.StatusBadRequest {
+				t.Errorf("%s: %d", q, rec.Code)
+			}
+			if rec := do(t, h, call{path: "/api/v1/mitigations?" + q, bearer: testDashToken}); rec.Code != http.StatusBadRequest {
+				t.Errorf("API %s: %d", q, rec.Code)
+			}
+		}
+
+		var ms struct {
+			Total, Count int
+			Mitigations  []mitigationRow
+		}
+		getJSON(t, h, "/api/v1/mitigations?status=overdue", &ms)
+		if ms.Total != 5 || ms.Count != 1 || !ms.Mitigations[0].Overdue || ms.Mitigations[0].DaysOverdue != 10 ||
+			ms.Mitigations[0].AgeDays != 21 || ms.Mitigations[0].IssueURL == "" {
+			t.Errorf("mitigations API: %+v", ms)
+		}
+		var systems struct {
+			Systems []struct {
+				SystemName    string        `json:"system_name"`
+				Vendor        string        `json:"vendor"`
+				Valid         bool          `json:"valid"`
+				Mitigations   int           `json:"tracked_mitigations"`
+				AcceptedRisks []acceptedRow `json:"accepted_risks"`
+			}
+		}
+		getJSON(t, h, "/api/v1/systems", &systems)
+		if len(systems.Systems) != 3 {
+			t.Fatalf("systems: %+v", systems)
+		}
+		for _, s := range systems.Systems {
+			if s.SystemName == "AlpinePay" && (len(s.AcceptedRisks) != 4 || s.Mitigations != 3) ||
+				s.SystemName == "Payments SDK" && s.Vendor != "Acme Supplies Ltd" {
+				t.Errorf("system: %+v", s)
+			}
+		}
+		var sum struct {
+			Open          store.RiskCounts
+			Total         int
+			InvalidModels int `json:"invalid_models"`
+		}
+		getJSON(t, h, "/api/v1/threats/summary", &sum)
+		if sum.Open != (store.RiskCounts{Critical: 1, High: 4, Medium: 1, Low: 2}) || sum.Total != 8 || sum.InvalidModels != 1 {
+			t.Errorf("summary: %+v", sum)
+		}
+		getJSON(t, h, "/api/v1/threats/summary?risk=critical", &sum)
+		if sum.Open != (store.RiskCounts{Critical: 1}) {
+			t.Errorf("summary of critical: %+v", sum)
+		}
+		var hist struct{ Days []riskPoint }
+		getJSON(t, h, "/api/v1/risk-history", &hist)
+		if len(hist.Days) != 7 || hist.Days[0].Total != 5 || hist.Days[6].Day != day(0) ||
+			hist.Days[6].Open != (store.RiskCounts{High: 4, Medium: 1, Low: 2, Critical: 1}) || hist.Days[2].Open.Critical != 0 ||
+			hist.Days[3].Open.Critical != 1 {
+			t.Errorf("history: %+v", hist.Days)
+		}
+		getJSON(t, h, "/api/v1/risk-history?days=2&risk=critical&repo=github%3A7%3Aalpine%2Fvendor-sdk", &hist)
+		if len(hist.Days) != 2 || hist.Days[0].Open != (store.RiskCounts{Critical: 1}) {
+			t.Errorf("history of the vendor's critical: %+v", hist.Days)
+		}
+		var acc struct {
+			Count    int
+			Accepted []acceptedRow `json:"accepted_risks"`
+		}
+		getJSON(t, h, "/api/v1/accepted-risks?expiring=1", &acc)
+		if acc.Count != 2 || acc.Accepted[0].Threat != "old-acceptance" || !acc.Accepted[0].Expired || *acc.Accepted[1].DaysLeft != 20 {
+			t.Errorf("accepted: %+v", acc)
+		}
+
+		rec := do(t, h, call{path: "/api/v1/mitigations.csv?risk=low", bearer: testDashToken})
+		if rec.Header().Get("Content-Type") != "text/csv; charset=utf-8" || !strings.Contains(rec.Header().Get("Content-Disposition"), "attachment") {
+			t.Errorf("CSV headers: %v", rec.Header())
+		}
+		recs, err := csv.NewReader(rec.Body).ReadAll()
+		if err != nil || len(recs) != 2 || recs[0][0] != "repository" {
+			t.Fatalf("CSV: %v %v", recs, err)
+		}
+		if title, owner := recs[1][3], recs[1][6]; !strings.HasPrefix(title, "'=") || owner != "'@supplier/dev" {
+			t.Errorf("CSV cells that a spreadsheet would run: %q %q", title, owner)
+		}
+	})
+}
+
+func TestRiskChart(t *testing.T) {
+	if riskChart(nil) != "" {
+		t.Error("a chart with no points")
+	}
+	pts := []riskPoint{{Day: "2026-11-01", Open: store.RiskCounts{High: 3, Low: 1}, Total: 4},
+		{Day: "2026-11-02", Open: store.RiskCounts{Critical: 2}, Total: 2}}
+	svg := string(riskChart(pts))
+	for _, want := range []string{`<svg id="risk-chart"`, `class="risk-high"`, `class="risk-critical"`, `class="risk-low"`,
+		"<title>2026-11-01: 4 open (0 critical, 3 high, 0 medium, 1 low)</title>", "1 Nov", "</svg>"} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("chart lacks %q:\n%s", want, svg)
+		}
+	}
+	for v, want := range map[int]int{0: 1, 1: 1, 3: 5, 7: 10, 11: 20, 150: 200} {
+		if got := niceStep(v); got != want {
+			t.Errorf("niceStep(%d) = %d, want %d", v, got, want)
+		}
+	}
+}
+
+// seedMany stores n tracked mitigations over 50 repositories, with a model
+// snapshot and 90 days of history each, in one transaction.
+func seedMany(b testing.TB, st *store.Store, n int) {
+	b.Helper()
+	ctx := context.Background()
+	nowT := time.Now().UTC()
+	err := st.InTx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO mitigation_issues (repo_key, key, number, url, state, closed_by_bot,
+    human_close_noted, path, content, system, mitigation, title, status, risk, owner, due, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for i := range n {
+			repo := fmt.Sprintf("github:%d:org%d/service-%d", 1+i%5, i%5, i%50)
+			sys := fmt.Sprintf("system-%d", i%200)
+			mit := fmt.Sprintf("mitigation-%d", i)
+			state, byBot, human := "open", false, false
+			switch i % 10 {
+			case 7:
+				state, byBot = "closed", true
+			case 8:
+				state, human = "closed", true
+			}
+			created := nowT.AddDate(0, 0, -(i % 400))
+			_, err := stmt.ExecContext(ctx, repo, sys+"/"+mit, 1+i/50, fmt.Sprintf("https://github.com/%s/issues/%d", repo[strings.LastIndexByte(repo, ':')+1:], 1+i/50),
+				state, byBot, human, "threatmodels/"+sys+".threatmodel.yaml", "c", sys, mit,
+				fmt.Sprintf("Mitigation number %d: encrypt <data> & rotate keys", i), []string{"planned", "in_progress"}[i%2],
+				risks[i%4], fmt.Sprintf("@org/team-%d", i%40), nowT.AddDate(0, 0, 200-(i%400)).Format(store.DayLayout),
+				at(st, created), at(st, created))
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for r := range 50 {
+		repo := fmt.Sprintf("github:%d:org%d/service-%d", 1+r%5, r%5, r)
+		var snaps []store.ModelSnapshot
+		for s := range 4 {
+			snaps = append(snaps, store.ModelSnapshot{Path: fmt.Sprintf("tm/m%d.yaml", s), SystemID: fmt.Sprintf("system-%d", r*4+s),
+				SystemName: fmt.Sprintf("System %d", r*4+s), Vendor: map[bool]string{true: "Supplier Inc"}[s == 3], Valid: true,
+				Threats: 20, Open: store.RiskCounts{Low: 3, Medium: 2, High: 1, Critical: s % 2},
+				Accepted: []store.AcceptedRisk{{ThreatID: "t1", Title: "Accepted", Risk: "medium", By: "@ciso", Until: nowT.AddDate(0, 0, r).Format(store.DayLayout)}}})
+		}
+		if err := st.SaveModelSnapshots(ctx, repo, snaps); err != nil {
+			b.Fatal(err)
+		}
+		for d := 0; d < historyDays; d += 3 {
+			if err := st.RecordRiskHistory(ctx, repo, nowT.AddDate(0, 0, -d), store.RiskCounts{Low: d % 5, High: 1 + r%3}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkDashboard10k renders the whole page (every section, 10,000
+// mitigation rows, no filter) through the handler, over SQLite.
+func BenchmarkDashboard10k(b *testing.B) {
+	st := storetest.Open(b, "sqlite")
+	seedMany(b, st, 10000)
+	h, _ := dashServer(b, st, testDashToken)
+	check := do(b, h, call{path: "/dashboard", bearer: testDashToken})
+	if check.Code != http.StatusOK || len(rowsOf(check.Body.String())) != 10000 {
+		b.Fatalf("page: %d, %d rows", check.Code, len(rowsOf(check.Body.String())))
+	}
+	for b.Loop() {
+		rec := do(b, h, call{path: "/dashboard", bearer: testDashToken})
+		if rec.Code != http.StatusOK {
+			b.Fatal(rec.Code)
+		}
+	}
+	b.ReportMetric(float64(check.Body.Len())/1e6, "MB/page")
+}
+

@@ -1,0 +1,332 @@
+package server
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	gl "gitlab.com/gitlab-org/api/client-go/v2"
+)
+
+// GitLab webhooks
+//
+// POST /webhooks/gitlab takes project and group webhooks. A delivery is
+// authenticated first, before anything is parsed:
+//
+//   - when it carries webhook-signature (GitLab's signing token, in the
+//     Standard Webhooks format: "v1,<base64 HMAC-SHA256 of
+//     {webhook-id}.{webhook-timestamp}.{body}>") and the service has a
+//     signing key, the signature must match and the timestamp be within
+//     five minutes (an X-Gitlab-Token sent along must match too);
+//   - otherwise X-Gitlab-Token must equal TMBOT_GITLAB_WEBHOOK_SECRET
+//     (compared in constant time).
+//
+// Anything else is 401, and a body over the limit 413. Then the delivery
+// and its jobs are stored in one transaction, deduplicated by
+// Idempotency-Key (else X-Gitlab-Event-UUID, else webhook-id, else the
+// body's SHA-256): a delivery seen before is answered 200 and does
+// nothing. New deliveries are answered 202.
+//
+// The handlers (gitlab_*.go): Merge Request Hook (open, reopen, an update
+// that changed the code or the target branch, marked ready → review;
+// merge → reconcile the tracking; close → remember it), Push Hook to the
+// default branch (→ reconcile the tracking), Issue Hook (a person closed or
+// reopened a tracking issue → reconcile), Note Hook ("/tmbot review" on a
+// merge request → review, if the author may push). Every delivery upserts
+// its project, so that the resync knows it.
+//
+// Two settings are read from the environment only (Settings has no field
+// for them yet): TMBOT_GITLAB_WEBHOOK_SIGNING_KEY, the webhook's signing
+// token ("whsec_<base64>" is decoded, anything else used as it is), and
+// TMBOT_GITLAB_BOT_USERNAME, the username of the token's user. Without
+// the latter the service learns it from GitLab (GET /user, in the
+// background, once; see SetGitLabBot) and, meanwhile, takes usernames of
+// the form project_<id>_bot… or group_<id>_bot… (access tokens' bot users)
+// for bots.
+
+// gitlabState is the GitLab webhook's configuration beyond Settings.
+type gitlabState struct {
+	mu         sync.Mutex
+	signingKey []byte
+	bot        string
+	lookup     func(context.Context) (string, error)
+	looking    bool
+	lastTry    time.Time
+}
+
+// gitlabStates holds each Server's GitLab state (kept beside the Server so
+// that server.go needs only its route).
+var gitlabStates sync.Map // *Server → *gitlabState
+
+func (s *Server) gitlab() *gitlabState {
+	if v, ok := s.glState(); ok {
+		return v
+	}
+	st := &gitlabState{signingKey: signingKey(os.Getenv("TMBOT_GITLAB_WEBHOOK_SIGNING_KEY")),
+		bot: strings.TrimPrefix(strings.TrimSpace(os.Getenv("TMBOT_GITLAB_BOT_USERNAME")), "@")}
+	v, _ := gitlabStates.LoadOrStore(s, st)
+	return v.(*gitlabState)
+}
+
+func (s *Server) glState() (*gitlabState, bool) {
+	v, ok := gitlabStates.Load(s)
+	if !ok {
+		return nil, false
+	}
+	return v.(*gitlabState), true
+}
+
+// signingKey reads a signing key: "whsec_<base64>" is the decoded bytes.
+func signingKey(k string) []byte {
+	k = strings.TrimSpace(k)
+	if k == "" {
+		return nil
+	}
+	if rest, ok := strings.CutPrefix(k, "whsec_"); ok {
+		if dec, err := base64.StdEncoding.DecodeString(rest); err == nil && len(dec) > 0 {
+			return dec
+		}
+	}
+	return []byte(k)
+}
+
+// SetGitLabSigningKey sets the key of GitLab's signed webhooks (Standard
+// Webhooks; "whsec_<base64>" is decoded), over
+// TMBOT_GITLAB_WEBHOOK_SIGNING_KEY.
+func (s *Server) SetGitLabSigningKey(key string) {
+	st := s.gitlab()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.signingKey = signingKey(key)
+}
+
+// SetGitLabBot tells the server how to learn the bot's GitLab username (the
+// GitLab client's BotLogin), to ignore the issue events the bot caused. It
+// starts looking at once, in the background, unless
+// TMBOT_GITLAB_BOT_USERNAME named it.
+func (s *Server) SetGitLabBot(lookup func(context.Context) (string, error)) {
+	st := s.gitlab()
+	st.mu.Lock()
+	st.lookup = lookup
+	st.mu.Unlock()
+	s.gitlabBot()
+}
+
+// gitlabBot is the bot's username, "" while unknown; when unknown it starts
+// a lookup in the background (at most one a minute).
+func (s *Server) gitlabBot() string {
+	st := s.gitlab()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.bot != "" || st.lookup == nil || st.looking || time.Since(st.lastTry) < time.Minute {
+		return st.bot
+	}
+	st.looking, st.lastTry = true, time.Now()
+	lookup := st.lookup
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		name, err := lookup(ctx)
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		st.looking = false
+		if err != nil {
+			s.log.Warn("could not learn the bot's GitLab username; access-token bot users are taken for the bot meanwhile", "err", err)
+			return
+		}
+		st.bot = name
+	}()
+	return st.bot
+}
+
+// accessTokenBot matches the usernames GitLab gives the bot users of
+// project and group access tokens.
+var accessTokenBot = regexp.MustCompile(`^(project|group)_\d+_bot(_[0-9a-f]+)?\d*$`)
+
+// isGitLabBot reports whether a username is the bot's (or an access
+// token's bot user, while the bot's own is unknown).
+func (s *Server) isGitLabBot(username string) bool {
+	if username == "" {
+		return false
+	}
+	if bot := s.gitlabBot(); bot != "" {
+		return strings.EqualFold(bot, username)
+	}
+	return accessTokenBot.MatchString(username)
+}
+
+// verifyGitLabToken compares X-Gitlab-Token with the secret in constant
+// time.
+func verifyGitLabToken(secret, header string) bool {
+	if secret == "" || header == "" {
+		return false
+	}
+	a := sha256.Sum256([]byte(secret))
+	b := sha256.Sum256([]byte(header))
+	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
+}
+
+// signatureTolerance bounds the age (and the advance) of a signed
+// delivery's timestamp.
+const signatureTolerance = 5 * time.Minute
+
+// verifyStandardWebhook checks a Standard Webhooks signature: one of the
+// space-separated "v1,<base64>" entries of header must be the HMAC-SHA256,
+// under key, of "{id}.{timestamp}.{body}", and the timestamp within the
+// tolerance of now.
+func verifyStandardWebhook(key []byte, id, timestamp, header string, body []byte, now time.Time) bool {
+	if len(key) == 0 || id == "" || timestamp == "" || header == "" {
+		return false
+	}
+	ts, err := strconv.ParseInt(timestamp, 10, 64)
+	if err != nil {
+		return false
+	}
+	if d := now.Sub(time.Unix(ts, 0)); d > signatureTolerance || d < -signatureTolerance {
+		return false
+	}
+	m := hmac.New(sha256.New, key)
+	fmt.Fprintf(m, "%s.%s.", id, timestamp)
+	m.Write(body)
+	want := m.Sum(nil)
+	for _, sig := range strings.Fields(header) {
+		v, b64, ok := strings.Cut(sig, ",")
+		if !ok || v != "v1" {
+			continue
+		}
+		got, err := base64.StdEncoding.DecodeString(b64)
+		if err == nil && hmac.Equal(got, want) {
+			return true
+		}
+	}
+	return false
+}
+
+// gitlabAuthentic authenticates a delivery (see the package comment
+// above).
+func (s *Server) gitlabAuthentic(r *http.Request, body []byte) bool {
+	st := s.gitlab()
+	st.mu.Lock()
+	key := st.signingKey
+	st.mu.Unlock()
+	token := r.Header.Get("X-Gitlab-Token")
+	if sig := r.Header.Get("webhook-signature"); sig != "" && len(key) > 0 {
+		if !verifyStandardWebhook(key, r.Header.Get("webhook-id"), r.Header.Get("webhook-timestamp"), sig, body, time.Now()) {
+			return false
+		}
+		return token == "" || verifyGitLabToken(s.settings.GitLab.WebhookSecret, token)
+	}
+	return verifyGitLabToken(s.settings.GitLab.WebhookSecret, token)
+}
+
+// gitlabDeliveryKey is what a delivery is deduplicated by.
+func gitlabDeliveryKey(r *http.Request, body []byte) string {
+	for _, h := range []string{"Idempotency-Key", "X-Gitlab-Event-UUID", "webhook-id"} {
+		if v := strings.TrimSpace(r.Header.Get(h)); v != "" {
+			return v
+		}
+	}
+	sum := sha256.Sum256(body)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// gitlabHandler turns one kind of GitLab event into stored state and queued
+// jobs, inside the transaction that records the delivery.
+type gitlabHandler interface {
+	Handle(ctx context.Context, d *delivery, event any) error
+}
+
+func gitlabHandlers() map[gl.EventType]gitlabHandler {
+	return map[gl.EventType]gitlabHandler{
+		gl.EventTypeMergeRequest:  mergeRequestHookHandler{},
+		gl.EventTypePush:          pushHookHandler{},
+		gl.EventTypeIssue:         issueHookHandler{},
+		gl.EventConfidentialIssue: issueHookHandler{},
+		gl.EventTypeNote:          noteHookHandler{},
+		gl.EventConfidentialNote:  noteHookHandler{},
+	}
+}
+
+// handleGitLab is POST /webhooks/gitlab.
+func (s *Server) handleGitLab(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	body, ok := s.readBody(w, r)
+	if !ok {
+		s.metrics.delivery("gitlab", "", "too_large")
+		return
+	}
+	if !s.gitlabAuthentic(r, body) {
+		s.metrics.delivery("gitlab", "", "bad_signature")
+		s.log.Warn("gitlab delivery with a missing or wrong token or signature", "remote", r.RemoteAddr)
+		http.Error(w, "bad token or signature", http.StatusUnauthorized)
+		return
+	}
+	event := r.Header.Get("X-Gitlab-Event")
+	if event == "" {
+		http.Error(w, "missing X-Gitlab-Event", http.StatusBadRequest)
+		return
+	}
+	key := gitlabDeliveryKey(r, body)
+	log := s.log.With("forge", "gitlab", "event", event, "delivery", key)
+	h, handled := gitlabHandlers()[gl.EventType(event)]
+	var payload any
+	if handled {
+		p, err := gl.ParseWebhook(gl.EventType(event), body)
+		switch {
+		case err != nil && (event == string(gl.EventTypeNote) || event == string(gl.EventConfidentialNote)) &&
+			strings.Contains(err.Error(), "unexpected noteable type"):
+			handled = false // a note on a snippet, a design…
+		case err != nil:
+			s.metrics.delivery("gitlab", event, "bad_payload")
+			log.Warn("unreadable payload", "err", err)
+			http.Error(w, "cannot parse the payload", http.StatusBadRequest)
+			return
+		}
+		payload = p
+	}
+	dup := false
+	err := s.store.InTx(r.Context(), func(tx *sql.Tx) error {
+		isNew, err := s.store.RecordDelivery(r.Context(), tx, "gitlab", key, event)
+		if err != nil || !isNew {
+			dup = !isNew
+			return err
+		}
+		if !handled {
+			return nil
+		}
+		return h.Handle(r.Context(), &delivery{c: r.Context(), s: s, tx: tx, id: key, event: event}, payload)
+	})
+	switch {
+	case err != nil:
+		s.metrics.delivery("gitlab", event, "error")
+		log.Error("could not store the delivery", "err", err)
+		http.Error(w, "could not store the delivery; please redeliver", http.StatusServiceUnavailable)
+	case dup:
+		s.metrics.delivery("gitlab", event, "duplicate")
+		log.Info("duplicate delivery ignored")
+		w.WriteHeader(http.StatusOK)
+		io.WriteString(w, "duplicate\n")
+	default:
+		s.metrics.delivery("gitlab", event, "accepted")
+		log.Debug("delivery accepted")
+		w.WriteHeader(http.StatusAccepted)
+		io.WriteString(w, "accepted\n")
+	}
+}

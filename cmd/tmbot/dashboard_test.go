@@ -1,0 +1,545 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/tmbot/tmbot/bot/forge/github/githubtest"
+	"github.com/tmbot/tmbot/bot/server"
+)
+
+// The dashboard through the service: its authentication over HTTP, and
+// what a person sees in a real browser (headless Chromium driven with
+// chromedp) after a push opened tracking issues.
+
+const (
+	dashToken  = "s3cret-dashboard-Token-7c41b0"
+	vendorRepo = "alpine/vendor-sdk"
+	vendorPath = "threatmodels/sdk.threatmodel.yaml"
+)
+
+// startServiceWith is startService with settings changed by edit.
+func startServiceWith(t *testing.T, gh *githubtest.Server, database string, edit func(*server.Settings)) *service {
+	t.Helper()
+	settings := server.DefaultSettings()
+	settings.Addr = "127.0.0.1:0"
+	settings.Database = database
+	settings.GitHub.AppID = testAppID
+	settings.GitHub.PrivateKey = string(gh.PrivateKeyPEM())
+	settings.GitHub.WebhookSecret = testSecret
+	settings.GitHub.APIURL = gh.URL()
+	settings.ResyncInterval = 0
+	edit(&settings)
+	logs := &bytes.Buffer{}
+	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	s := &service{gh: gh, logs: logs, cancel: cancel, done: make(chan error, 1)}
+	go func() { s.done <- serve(ctx, settings, log, ready) }()
+	select {
+	case addr := <-ready:
+		s.url = "http://" + addr
+	case err := <-s.done:
+		t.Fatalf("serve: %v", err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("the service did not become ready")
+	}
+	t.Cleanup(func() { s.stop(t) })
+	return s
+}
+
+// leaks are the forms in which the dashboard token could leak.
+func leaks(token string) []string {
+	return []string{token, hex.EncodeToString([]byte(token)), base64.StdEncoding.EncodeToString([]byte(token)),
+		base64.RawURLEncoding.EncodeToString([]byte(token)), url.QueryEscape(token)}
+}
+
+func noLeak(t *testing.T, where, s string) {
+	t.Helper()
+	for _, f := range leaks(dashToken) {
+		if strings.Contains(s, f) {
+			t.Errorf("the dashboard token shows in %s (as %q)", where, f)
+		}
+	}
+}
+
+// TestDashboardServiceAuth: off (404) without a token; with one, no token
+// or a wrong one gets 401 from the page and the API; the login form sets a
+// session cookie that is not the token; the token is in no log line.
+func TestDashboardServiceAuth(t *testing.T) {
+	gh := fakeGitHub(t)
+	off := startService(t, gh, "sqlite:"+filepath.Join(t.TempDir(), "off.db"))
+	for _, p := range []string{"/dashboard", "/dashboard/login", "/api/v1/mitigations", "/api/v1/mitigations.csv"} {
+		if code, _ := httpGet(t, off.url+p, nil); code != http.StatusNotFound {
+			t.Errorf("%s without TMBOT_DASHBOARD_TOKEN: %d, want 404", p, code)
+		}
+	}
+
+	svc := startServiceWith(t, gh, "sqlite:"+filepath.Join(t.TempDir(), "on.db"), func(s *server.Settings) { s.DashboardToken = dashToken })
+	for _, p := range []string{"/dashboard", "/api/v1/mitigations", "/api/v1/mitigations.csv", "/api/v1/systems",
+		"/api/v1/threats/summary", "/api/v1/risk-history", "/api/v1/accepted-risks"} {
+		for name, h := range map[string]http.Header{
+			"no token":                nil,
+			"a wrong token":           {"Authorization": {"Bearer not-the-token"}},
+			"a cookie with the token": {"Cookie": {"tmbot_dashboard=" + dashToken}},
+		} {
+			if code, _ := httpGet(t, svc.url+p, h); code != http.StatusUnauthorized {
+				t.Errorf("%s with %s: %d, want 401", p, name, code)
+			}
+		}
+		if code, body := httpGet(t, svc.url+p, http.Header{"Authorization": {"Bearer " + dashToken}}); code != http.StatusOK {
+			t.Errorf("%s with the token: %d %s", p, code, body)
+		} else {
+			noLeak(t, p, body)
+		}
+	}
+
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.PostForm(svc.url+"/dashboard/login", url.Values{"token": {"wrong"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || len(resp.Cookies()) != 0 {
+		t.Errorf("login with a wrong token: %d %v", resp.StatusCode, resp.Cookies())
+	}
+	resp, err = client.PostForm(svc.url+"/dashboard/login", url.Values{"token": {dashToken}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || len(resp.Cookies()) != 1 {
+		t.Fatalf("login: %d %v", resp.StatusCode, resp.Cookies())
+	}
+	c := resp.Cookies()[0]
+	if !c.HttpOnly || !c.Secure || c.SameSite != http.SameSiteStrictMode {
+		t.Errorf("the session cookie: %+v", c)
+	}
+	noLeak(t, "the session cookie", resp.Header.Get("Set-Cookie"))
+	if code, _ := httpGet(t, svc.url+"/dashboard", http.Header{"Cookie": {c.Name + "=" + c.Value}}); code != http.StatusOK {
+		t.Errorf("the page with the session cookie: %d", code)
+	}
+	svc.stop(t) // the log is complete, and no longer written
+	noLeak(t, "the service's log", svc.logs.String())
+}
+
+func httpGet(t *testing.T, u string, h http.Header) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	for k, v := range h {
+		req.Header[k] = v
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// chromium finds Debian's Chromium. Under CI it must be there (.ci/run
+// installs it); elsewhere the browser test is skipped without it.
+func chromium(t *testing.T) string {
+	t.Helper()
+	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
+		return "/usr/bin/chromium"
+	}
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("Chromium is not installed and CI is set: the dashboard's browser test must run (.ci/run installs the Debian package chromium)")
+	}
+	t.Skip("Chromium is not installed, so the dashboard's browser test is skipped: install it with `apt-get install chromium` (under CI=true the test fails instead)")
+	return ""
+}
+
+// vendorModel is a model a supplier wrote: one low-risk open threat with a
+// planned mitigation.
+const vendorModel = `version: 1
+system:
+  id: payments-sdk
+  name: Payments SDK
+  owner: "@acme/sdk"
+  vendor: Acme Supplies Ltd
+threats:
+  sdk-tampered-release:
+    title: A tampered SDK release reaches the apps that embed it
+    likelihood: low
+    impact: medium
+    mitigations: [sign-releases]
+mitigations:
+  sign-releases:
+    title: Sign every SDK release and check the signature in the build
+    status: planned
+    owner: "@acme/sdk-team"
+    due: 2099-03-01
+`
+
+func pushPayloadFor(fullName string, id int, after string) []byte {
+	owner, name, _ := strings.Cut(fullName, "/")
+	b, _ := json.Marshal(map[string]any{"ref": "refs/heads/main", "after": after,
+		"repository": map[string]any{"id": id, "name": name, "full_name": fullName, "default_branch": "main",
+			"owner": map[string]any{"login": owner, "name": owner}},
+		"installation": map[string]any{"id": testInst}, "sender": map[string]any{"login": "octocat", "type": "User"}})
+	return b
+}
+
+// browserRow is a mitigation row as the browser renders it.
+type browserRow struct {
+	Key     string `json:"key"`
+	Text    string `json:"text"`
+	Visible bool   `json:"visible"`
+	Overdue string `json:"overdue"`
+	Stale   string `json:"stale"`
+}
+
+const rowsJS = `Array.from(document.querySelectorAll('#mitigations-table tbody tr')).map(tr => {
+  const vis = el => !!el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  const od = tr.querySelector('.tag.overdue'), st = tr.querySelector('.tag.stale');
+  return {key: tr.dataset.key, text: tr.innerText, visible: vis(tr),
+    overdue: vis(od) ? od.innerText : '', stale: vis(st) ? st.innerText : ''};
+})`
+
+func keysOfRows(rows []browserRow) []string {
+	var out []string
+	for _, r := range rows {
+		if r.Visible {
+			out = append(out, r.Key)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestDashboardInBrowser: a push opens AlpinePay's tracking issues (one of
+// them past its due date) and a vendor's; a person closes one issue the
+// model still plans. In headless Chromium, a person logs in through the
+// form, sees every mitigation with the overdue marker and the "issue
+// closed, model not updated" note, the risk chart, and narrows the list
+// by risk, owner, repository and status. The token never shows in a URL,
+// the page, the cookie or the log.
+func TestDashboardInBrowser(t *testing.T) {
+	chrome := chromium(t)
+	start := time.Now()
+
+	gh := fakeGitHub(t)
+	base, err := os.ReadFile("../../examples/alpinepay/alpinepay.threatmodel.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	pastDue := now.AddDate(0, 0, -30).Format(time.DateOnly)
+	src := strings.Replace(string(base), "due: 2027-01-31", "due: "+pastDue, 1)                               // admin-mfa
+	src = strings.Replace(src, "until: 2027-06-30", "until: "+now.AddDate(0, 0, 20).Format(time.DateOnly), 1) // market-data-outage
+	if !strings.Contains(src, pastDue) {
+		t.Fatal("cannot move admin-mfa's due date in the example")
+	}
+	gh.PutFile(testRepo, sha("dash"), modelPath, []byte(src))
+	gh.SetBranch(testRepo, "main", sha("dash"))
+	gh.AddRepo(testInst, vendorRepo, "main")
+	gh.PutFile(vendorRepo, sha("vendor"), vendorPath, []byte(vendorModel))
+	gh.SetBranch(vendorRepo, "main", sha("vendor"))
+
+	svc := startServiceWith(t, gh, "sqlite:"+filepath.Join(t.TempDir(), "tmbot.db"), func(s *server.Settings) { s.DashboardToken = dashToken })
+	sendEvent(t, svc, "push", pushPayload(sha("dash")))
+	sendEvent(t, svc, "push", pushPayloadFor(vendorRepo, 2, sha("vendor")))
+	want := len(wanted(t, "../../examples/alpinepay/alpinepay.threatmodel.yaml"))
+	waitFor(t, "the tracking issues", func() bool {
+		byKey, sums := mitigationIssues(gh)
+		return len(byKey) == want && len(sums) == 1 && len(gh.Issues(vendorRepo)) == 2
+	})
+	// A person closes rbac's issue; the model still plans rbac.
+	byKey, _ := mitigationIssues(gh)
+	rbac := byKey["alpinepay/rbac"]
+	gh.CloseIssueAs(testRepo, rbac.Number, "alice", "completed")
+	sendEvent(t, svc, "issues", issuesPayload("closed", rbac.Number, rbac.Body, "alice"))
+	waitFor(t, "the note on rbac's issue", func() bool {
+		is, _ := gh.Issue(testRepo, rbac.Number)
+		return is.Comments == 1
+	})
+	waitIdle(t, svc.url)
+	setup := time.Since(start)
+
+	// The browser.
+	browserStart := time.Now()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chrome),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 1600),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelA()
+	ctx, cancelC := chromedp.NewContext(actx)
+	defer cancelC()
+	ctx, cancelT := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancelT()
+
+	// The browser's log: a Content-Security-Policy violation (a blocked
+	// style or script) shows there.
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	var (
+		mu      sync.Mutex
+		console []string
+	)
+	entries := chromedp.Events(ctx, cdplog.EntryAdded)
+	if _, err := chromedp.Call(ctx, cdplog.Enable, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for ev, err := range entries {
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			console = append(console, string(ev.Entry.Source)+": "+ev.Entry.Text)
+			mu.Unlock()
+		}
+	}()
+
+	var urls []string
+	visit := func(what string, a chromedp.Action[chromedp.Void]) int64 {
+		t.Helper()
+		resp, err := chromedp.RunResponse(ctx, a)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		loc, err := chromedp.Run(ctx, chromedp.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		urls = append(urls, resp.URL, loc)
+		html, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.outerHTML`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		noLeak(t, what+": the page", html)
+		return resp.Status
+	}
+	rows := func() []browserRow {
+		t.Helper()
+		rs, err := chromedp.Run(ctx, chromedp.Evaluate[[]browserRow](rowsJS))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rs
+	}
+	filter := func(sel, value string) {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.ID(sel), value)); err != nil {
+			t.Fatal(err)
+		}
+		if status := visit("filter "+sel+"="+value, chromedp.Click(chromedp.ID("apply"))); status != http.StatusOK {
+			t.Fatalf("filter %s=%s: %d", sel, value, status)
+		}
+	}
+
+	// Not logged in: the login form, with 401.
+	if status := visit("the page before logging in", chromedp.Navigate(svc.url+"/dashboard")); status != http.StatusUnauthorized {
+		t.Errorf("the page before logging in: %d, want 401", status)
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("token"))); err != nil {
+		t.Fatal(err)
+	}
+	// A wrong token first.
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("token"), "guess")); err != nil {
+		t.Fatal(err)
+	}
+	if status := visit("a wrong token", chromedp.Click(chromedp.ID("login"))); status != http.StatusUnauthorized {
+		t.Errorf("login with a wrong token: %d", status)
+	}
+	if msg, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("login-error"))); err != nil || !strings.Contains(msg, "not the dashboard token") {
+		t.Errorf("wrong token message: %q %v", msg, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("token"), dashToken)); err != nil {
+		t.Fatal(err)
+	}
+	if status := visit("log in", chromedp.Click(chromedp.ID("login"))); status != http.StatusOK {
+		t.Fatalf("after logging in: %d", status)
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("mitigations-table"))); err != nil {
+		t.Fatal(err)
+	}
+
+	// The session cookie: HttpOnly, Secure, SameSite=Strict, not the token,
+	// out of the page's reach.
+	cookies, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{svc.url}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var session *network.Cookie
+	for _, c := range cookies.Cookies {
+		if c.Name == "tmbot_dashboard" {
+			session = c
+		}
+	}
+	if session == nil || !session.HTTPOnly || !session.Secure || session.SameSite != network.CookieSameSiteStrict {
+		t.Fatalf("session cookie: %+v (all: %v)", session, cookies.Cookies)
+	}
+	noLeak(t, "the session cookie", session.Value)
+	if jsCookie, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.cookie`)); jsCookie != "" {
+		t.Errorf("the page's script can read cookies: %q", jsCookie)
+	}
+
+	// Every mitigation, with its markers.
+	all := rows()
+	wantAll := []string{"alpinepay/admin-mfa", "alpinepay/model-signing", "alpinepay/network-monitoring",
+		"alpinepay/phishing-training", "alpinepay/rbac", "payments-sdk/sign-releases"}
+	if got := keysOfRows(all); !slices.Equal(got, wantAll) || len(all) != want+1 {
+		t.Fatalf("rows: %v, want %v", got, wantAll)
+	}
+	for _, r := range all {
+		switch r.Key {
+		case "alpinepay/admin-mfa":
+			// 30 days, or 31 when the test runs over midnight UTC.
+			if (r.Overdue != "Overdue by 30 days" && r.Overdue != "Overdue by 31 days") || r.Stale != "" {
+				t.Errorf("admin-mfa: overdue %q stale %q\n%s", r.Overdue, r.Stale, r.Text)
+			}
+		case "alpinepay/rbac":
+			if r.Stale != "issue closed, model not updated" || r.Overdue != "" {
+				t.Errorf("rbac: overdue %q stale %q\n%s", r.Overdue, r.Stale, r.Text)
+			}
+		default:
+			if r.Overdue != "" || r.Stale != "" {
+				t.Errorf("%s: overdue %q stale %q", r.Key, r.Overdue, r.Stale)
+			}
+		}
+	}
+	type pageFacts struct {
+		ChartBars   int    `json:"chartBars"`
+		ChartHeight int    `json:"chartHeight"`
+		HeaderBG    string `json:"headerBG"`
+		Scripts     int    `json:"scripts"`
+		Overdue     string `json:"overdue"`
+		Stale       string `json:"stale"`
+		Open        string `json:"open"`
+		Vendors     string `json:"vendors"`
+		Systems     string `json:"systems"`
+		Accepted    string `json:"accepted"`
+		Threats     string `json:"threats"`
+	}
+	facts := func() pageFacts {
+		t.Helper()
+		f, err := chromedp.Run(ctx, chromedp.Evaluate[pageFacts](`(() => {
+  const txt = s => { const e = document.querySelector(s); return e ? e.innerText : ''; };
+  const svg = document.querySelector('#risk-chart');
+  return {chartBars: document.querySelectorAll('#risk-chart rect').length,
+    chartHeight: svg ? Math.round(svg.getBoundingClientRect().height) : 0,
+    headerBG: getComputedStyle(document.querySelector('header')).backgroundColor,
+    scripts: document.scripts.length,
+    overdue: txt('#card-overdue .n'), stale: txt('#card-stale .n'), open: txt('#card-open .n'),
+    vendors: txt('#vendors'), systems: txt('#systems'), accepted: txt('#accepted'), threats: txt('#threats')};
+})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	f := facts()
+	// AlpinePay leaves 3 high and 1 medium threat open, the vendor's model 1 low.
+	if f.ChartBars == 0 || f.ChartHeight < 50 || f.Scripts != 0 || f.Overdue != "1" || f.Stale != "1" || f.Open != "5" {
+		t.Errorf("page: %+v", f)
+	}
+	if f.HeaderBG != "rgb(29, 35, 48)" {
+		t.Errorf("the inline stylesheet did not apply (CSP?): header background %q", f.HeaderBG)
+	}
+	if !strings.Contains(f.Vendors, "Acme Supplies Ltd") || !strings.Contains(f.Vendors, "Payments SDK") {
+		t.Errorf("vendor models:\n%s", f.Vendors)
+	}
+	if !strings.Contains(f.Systems, "AlpinePay") || !strings.Contains(f.Systems, "Payments SDK") {
+		t.Errorf("systems:\n%s", f.Systems)
+	}
+	if !strings.Contains(f.Accepted, "market-data-outage") || !strings.Contains(f.Accepted, "in 20 days") && !strings.Contains(f.Accepted, "in 19 days") {
+		t.Errorf("accepted risks:\n%s", f.Accepted)
+	}
+
+	// Filters, through the form.
+	filter("f-risk", "high")
+	if got := keysOfRows(rows()); !slices.Equal(got, []string{"alpinepay/admin-mfa", "alpinepay/network-monitoring",
+		"alpinepay/phishing-training", "alpinepay/rbac"}) {
+		t.Errorf("risk high: %v", got)
+	}
+	filter("f-risk", "")
+	filter("f-owner", "@alpine/secops")
+	if got := keysOfRows(rows()); !slices.Equal(got, []string{"alpinepay/network-monitoring"}) {
+		t.Errorf("owner @alpine/secops: %v", got)
+	}
+	filter("f-owner", "")
+	filter("f-repo", "github:7:"+vendorRepo)
+	if got := keysOfRows(rows()); !slices.Equal(got, []string{"payments-sdk/sign-releases"}) {
+		t.Errorf("repository %s: %v", vendorRepo, got)
+	}
+	if f := facts(); strings.Contains(f.Systems, "AlpinePay") || !strings.Contains(f.Vendors, "Acme Supplies Ltd") || f.Open != "1" {
+		t.Errorf("repository filter, other sections: %+v", f)
+	}
+	filter("f-repo", "")
+	filter("f-status", "overdue")
+	if got := keysOfRows(rows()); !slices.Equal(got, []string{"alpinepay/admin-mfa"}) {
+		t.Errorf("status overdue: %v", got)
+	}
+	loc, _ := chromedp.Run(ctx, chromedp.Location())
+	if !strings.Contains(loc, "status=overdue") {
+		t.Errorf("the filters are not in the address: %s", loc)
+	}
+
+	// Log out: the page asks for the token again.
+	if status := visit("log out", chromedp.Click(chromedp.CSS(`form[action="/dashboard/logout"] button`))); status != http.StatusOK {
+		t.Errorf("log out: %d", status)
+	}
+	if status := visit("the page after logging out", chromedp.Navigate(svc.url+"/dashboard")); status != http.StatusUnauthorized {
+		t.Errorf("the page after logging out: %d", status)
+	}
+	browserTook := time.Since(browserStart)
+
+	for _, u := range urls {
+		noLeak(t, "a URL", u)
+	}
+	cancelT()
+	cancelC()   // closes Chromium, and with it its connections to the service
+	svc.stop(t) // the log is complete, and no longer written
+	noLeak(t, "the service's log", svc.logs.String())
+	mu.Lock()
+	for _, line := range console {
+		if strings.Contains(line, "Content Security Policy") || strings.HasPrefix(line, "security") {
+			t.Errorf("browser: %s", line)
+		}
+	}
+	mu.Unlock()
+	t.Logf("browser test: %v in Chromium, %v in all (service, push and tracking: %v)", browserTook.Round(time.Millisecond),
+		time.Since(start).Round(time.Millisecond), setup.Round(time.Millisecond))
+}
