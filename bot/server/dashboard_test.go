@@ -590,4 +590,3 @@ func BenchmarkDashboard10k(b *testing.B) {
 	}
 	b.ReportMetric(float64(check.Body.Len())/1e6, "MB/page")
 }
-
