@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"net/http"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -12,6 +14,10 @@ import (
 // metrics are the service's Prometheus metrics, on their own registry (no
 // package-level state).
 type metrics struct {
+	mu         sync.Mutex
+	lastCalls  map[string]int64 // forge/installation → calls counted so far
+	apiCalls   *prometheus.CounterVec
+	rateLeft   *prometheus.GaugeVec
 	reg        *prometheus.Registry
 	deliveries *prometheus.CounterVec
 	ackSeconds prometheus.Histogram
@@ -21,6 +27,11 @@ type metrics struct {
 
 func newMetrics() *metrics {
 	m := &metrics{
+		lastCalls: map[string]int64{},
+		apiCalls: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tmbot_api_calls_total",
+			Help: "REST calls made to a forge, per installation (GitHub) or instance (GitLab)."}, []string{"forge", "installation"}),
+		rateLeft: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "tmbot_api_rate_limit_remaining",
+			Help: "Calls left in the forge's rate-limit window, per installation, as of the last answer."}, []string{"forge", "installation"}),
 		reg: prometheus.NewRegistry(),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tmbot_webhook_deliveries_total",
 			Help: "Webhook deliveries by forge, event and result (accepted, duplicate, bad_signature, ...)."},
@@ -30,11 +41,39 @@ func newMetrics() *metrics {
 		jobs: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "tmbot_jobs",
 			Help: "Jobs by kind-independent state; discarded is the dead letter."}, []string{"state"}),
 		reviews: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "tmbot_review_seconds",
-			Help: "Duration of a pull request review job.", Buckets: prometheus.ExponentialBuckets(0.01, 2, 14)}, []string{"result"}),
+			Help: "Duration of a job (review or track) by kind and result.", Buckets: prometheus.ExponentialBuckets(0.01, 2, 14)}, []string{"kind", "result"}),
 	}
-	m.reg.MustRegister(m.deliveries, m.ackSeconds, m.jobs, m.reviews,
+	m.reg.MustRegister(m.deliveries, m.ackSeconds, m.jobs, m.reviews, m.apiCalls, m.rateLeft,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
+}
+
+// ObserveJob records a job's duration and the API use of its forge client
+// (when the client counts calls and knows its rate limit).
+func (s *Server) ObserveJob(kind string, took time.Duration, err error, forgeName string, installation int64, client any) {
+	result := "ok"
+	if err != nil {
+		result = "error"
+	}
+	s.metrics.reviews.WithLabelValues(kind, result).Observe(took.Seconds())
+	inst := strconv.FormatInt(installation, 10)
+	if c, ok := client.(interface{ Calls() int64 }); ok {
+		key := forgeName + "/" + inst
+		total := c.Calls()
+		s.metrics.mu.Lock()
+		delta := total - s.metrics.lastCalls[key]
+		if delta < 0 {
+			delta = total
+		}
+		s.metrics.lastCalls[key] = total
+		s.metrics.mu.Unlock()
+		s.metrics.apiCalls.WithLabelValues(forgeName, inst).Add(float64(delta))
+	}
+	if c, ok := client.(interface{ RateRemaining() (int, time.Time) }); ok {
+		if left, _ := c.RateRemaining(); left >= 0 {
+			s.metrics.rateLeft.WithLabelValues(forgeName, inst).Set(float64(left))
+		}
+	}
 }
 
 func (m *metrics) delivery(forgeName, event, result string) {

@@ -102,17 +102,36 @@ func serve(ctx context.Context, settings server.Settings, log *slog.Logger, read
 			}
 		}}
 	var q *queue.Queue
+	var srv *server.Server
+	// observe records each job's duration and its forge client's API use.
+	observe := func(kind string, repo forge.Repo, start time.Time, err error) {
+		if srv == nil {
+			return
+		}
+		client, _ := deps.Client(repo)
+		srv.ObserveJob(kind, time.Since(start), err, repo.Forge, repo.Installation, client)
+	}
 	q, err = queue.New(st, queue.Handlers{
-		Review: deps.ReviewPR,
+		Review: func(ctx context.Context, a queue.ReviewArgs) error {
+			start := time.Now()
+			err := deps.ReviewPR(ctx, a)
+			observe("review", a.Repo, start, err)
+			return err
+		},
 		Resync: func(ctx context.Context) error { return deps.Resync(ctx, q) },
-		Track:  deps.Track,
+		Track: func(ctx context.Context, a queue.TrackArgs) error {
+			start := time.Now()
+			err := deps.Track(ctx, a)
+			observe("track", a.Repo, start, err)
+			return err
+		},
 	}, queue.Options{Workers: settings.Workers, ResyncInterval: settings.ResyncInterval, ResyncFirst: settings.ResyncFirst, Log: log,
 		JobTimeout: settings.JobTimeout, RescueStuckJobsAfter: settings.JobRescueAfter, LockTTL: settings.JobLockTTL,
 		RetryBase: settings.RetryBase, RetryMax: settings.RetryMax})
 	if err != nil {
 		return err
 	}
-	srv := server.New(settings, st, q, log)
+	srv = server.New(settings, st, q, log)
 	if glClient != nil { // GitLab: learn the bot's username, to ignore its own issue events
 		srv.SetGitLabBot(glClient.BotLogin)
 	}

@@ -268,6 +268,22 @@ func TestGitHubAppEndToEnd(t *testing.T) {
 		t.Errorf("%d comments", n)
 	}
 
+	// The metrics count the deliveries, the job durations and the API use.
+	resp, err := http.Get(svc.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsText, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`tmbot_webhook_deliveries_total{event="pull_request",forge="github",result="accepted"} 2`,
+		`tmbot_webhook_deliveries_total{event="",forge="github",result="bad_signature"} 2`,
+		`tmbot_review_seconds_count{kind="review",result="ok"} 2`, `tmbot_api_calls_total{forge="github",installation="7"}`,
+		`tmbot_api_rate_limit_remaining{forge="github",installation="7"}`, `tmbot_jobs{state="completed"} 2`} {
+		if !strings.Contains(string(metricsText), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+
 	// No secret reaches the log.
 	svc.stop(t)
 	logs := svc.logs.String()
