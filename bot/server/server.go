@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -23,6 +24,7 @@ type Server struct {
 	log      *slog.Logger
 	metrics  *metrics
 	ready    atomic.Bool
+	gl       gitlabState // webhook_gitlab.go
 }
 
 // New makes a server over a migrated store and a queue.
@@ -30,7 +32,10 @@ func New(settings Settings, st *store.Store, q *queue.Queue, log *slog.Logger) *
 	if settings.MaxBodyBytes <= 0 {
 		settings.MaxBodyBytes = MaxWebhookBody
 	}
-	return &Server{settings: settings, store: st, queue: q, log: log, metrics: newMetrics()}
+	s := &Server{settings: settings, store: st, queue: q, log: log, metrics: newMetrics()}
+	s.gl.signingKey = signingKey(settings.GitLab.SigningKey)
+	s.gl.bot = strings.TrimPrefix(strings.TrimSpace(settings.GitLab.BotUsername), "@")
+	return s
 }
 
 // SetReady marks the service ready (store migrated, workers running).

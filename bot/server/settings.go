@@ -27,6 +27,13 @@ type Settings struct {
 		URL           string `yaml:"url"`
 		Token         string `yaml:"token"`
 		WebhookSecret string `yaml:"webhook_secret"`
+		// SigningKey verifies GitLab's signed webhooks (Standard
+		// Webhooks; "whsec_<base64>" is decoded) when they carry a
+		// signature.
+		SigningKey string `yaml:"webhook_signing_key"`
+		// BotUsername is the token's user, to ignore the bot's own issue
+		// events; learned from GitLab when empty.
+		BotUsername string `yaml:"bot_username"`
 	} `yaml:"gitlab"`
 	DashboardToken string `yaml:"dashboard_token"`
 	// ResyncInterval: how often missed webhooks are caught up; 0 turns it
@@ -112,6 +119,8 @@ func LoadSettings(file string, getenv func(string) string) (Settings, error) {
 	str("TMBOT_GITLAB_URL", &s.GitLab.URL)
 	str("TMBOT_GITLAB_TOKEN", &s.GitLab.Token)
 	str("TMBOT_GITLAB_WEBHOOK_SECRET", &s.GitLab.WebhookSecret)
+	str("TMBOT_GITLAB_WEBHOOK_SIGNING_KEY", &s.GitLab.SigningKey)
+	str("TMBOT_GITLAB_BOT_USERNAME", &s.GitLab.BotUsername)
 	str("TMBOT_DASHBOARD_TOKEN", &s.DashboardToken)
 	str("TMBOT_POLICIES_DIR", &s.PoliciesDir)
 	str("TMBOT_LOG_LEVEL", &s.LogLevel)

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -67,27 +66,7 @@ type gitlabState struct {
 	lastTry    time.Time
 }
 
-// gitlabStates holds each Server's GitLab state (kept beside the Server so
-// that server.go needs only its route).
-var gitlabStates sync.Map // *Server → *gitlabState
-
-func (s *Server) gitlab() *gitlabState {
-	if v, ok := s.glState(); ok {
-		return v
-	}
-	st := &gitlabState{signingKey: signingKey(os.Getenv("TMBOT_GITLAB_WEBHOOK_SIGNING_KEY")),
-		bot: strings.TrimPrefix(strings.TrimSpace(os.Getenv("TMBOT_GITLAB_BOT_USERNAME")), "@")}
-	v, _ := gitlabStates.LoadOrStore(s, st)
-	return v.(*gitlabState)
-}
-
-func (s *Server) glState() (*gitlabState, bool) {
-	v, ok := gitlabStates.Load(s)
-	if !ok {
-		return nil, false
-	}
-	return v.(*gitlabState), true
-}
+func (s *Server) gitlab() *gitlabState { return &s.gl }
 
 // signingKey reads a signing key: "whsec_<base64>" is the decoded bytes.
 func signingKey(k string) []byte {

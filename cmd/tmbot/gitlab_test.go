@@ -65,7 +65,7 @@ type glService struct {
 
 // startGitLabService runs `tmbot serve` in-process with GitLab only, and
 // SQLite in a temporary folder.
-func startGitLabService(t *testing.T, g *gitlabtest.Server, token string) *glService {
+func startGitLabService(t *testing.T, g *gitlabtest.Server, token string, opts ...func(*server.Settings)) *glService {
 	t.Helper()
 	settings := server.DefaultSettings()
 	settings.Addr = "127.0.0.1:0"
@@ -74,8 +74,11 @@ func startGitLabService(t *testing.T, g *gitlabtest.Server, token string) *glSer
 	settings.GitLab.Token = token
 	settings.GitLab.WebhookSecret = glSecret
 	settings.ResyncInterval = 0
+	for _, o := range opts {
+		o(&settings)
+	}
 	logs := &bytes.Buffer{}
-	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs, mu: make(chan struct{}, 1)}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	s := &glService{logs: logs, cancel: cancel, done: make(chan error, 1)}
@@ -480,8 +483,9 @@ func TestGitLabTrackingEndToEnd(t *testing.T) {
 // do nothing.
 func TestGitLabWebhookRefusals(t *testing.T) {
 	g, tok := fakeGitLab(t)
-	t.Setenv("TMBOT_GITLAB_WEBHOOK_SIGNING_KEY", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
-	svc := startGitLabService(t, g, tok)
+	svc := startGitLabService(t, g, tok, func(s *server.Settings) {
+		s.GitLab.SigningKey = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	})
 	body := g.MergeRequestHook(glProject, 1, "open", "", "alice")
 	post := func(headers map[string]string, body []byte) int {
 		req, _ := http.NewRequest(http.MethodPost, svc.url+"/webhooks/gitlab", bytes.NewReader(body))
