@@ -1,0 +1,18 @@
+// Package deploytest holds the tests of the deploy side (deploy/): the Helm
+// chart, rendered with Helm's own engine (helm.sh/helm/v3/pkg/engine) and
+// linted with its linter; the plain Kubernetes manifests; the Compose file,
+// loaded with the Compose specification's loader; the Dockerfile; and the
+// operator documentation (docs/operations.md, docs/quickstart.md,
+// docs/vendor-guide.md) against the settings and metrics in bot/server.
+//
+// Every Kubernetes object is decoded into its k8s.io/api type with unknown
+// and duplicate fields rejected (the ServiceMonitor into a local subset of
+// the Prometheus Operator's type), then checked across objects: selectors
+// match pod labels, Service target ports name container ports, every
+// Secret, key and claim referenced exists, probes and the security context
+// are what docs/operations.md promises, and the container's environment is
+// accepted by tmbot's own settings loader.
+//
+// Nothing here needs a network, a cluster, Docker or the helm binary; when
+// helm or kubectl are on PATH, they are run too.
+package deploytest
