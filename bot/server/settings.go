@@ -41,6 +41,9 @@ type Settings struct {
 	ResyncInterval time.Duration `yaml:"resync_interval"`
 	ResyncFirst    time.Duration `yaml:"resync_first"`
 	Workers        int           `yaml:"workers"`
+	// ResyncReserve is how many calls of an installation's rate limit the
+	// resync leaves to webhooks (it stops for that installation below it).
+	ResyncReserve int `yaml:"resync_reserve"`
 	// Job timing. JobTimeout cancels a review that runs longer. A job
 	// left running by a process that died is run again JobRescueAfter
 	// after it started (0: JobTimeout + 1 minute; more than JobTimeout).
@@ -74,6 +77,7 @@ func DefaultSettings() Settings {
 	s.ResyncInterval = time.Hour
 	s.ResyncFirst = 3 * time.Minute
 	s.Workers = 4
+	s.ResyncReserve = 2000
 	s.JobTimeout = 5 * time.Minute
 	s.JobLockTTL = 2 * time.Minute
 	s.RetryBase = 2 * time.Second
@@ -151,6 +155,13 @@ func LoadSettings(file string, getenv func(string) string) (Settings, error) {
 	}
 	if s.JobRescueAfter != 0 && s.JobRescueAfter <= s.JobTimeout {
 		return s, fmt.Errorf("the job rescue delay (%v) must be longer than the job timeout (%v)", s.JobRescueAfter, s.JobTimeout)
+	}
+	if v := getenv("TMBOT_RESYNC_RESERVE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return s, fmt.Errorf("TMBOT_RESYNC_RESERVE: %q is not a number of calls", v)
+		}
+		s.ResyncReserve = n
 	}
 	if v := getenv("TMBOT_WORKERS"); v != "" {
 		n, err := strconv.Atoi(v)

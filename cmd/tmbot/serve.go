@@ -90,7 +90,7 @@ func serve(ctx context.Context, settings server.Settings, log *slog.Logger, read
 			return fmt.Errorf("GitLab: %w", err)
 		}
 	}
-	deps := &jobs.Deps{Store: st, Loader: loader, Log: log, OrgPolicies: orgPolicies,
+	deps := &jobs.Deps{Store: st, Loader: loader, Log: log, OrgPolicies: orgPolicies, ResyncReserve: settings.ResyncReserve,
 		Client: func(repo forge.Repo) (forge.Client, error) {
 			switch {
 			case repo.Forge == "github" && app != nil:
