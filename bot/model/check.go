@@ -12,66 +12,25 @@ import (
 
 // semanticChecker applies the rules that relate several values: the shared
 // component/flow id space, references, what a status needs, real dates and
-// catalog ids. It works on the Node tree for positions and on the decoded
-// Model for lookups.
+// catalog ids. The checks of one entry work on its Node (entry.go's
+// compute); the checks between entries on the entries' results and the
+// decoded Model (entry.go's semantic).
 type semanticChecker struct {
 	shapeChecker
-	m   *Model
 	cat *catalog.Catalog
+	// catMemo remembers the catalog's answer for each id of this load.
+	catMemo map[catalogKey]catalog.Result
+}
+
+type catalogKey struct {
+	kind catalog.Kind
+	id   string
 }
 
 func (c *semanticChecker) warn(pos Pos, p *path, format string, args ...any) {
 	c.diags = append(c.diags, Diagnostic{Line: pos.Line, Column: pos.Column, Severity: SeverityWarning,
 		Field: p.String(), Message: fmt.Sprintf(format, args...)})
 }
-
-func (c *semanticChecker) run(root *Node) {
-	if root == nil || root.Kind != MapNode {
-		return
-	}
-	c.idSpace(root)
-	components := (*path)(nil).child("components")
-	eachEntry(root.Get("components"), func(id string, _ Pos, n *Node) {
-		p := components.child(id)
-		c.refs(n.Get("data"), p.child("data"), "asset", c.assetIDs(), func(s string) bool { return c.m.Assets[s] != nil })
-	})
-	flows := (*path)(nil).child("flows")
-	eachEntry(root.Get("flows"), func(id string, _ Pos, n *Node) {
-		p := flows.child(id)
-		for _, end := range []string{"from", "to"} {
-			if v := n.Get(end); v != nil && v.Kind == StringNode && c.m.Components[v.Str] == nil {
-				c.dangling(v, p.child(end), "component", c.m.ComponentOrder, c.m.Flows[v.Str] != nil)
-			}
-		}
-		c.refs(n.Get("data"), p.child("data"), "asset", c.assetIDs(), func(s string) bool { return c.m.Assets[s] != nil })
-	})
-	mitigations := (*path)(nil).child("mitigations")
-	eachEntry(root.Get("mitigations"), func(id string, _ Pos, n *Node) {
-		c.date(n.Get("due"), mitigations.child(id).child("due"))
-	})
-	threats := (*path)(nil).child("threats")
-	targets := append(append([]string{}, c.m.ComponentOrder...), c.m.FlowOrder...)
-	eachEntry(root.Get("threats"), func(id string, pos Pos, n *Node) {
-		p := threats.child(id)
-		c.refs(n.Get("targets"), p.child("targets"), "component or flow", targets,
-			func(s string) bool { return c.m.Components[s] != nil || c.m.Flows[s] != nil })
-		c.refs(n.Get("mitigations"), p.child("mitigations"), "mitigation", c.m.MitigationOrder,
-			func(s string) bool { return c.m.Mitigations[s] != nil })
-		c.status(n, p, pos)
-		if a := n.Get("acceptance"); a != nil && a.Kind == MapNode {
-			c.date(a.Get("until"), p.child("acceptance").child("until"))
-		}
-		if c.cat != nil {
-			c.catalogIDs(n.Get("attack"), p.child("attack"), catalog.ATTACK)
-			c.catalogIDs(n.Get("atlas"), p.child("atlas"), catalog.ATLAS)
-			c.catalogIDs(n.Get("owasp"), p.child("owasp"), catalog.OWASP)
-			c.catalogIDs(n.Get("cwe"), p.child("cwe"), catalog.CWE)
-			c.catalogIDs(n.Get("capec"), p.child("capec"), catalog.CAPEC)
-		}
-	})
-}
-
-func (c *semanticChecker) assetIDs() []string { return c.m.AssetOrder }
 
 // idSpace reports an id used by both a component and a flow, at whichever
 // of the two comes second in the document.
@@ -101,15 +60,16 @@ func (c *semanticChecker) idSpace(root *Node) {
 
 func before(a, b Pos) bool { return a.Line < b.Line || (a.Line == b.Line && a.Column < b.Column) }
 
-// refs checks that every id in a list names something that exists.
-func (c *semanticChecker) refs(list *Node, p *path, what string, known []string, exists func(string) bool) {
-	if list == nil || list.Kind != ListNode {
-		return
-	}
-	for i, it := range list.Items {
-		if it.Kind == StringNode && !exists(it.Str) {
-			c.dangling(it, p.child(fmt.Sprint(i)), what, known, false)
+// refs checks that every id an entry refers to (in one of its lists, or
+// in a flow's from and to) names something that exists.
+// The path of a dangling one is section.id.field.index.
+func (c *semanticChecker) refs(refs []ref, delta int, field refField, secName, id, what string, known func() []string, exists func(string) bool) {
+	for _, r := range refs {
+		if r.field != field || exists(r.id) {
+			continue
 		}
+		p := (*path)(nil).child(secName).child(id).child(r.field.String()).child(indexText(int(r.index)))
+		c.dangling(r.id, Pos{r.pos.Line + delta, r.pos.Column}, p, what, known(), false)
 	}
 }
 
@@ -120,11 +80,11 @@ func article(word string) string {
 	return "a"
 }
 
-func (c *semanticChecker) dangling(v *Node, p *path, what string, known []string, isFlow bool) {
-	msg := fmt.Sprintf("%q is not %s %s defined in this model", v.Str, article(what), what)
+func (c *semanticChecker) dangling(id string, pos Pos, p *path, what string, known []string, isFlow bool) {
+	msg := fmt.Sprintf("%q is not %s %s defined in this model", id, article(what), what)
 	if isFlow {
-		msg = fmt.Sprintf("%q is a flow, but a flow goes from a component to a component", v.Str)
-	} else if sug := closest(v.Str, known); sug != "" {
+		msg = fmt.Sprintf("%q is a flow, but a flow goes from a component to a component", id)
+	} else if sug := closest(id, known); sug != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", sug)
 	} else if len(known) == 0 {
 		msg += fmt.Sprintf("; define it first")
@@ -133,7 +93,7 @@ func (c *semanticChecker) dangling(v *Node, p *path, what string, known []string
 		sort.Strings(sorted)
 		msg += "; defined: " + strings.Join(sorted, ", ")
 	}
-	c.add(v.Pos(), p, "%s", msg)
+	c.add(pos, p, "%s", msg)
 }
 
 // status checks what a written status needs, at the status line.
@@ -186,7 +146,7 @@ var datePattern = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 
 // date checks that a YYYY-MM-DD value is a real calendar date.
 func (c *semanticChecker) date(v *Node, p *path) {
-	if v == nil || v.Kind != StringNode || !datePattern.MatchString(v.Str) {
+	if v == nil || v.Kind != StringNode || !c.match(datePattern, v.Str) {
 		return // the shape check reports a date that is not written YYYY-MM-DD
 	}
 	if _, err := time.Parse(time.DateOnly, v.Str); err != nil {
@@ -202,12 +162,20 @@ func (c *semanticChecker) catalogIDs(list *Node, p *path, kind catalog.Kind) {
 		if it.Kind != StringNode {
 			continue
 		}
-		r := c.cat.Check(kind, it.Str)
+		k := catalogKey{kind, it.Str}
+		r, ok := c.catMemo[k]
+		if !ok {
+			r = c.cat.Check(kind, it.Str)
+			if c.catMemo == nil {
+				c.catMemo = map[catalogKey]catalog.Result{}
+			}
+			c.catMemo[k] = r
+		}
 		switch {
 		case r.Error != "":
-			c.add(it.Pos(), p.child(fmt.Sprint(i)), "%s", r.Error)
+			c.add(it.Pos(), p.child(indexText(i)), "%s", r.Error)
 		case r.Warning != "":
-			c.warn(it.Pos(), p.child(fmt.Sprint(i)), "%s", r.Warning)
+			c.warn(it.Pos(), p.child(indexText(i)), "%s", r.Warning)
 		}
 	}
 }

@@ -2,10 +2,12 @@ package model
 
 import "strconv"
 
-// decode builds a Model from a Node tree. It is tolerant: values of the
-// wrong shape (already reported by the shape check) are skipped, so that
-// the semantic checks can still run on the rest.
-func decode(root *Node, defaultLayer map[string]string) *Model {
+// decodeRoot starts a Model from the top level of a Node tree: version,
+// system and extensions. The entries of the maps of ids are decoded one by
+// one (decodeEntry) and added by the validator. Decoding is tolerant:
+// values of the wrong shape (already reported by the shape check) are
+// skipped, so that the semantic checks can still run on the rest.
+func decodeRoot(root *Node) *Model {
 	m := &Model{
 		Components:  map[string]*Component{},
 		Assets:      map[string]*Asset{},
@@ -25,84 +27,199 @@ func decode(root *Node, defaultLayer map[string]string) *Model {
 			Owner: str(s.Get("owner")), Vendor: str(s.Get("vendor"))}
 	}
 	m.Extensions = anyMap(root.Get("extensions"))
-	eachEntry(root.Get("components"), func(id string, pos Pos, n *Node) {
-		if _, dup := m.Components[id]; dup {
-			return
-		}
-		c := &Component{ID: id, Pos: pos, Name: str(n.Get("name")), Kind: str(n.Get("kind")), Layer: str(n.Get("layer")),
-			Description: str(n.Get("description")), InternetFacing: boolean(n.Get("internet_facing")),
-			Data: strs(n.Get("data")), Traits: strs(n.Get("traits")), Extensions: anyMap(n.Get("extensions"))}
-		if c.Layer == "" {
-			c.Layer = defaultLayer[c.Kind]
-		}
-		m.Components[id] = c
-		m.ComponentOrder = append(m.ComponentOrder, id)
-	})
-	eachEntry(root.Get("assets"), func(id string, pos Pos, n *Node) {
-		if _, dup := m.Assets[id]; dup {
-			return
-		}
-		m.Assets[id] = &Asset{ID: id, Pos: pos, Name: str(n.Get("name")), Classification: str(n.Get("classification")),
-			Description: str(n.Get("description")), Extensions: anyMap(n.Get("extensions"))}
-		m.AssetOrder = append(m.AssetOrder, id)
-	})
-	eachEntry(root.Get("flows"), func(id string, pos Pos, n *Node) {
-		if _, dup := m.Flows[id]; dup {
-			return
-		}
-		m.Flows[id] = &Flow{ID: id, Pos: pos, From: str(n.Get("from")), To: str(n.Get("to")),
-			Description: str(n.Get("description")), Protocol: str(n.Get("protocol")), Data: strs(n.Get("data")),
-			Authenticated: boolean(n.Get("authenticated")), Encrypted: boolean(n.Get("encrypted")),
-			Extensions: anyMap(n.Get("extensions"))}
-		m.FlowOrder = append(m.FlowOrder, id)
-	})
-	eachEntry(root.Get("mitigations"), func(id string, pos Pos, n *Node) {
-		if _, dup := m.Mitigations[id]; dup {
-			return
-		}
-		m.Mitigations[id] = &Mitigation{ID: id, Pos: pos, Title: str(n.Get("title")), Status: str(n.Get("status")),
-			Description: str(n.Get("description")), Owner: str(n.Get("owner")), Due: str(n.Get("due")),
-			Issue: str(n.Get("issue")), Controls: strs(n.Get("controls")), Extensions: anyMap(n.Get("extensions"))}
-		m.MitigationOrder = append(m.MitigationOrder, id)
-	})
-	eachEntry(root.Get("threats"), func(id string, pos Pos, n *Node) {
-		if _, dup := m.Threats[id]; dup {
-			return
-		}
-		t := &Threat{ID: id, Pos: pos, Title: str(n.Get("title")), Description: str(n.Get("description")),
-			Targets: strs(n.Get("targets")), Stride: strs(n.Get("stride")), Attack: strs(n.Get("attack")),
-			Atlas: strs(n.Get("atlas")), OWASP: strs(n.Get("owasp")), CWE: strs(n.Get("cwe")), CAPEC: strs(n.Get("capec")),
-			KillChain: strs(n.Get("kill_chain")), Likelihood: Level(str(n.Get("likelihood"))), Impact: Level(str(n.Get("impact"))),
-			Mitigations: strs(n.Get("mitigations")), Reason: str(n.Get("reason")), TransferredTo: str(n.Get("transferred_to")),
-			Extensions: anyMap(n.Get("extensions")), StatusPos: pos}
-		if s := n.Get("status"); s != nil && s.Kind == StringNode {
-			t.Status, t.StatusWritten, t.StatusPos = s.Str, true, s.Pos()
-		}
-		if a := n.Get("acceptance"); a != nil && a.Kind == MapNode {
-			t.Acceptance = &Acceptance{By: str(a.Get("by")), Reason: str(a.Get("reason")), Until: str(a.Get("until")),
-				Extensions: anyMap(a.Get("extensions"))}
-		}
-		t.Risk = RiskOf(t.Likelihood, t.Impact)
-		m.Threats[id] = t
-		m.ThreatOrder = append(m.ThreatOrder, id)
-	})
-	for _, t := range m.Threats {
-		if !t.StatusWritten {
-			t.Status = DeriveStatus(t.Mitigations, m.Mitigations)
-		}
-	}
 	return m
 }
 
-func eachEntry(n *Node, f func(id string, pos Pos, v *Node)) {
-	if n == nil || n.Kind != MapNode {
-		return
-	}
+// fields looks up the values of a mapping by key in one pass: out[j] is
+// the first value under the key that index maps to j (index returns -1 for
+// keys it does not know), nil when absent, as n.Get would find it. It
+// replaces one linear Get per field.
+func fields(n *Node, index func(string) int, out []*Node) {
 	for i, k := range n.Keys {
-		if n.Values[i].Kind == MapNode {
-			f(k, n.KeyPos[i], n.Values[i])
+		if j := index(k); j >= 0 && out[j] == nil {
+			out[j] = n.Values[i]
 		}
 	}
+}
+
+func componentField(k string) int {
+	switch k {
+	case "name":
+		return 0
+	case "kind":
+		return 1
+	case "layer":
+		return 2
+	case "description":
+		return 3
+	case "internet_facing":
+		return 4
+	case "data":
+		return 5
+	case "traits":
+		return 6
+	case "extensions":
+		return 7
+	}
+	return -1
+}
+
+func decodeComponent(id string, pos Pos, n *Node, defaultLayer map[string]string) *Component {
+	var f [8]*Node
+	fields(n, componentField, f[:])
+	c := &Component{ID: id, Pos: pos, Name: str(f[0]), Kind: str(f[1]), Layer: str(f[2]),
+		Description: str(f[3]), InternetFacing: boolean(f[4]),
+		Data: strs(f[5]), Traits: strs(f[6]), Extensions: anyMap(f[7])}
+	if c.Layer == "" {
+		c.Layer = defaultLayer[c.Kind]
+	}
+	return c
+}
+
+func assetField(k string) int {
+	switch k {
+	case "name":
+		return 0
+	case "classification":
+		return 1
+	case "description":
+		return 2
+	case "extensions":
+		return 3
+	}
+	return -1
+}
+
+func decodeAsset(id string, pos Pos, n *Node) *Asset {
+	var f [4]*Node
+	fields(n, assetField, f[:])
+	return &Asset{ID: id, Pos: pos, Name: str(f[0]), Classification: str(f[1]),
+		Description: str(f[2]), Extensions: anyMap(f[3])}
+}
+
+func flowField(k string) int {
+	switch k {
+	case "from":
+		return 0
+	case "to":
+		return 1
+	case "description":
+		return 2
+	case "protocol":
+		return 3
+	case "data":
+		return 4
+	case "authenticated":
+		return 5
+	case "encrypted":
+		return 6
+	case "extensions":
+		return 7
+	}
+	return -1
+}
+
+func decodeFlow(id string, pos Pos, n *Node) *Flow {
+	var f [8]*Node
+	fields(n, flowField, f[:])
+	return &Flow{ID: id, Pos: pos, From: str(f[0]), To: str(f[1]),
+		Description: str(f[2]), Protocol: str(f[3]), Data: strs(f[4]),
+		Authenticated: boolean(f[5]), Encrypted: boolean(f[6]),
+		Extensions: anyMap(f[7])}
+}
+
+func mitigationField(k string) int {
+	switch k {
+	case "title":
+		return 0
+	case "status":
+		return 1
+	case "description":
+		return 2
+	case "owner":
+		return 3
+	case "due":
+		return 4
+	case "issue":
+		return 5
+	case "controls":
+		return 6
+	case "extensions":
+		return 7
+	}
+	return -1
+}
+
+func decodeMitigation(id string, pos Pos, n *Node) *Mitigation {
+	var f [8]*Node
+	fields(n, mitigationField, f[:])
+	return &Mitigation{ID: id, Pos: pos, Title: str(f[0]), Status: str(f[1]),
+		Description: str(f[2]), Owner: str(f[3]), Due: str(f[4]),
+		Issue: str(f[5]), Controls: strs(f[6]), Extensions: anyMap(f[7])}
+}
+
+func threatField(k string) int {
+	switch k {
+	case "title":
+		return 0
+	case "description":
+		return 1
+	case "targets":
+		return 2
+	case "stride":
+		return 3
+	case "attack":
+		return 4
+	case "atlas":
+		return 5
+	case "owasp":
+		return 6
+	case "cwe":
+		return 7
+	case "capec":
+		return 8
+	case "kill_chain":
+		return 9
+	case "likelihood":
+		return 10
+	case "impact":
+		return 11
+	case "mitigations":
+		return 12
+	case "reason":
+		return 13
+	case "transferred_to":
+		return 14
+	case "extensions":
+		return 15
+	case "status":
+		return 16
+	case "acceptance":
+		return 17
+	}
+	return -1
+}
+
+// decodeThreat decodes a threat; its status, when not written, is derived
+// later from the model's mitigations.
+func decodeThreat(id string, pos Pos, n *Node) *Threat {
+	var f [18]*Node
+	fields(n, threatField, f[:])
+	t := &Threat{ID: id, Pos: pos, Title: str(f[0]), Description: str(f[1]),
+		Targets: strs(f[2]), Stride: strs(f[3]), Attack: strs(f[4]),
+		Atlas: strs(f[5]), OWASP: strs(f[6]), CWE: strs(f[7]), CAPEC: strs(f[8]),
+		KillChain: strs(f[9]), Likelihood: Level(str(f[10])), Impact: Level(str(f[11])),
+		Mitigations: strs(f[12]), Reason: str(f[13]), TransferredTo: str(f[14]),
+		Extensions: anyMap(f[15]), StatusPos: pos}
+	if s := f[16]; s != nil && s.Kind == StringNode {
+		t.Status, t.StatusWritten, t.StatusPos = s.Str, true, s.Pos()
+	}
+	if a := f[17]; a != nil && a.Kind == MapNode {
+		t.Acceptance = &Acceptance{By: str(a.Get("by")), Reason: str(a.Get("reason")), Until: str(a.Get("until")),
+			Extensions: anyMap(a.Get("extensions"))}
+	}
+	t.Risk = RiskOf(t.Likelihood, t.Impact)
+	return t
 }
 
 func str(n *Node) string {

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"unicode/utf8"
@@ -10,7 +11,13 @@ import (
 // positions, so this is a small strict parser of RFC 8259 that does; string
 // escapes are decoded by encoding/json.
 func parseJSON(data []byte, lim Limits) (*Node, error) {
-	p := &jsonParser{data: data, line: 1, col: 1, lim: lim}
+	return parseJSONWith(data, lim, nil)
+}
+
+// parseJSONWith parses, taking the entries of the maps of ids that ent's
+// cache knows from it (ent may be nil).
+func parseJSONWith(data []byte, lim Limits, ent *jsonEntries) (*Node, error) {
+	p := &jsonParser{data: data, line: 1, col: 1, lim: lim, ent: ent}
 	if len(data) >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF {
 		p.off, p.lineStart, p.colOff = 3, 3, 3 // byte-order mark
 	}
@@ -18,7 +25,7 @@ func parseJSON(data []byte, lim Limits) (*Node, error) {
 	if p.off >= len(p.data) {
 		return nil, &SyntaxError{Line: 1, Column: 1, Msg: "the file is empty: a threat model needs at least version and system"}
 	}
-	n, err := p.value(1)
+	n, err := p.value(1, "")
 	if err != nil {
 		return nil, err
 	}
@@ -37,6 +44,17 @@ type jsonParser struct {
 	// the column of colOff on the current line, to count runes once
 	colOff, col int
 	lim         Limits
+
+	alloc nodeAlloc
+	// keys interns the keys of mappings below the maps of ids (field
+	// names repeat in every entry).
+	keys map[string]string
+	// Members and items of the collections being read, innermost last.
+	skeys  []string
+	spos   []Pos
+	svals  []*Node
+	sitems []*Node
+	ent    *jsonEntries
 }
 
 func (p *jsonParser) pos() Pos {
@@ -76,9 +94,11 @@ func (p *jsonParser) space() {
 	}
 }
 
-func (p *jsonParser) value(depth int) (*Node, error) {
+// value reads a value; sec names the map of ids it is, when it is one.
+func (p *jsonParser) value(depth int, sec string) (*Node, error) {
 	pos := p.pos()
-	n := &Node{Line: pos.Line, Column: pos.Column}
+	n := p.alloc.node()
+	n.Line, n.Column = pos.Line, pos.Column
 	if p.off >= len(p.data) {
 		return nil, p.errorf("invalid JSON: unexpected end of file, expected a value")
 	}
@@ -87,14 +107,14 @@ func (p *jsonParser) value(depth int) (*Node, error) {
 		if depth > p.lim.MaxDepth {
 			return nil, p.depthError()
 		}
-		return n, p.object(n, depth)
+		return n, p.object(n, depth, sec)
 	case c == '[':
 		if depth > p.lim.MaxDepth {
 			return nil, p.depthError()
 		}
 		return n, p.array(n, depth)
 	case c == '"':
-		s, err := p.str()
+		s, err := p.str(false)
 		if err != nil {
 			return nil, err
 		}
@@ -123,7 +143,9 @@ func (p *jsonParser) depthError() error {
 		Msg: fmt.Sprintf("the file is nested deeper than the limit of %d levels", p.lim.MaxDepth)}
 }
 
-func (p *jsonParser) object(n *Node, depth int) error {
+// object reads a mapping; sec names the map of ids it is, if any (its
+// entries may then come from the cache).
+func (p *jsonParser) object(n *Node, depth int, sec string) error {
 	n.Kind = MapNode
 	p.off++ // {
 	p.space()
@@ -131,13 +153,18 @@ func (p *jsonParser) object(n *Node, depth int) error {
 		p.off++
 		return nil
 	}
+	base := len(p.skeys)
+	defer func() {
+		p.skeys, p.spos, p.svals = p.skeys[:base], p.spos[:base], p.svals[:base]
+	}()
 	for {
 		p.space()
 		if p.off >= len(p.data) || p.data[p.off] != '"' {
 			return p.errorf("invalid JSON: unexpected %s, expected a key in double quotes", p.what())
 		}
 		kpos := p.pos()
-		k, err := p.str()
+		keyOff, lineStart := p.off, p.lineStart
+		k, err := p.str(depth != 2)
 		if err != nil {
 			return err
 		}
@@ -147,13 +174,21 @@ func (p *jsonParser) object(n *Node, depth int) error {
 		}
 		p.off++
 		p.space()
-		v, err := p.value(depth + 1)
+		var v *Node
+		switch {
+		case sec != "" && p.ent != nil && onlySpace(p.data[lineStart:keyOff]):
+			v, err = p.entry(sec, lineStart, depth+1)
+		case depth == 1 && p.ent != nil && p.ent.sections(k):
+			v, err = p.value(depth+1, k)
+		default:
+			v, err = p.value(depth+1, "")
+		}
 		if err != nil {
 			return err
 		}
-		n.Keys = append(n.Keys, k)
-		n.KeyPos = append(n.KeyPos, kpos)
-		n.Values = append(n.Values, v)
+		p.skeys = append(p.skeys, k)
+		p.spos = append(p.spos, kpos)
+		p.svals = append(p.svals, v)
 		p.space()
 		if p.off >= len(p.data) {
 			return p.errorf("invalid JSON: unexpected end of file, expected ',' or '}'")
@@ -163,11 +198,109 @@ func (p *jsonParser) object(n *Node, depth int) error {
 			p.off++
 		case '}':
 			p.off++
+			m := len(p.skeys) - base
+			n.Keys = append(p.alloc.stringSlice(m), p.skeys[base:]...)
+			n.KeyPos = append(p.alloc.posSlice(m), p.spos[base:]...)
+			n.Values = append(p.alloc.nodeSlice(m), p.svals[base:]...)
 			return nil
 		default:
 			return p.errorf("invalid JSON: unexpected %s, expected ',' or '}'", p.what())
 		}
 	}
+}
+
+func onlySpace(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != '\t' {
+			return false
+		}
+	}
+	return true
+}
+
+// entry reads the value of an entry of the map of ids sec, whose key
+// starts its line at lineStart: from the cache when it knows the text from
+// lineStart to the end of the value, by parsing otherwise.
+func (p *jsonParser) entry(sec string, lineStart, depth int) (*Node, error) {
+	e := p.ent
+	end := skipJSONValue(p.data, p.off)
+	if end < 0 {
+		return p.value(depth, "")
+	}
+	key := e.h.key(JSON, sec, p.data[lineStart:end])
+	if er := e.cache.getEntry(key); er != nil {
+		pos := p.pos()
+		ph := &Node{Kind: MapNode, Line: pos.Line, Column: pos.Column}
+		e.el.hits[ph] = er
+		skipped := p.data[p.off:end]
+		if nl := bytes.Count(skipped, []byte{'\n'}); nl > 0 {
+			p.line += nl
+			p.lineStart = p.off + bytes.LastIndexByte(skipped, '\n') + 1
+		}
+		p.off = end
+		return ph, nil
+	}
+	v, err := p.value(depth, "")
+	if err == nil && p.off == end {
+		e.el.keys[v] = key
+	}
+	return v, err
+}
+
+// skipJSONValue returns the end of the JSON value at data[i:], or -1. It
+// only finds where the value ends, assuming it is valid: a value it skips
+// is one the cache knows, that is one parsed before.
+func skipJSONValue(data []byte, i int) int {
+	if i >= len(data) {
+		return -1
+	}
+	switch data[i] {
+	case '{', '[':
+		depth := 0
+		for ; i < len(data); i++ {
+			switch data[i] {
+			case '"':
+				i++
+				for i < len(data) && data[i] != '"' {
+					if data[i] == '\\' {
+						i++
+					}
+					i++
+				}
+				if i >= len(data) {
+					return -1
+				}
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return -1
+	case '"':
+		i++
+		for i < len(data) && data[i] != '"' {
+			if data[i] == '\\' {
+				i++
+			}
+			i++
+		}
+		if i >= len(data) {
+			return -1
+		}
+		return i + 1
+	}
+	for i < len(data) {
+		switch data[i] {
+		case ',', '}', ']', ' ', '\t', '\r', '\n':
+			return i
+		}
+		i++
+	}
+	return i
 }
 
 func (p *jsonParser) array(n *Node, depth int) error {
@@ -178,13 +311,15 @@ func (p *jsonParser) array(n *Node, depth int) error {
 		p.off++
 		return nil
 	}
+	base := len(p.sitems)
+	defer func() { p.sitems = p.sitems[:base] }()
 	for {
 		p.space()
-		v, err := p.value(depth + 1)
+		v, err := p.value(depth+1, "")
 		if err != nil {
 			return err
 		}
-		n.Items = append(n.Items, v)
+		p.sitems = append(p.sitems, v)
 		p.space()
 		if p.off >= len(p.data) {
 			return p.errorf("invalid JSON: unexpected end of file, expected ',' or ']'")
@@ -194,6 +329,7 @@ func (p *jsonParser) array(n *Node, depth int) error {
 			p.off++
 		case ']':
 			p.off++
+			n.Items = append(p.alloc.nodeSlice(len(p.sitems)-base), p.sitems[base:]...)
 			return nil
 		default:
 			return p.errorf("invalid JSON: unexpected %s, expected ',' or ']'", p.what())
@@ -201,8 +337,9 @@ func (p *jsonParser) array(n *Node, depth int) error {
 	}
 }
 
-// str reads a string at p.off (which is '"').
-func (p *jsonParser) str() (string, error) {
+// str reads a string at p.off (which is '"'); intern keeps one copy of
+// each text (for keys that repeat).
+func (p *jsonParser) str(intern bool) (string, error) {
 	start := p.off
 	p.off++
 	escaped := false
@@ -213,6 +350,19 @@ func (p *jsonParser) str() (string, error) {
 			p.off++
 			raw := p.data[start:p.off]
 			if !escaped && utf8.Valid(raw) {
+				if intern {
+					if s, ok := p.keys[string(raw[1:len(raw)-1])]; ok {
+						return s, nil
+					}
+					s := string(raw[1 : len(raw)-1])
+					if len(p.keys) < 4096 {
+						if p.keys == nil {
+							p.keys = map[string]string{}
+						}
+						p.keys[s] = s
+					}
+					return s, nil
+				}
 				return string(raw[1 : len(raw)-1]), nil
 			}
 			var s string
@@ -276,4 +426,25 @@ func (p *jsonParser) number(n *Node) error {
 		n.Kind = FloatNode
 	}
 	return nil
+}
+
+// jsonEntries is what a JSON parse needs to take entries from the cache.
+type jsonEntries struct {
+	cache    *loadCache
+	sections func(key string) bool // whether a top-level key is a map of ids
+	h        *entryHasher
+	el       *entryLayout
+}
+
+// loadJSONEntries loads a JSON file through the entry cache: an entry
+// whose key starts its line and whose text (from the start of that line to
+// the end of its value) the cache knows is skipped by the parser.
+func (l *Loader) loadJSONEntries(name string, data []byte) *Result {
+	el := &entryLayout{hits: map[*Node]*entryResult{}, keys: map[*Node]entryKey{}}
+	ent := &jsonEntries{cache: l.cache, sections: l.isSection, h: newEntryHasher(), el: el}
+	root, err := parseJSONWith(data, l.limits, ent)
+	if err != nil {
+		return parseFailure(name, err)
+	}
+	return l.validate(name, root, el)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/tmbot/tmbot/bot/catalog"
@@ -56,6 +57,8 @@ type Loader struct {
 	schema  *Schema
 	catalog *catalog.Catalog
 	limits  Limits
+	fast    map[*regexp.Regexp]*fastRe
+	cache   *loadCache // nil: no cache
 }
 
 // NewLoader compiles the schema and loads the catalog once.
@@ -68,7 +71,9 @@ func NewLoader(lim Limits) (*Loader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load catalog: %w", err)
 	}
-	return &Loader{schema: s, catalog: cat, limits: lim.withDefaults()}, nil
+	l := &Loader{schema: s, catalog: cat, limits: lim.withDefaults(), fast: fastMatchers(s)}
+	l.SetCacheLimits(DefaultCacheLimits())
+	return l, nil
 }
 
 // Schema returns the derived schema.
@@ -98,31 +103,50 @@ func (r *Result) Errors() []Diagnostic {
 }
 
 // Load reads and validates one model file. name is used in diagnostics and
-// tells the syntax (see SyntaxOf).
+// tells the syntax (see SyntaxOf). A file (or, for YAML and JSON, entries of
+// a file) seen before comes from the Loader's cache (see cache.go): the
+// Result is the caller's own, but its Model may share maps, slices and
+// values with other loads' models, so treat models as read-only.
 func (l *Loader) Load(ctx context.Context, name string, data []byte) *Result {
-	res := &Result{}
-	fail := func(line, col int, msg string) *Result {
-		res.Diagnostics = []Diagnostic{{File: name, Line: line, Column: col, Severity: SeverityError, Message: msg}}
-		return res
-	}
 	if int64(len(data)) > l.limits.MaxBytes {
-		return fail(1, 1, fmt.Sprintf("the file is larger than the limit of %d bytes (%s) for a model file; split the model",
+		return failResult(name, 1, 1, fmt.Sprintf("the file is larger than the limit of %d bytes (%s) for a model file; split the model",
 			l.limits.MaxBytes, sizeText(l.limits.MaxBytes)))
+	}
+	syn := SyntaxOf(name)
+	var key [32]byte
+	files := l.cache.filesOn()
+	if files {
+		key = fileKey(syn, name, data)
+		if res := l.cache.getFile(key); res != nil {
+			return res.renamed(name)
+		}
+	}
+	res, keep := l.load(ctx, name, syn, data)
+	if files && keep {
+		l.cache.putFile(key, res.renamed(name), int64(len(data)))
+	}
+	return res
+}
+
+// load reads and validates a file; keep is false when the result depends
+// on more than the bytes (a CUE evaluation that failed: it may have run out
+// of time).
+func (l *Loader) load(ctx context.Context, name string, syn Syntax, data []byte) (res *Result, keep bool) {
+	if l.cache.entriesOn() {
+		switch syn {
+		case YAML:
+			if res := l.loadYAMLEntries(name, data); res != nil {
+				return res, true
+			}
+		case JSON:
+			return l.loadJSONEntries(name, data), true
+		}
 	}
 	root, err := l.parse(ctx, name, data)
 	if err != nil {
-		var se *SyntaxError
-		var le *LimitError
-		switch {
-		case errors.As(err, &se):
-			return fail(se.Line, se.Column, se.Msg)
-		case errors.As(err, &le):
-			return fail(max(le.Line, 1), max(le.Col, 1), le.Msg)
-		default:
-			return fail(1, 1, err.Error())
-		}
+		return parseFailure(name, err), syn != CUE
 	}
-	return l.validate(name, root)
+	return l.validate(name, root, nil), true
 }
 
 func (l *Loader) parse(ctx context.Context, name string, data []byte) (*Node, error) {
@@ -136,23 +160,22 @@ func (l *Loader) parse(ctx context.Context, name string, data []byte) (*Node, er
 	}
 }
 
-// validate checks a Node tree: shape, then the rules between values.
-func (l *Loader) validate(name string, root *Node) *Result {
-	sc := &semanticChecker{cat: l.catalog}
-	sc.check(root, l.schema.Root, Pos{1, 1})
-	m := decode(root, l.schema.DefaultLayer)
-	m.Path = name
-	sc.m = m
-	sc.run(root)
-	res := &Result{Model: m, Diagnostics: sc.diags, Valid: true}
-	for i := range res.Diagnostics {
-		res.Diagnostics[i].File = name
-		if res.Diagnostics[i].Severity == SeverityError {
-			res.Valid = false
-		}
+func failResult(name string, line, col int, msg string) *Result {
+	return &Result{Diagnostics: []Diagnostic{{File: name, Line: line, Column: col, Severity: SeverityError, Message: msg}}}
+}
+
+// parseFailure is the result of a file that could not be parsed.
+func parseFailure(name string, err error) *Result {
+	var se *SyntaxError
+	var le *LimitError
+	switch {
+	case errors.As(err, &se):
+		return failResult(name, se.Line, se.Column, se.Msg)
+	case errors.As(err, &le):
+		return failResult(name, max(le.Line, 1), max(le.Col, 1), le.Msg)
+	default:
+		return failResult(name, 1, 1, err.Error())
 	}
-	SortDiagnostics(res.Diagnostics)
-	return res
 }
 
 func sizeText(n int64) string {

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -78,6 +79,19 @@ func (p *path) child(key string) *path { return &path{parent: p, key: key} }
 type shapeChecker struct {
 	diags []Diagnostic
 	stack []string
+	// fast holds a quicker matcher for some of the schema's patterns (nil:
+	// use the patterns themselves).
+	fast map[*regexp.Regexp]*fastRe
+	// dups counts duplicate-key diagnostics, whose messages name a line.
+	dups int
+}
+
+// match matches s against re, through its fastRe when there is one.
+func (c *shapeChecker) match(re *regexp.Regexp, s string) bool {
+	if f := c.fast[re]; f != nil {
+		return f.MatchString(s)
+	}
+	return re.MatchString(s)
 }
 
 // here returns the path of the value being checked.
@@ -132,7 +146,7 @@ func (c *shapeChecker) check(n *Node, s *Shape, keyPos Pos) {
 		c.checkDuplicates(n)
 		for i, k := range n.Keys {
 			c.push(k)
-			if !s.KeyRe.MatchString(k) {
+			if !c.match(s.KeyRe, k) {
 				c.add(n.KeyPos[i], c.here(), "%q is not a valid id: expected %s", k, idExpect)
 			}
 			c.check(n.Values[i], s.Elem, n.KeyPos[i])
@@ -160,7 +174,7 @@ func (c *shapeChecker) check(n *Node, s *Shape, keyPos Pos) {
 			}
 			c.add(n.Pos(), c.here(), "%s", msg)
 		}
-		if s.Re != nil && !s.Re.MatchString(n.Str) {
+		if s.Re != nil && !c.match(s.Re, n.Str) {
 			c.add(n.Pos(), c.here(), "%q is not valid here: expected %s", n.Str, s.Expect)
 		}
 	case IntShape:
@@ -251,6 +265,7 @@ func (c *shapeChecker) checkDuplicates(n *Node) {
 }
 
 func (c *shapeChecker) duplicate(n *Node, i, j int) {
+	c.dups++
 	c.add(n.KeyPos[i], c.here().child(n.Keys[i]), "duplicate key %q: it is already defined at line %d; remove one of them",
 		n.Keys[i], n.KeyPos[j].Line)
 }

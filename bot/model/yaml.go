@@ -32,7 +32,7 @@ func parseYAML(data []byte, lim Limits) (*Node, error) {
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return nil, &SyntaxError{Line: 1, Column: 1, Msg: "the file is empty: a threat model needs at least version and system"}
 	}
-	c := &yamlConverter{lim: lim, memo: map[*yaml.Node]*aliasInfo{}}
+	c := &yamlConverter{lim: lim, memo: map[*yaml.Node]*aliasInfo{}, alloc: &nodeAlloc{}}
 	return c.convert(doc.Content[0], 1)
 }
 
@@ -92,6 +92,11 @@ type yamlConverter struct {
 	deepest   int // the deepest level it reached
 	memo      map[*yaml.Node]*aliasInfo
 	resolving map[*yaml.Node]bool
+	alloc     *nodeAlloc
+	// anchored: converting inside an anchored node, which an alias may
+	// convert again; elsewhere converted yaml.Nodes are dropped as soon as
+	// converted, to lower the peak memory of a load.
+	anchored bool
 }
 
 func (c *yamlConverter) convert(y *yaml.Node, depth int) (*Node, error) {
@@ -101,8 +106,13 @@ func (c *yamlConverter) convert(y *yaml.Node, depth int) (*Node, error) {
 	if (y.Kind == yaml.MappingNode || y.Kind == yaml.SequenceNode) && depth > c.lim.MaxDepth {
 		return nil, c.depthError(y.Line, y.Column)
 	}
-	n := &Node{Line: y.Line, Column: y.Column}
+	n := c.alloc.node()
+	n.Line, n.Column = y.Line, y.Column
 	c.nodes++
+	if y.Anchor != "" && !c.anchored {
+		c.anchored = true
+		defer func() { c.anchored = false }()
+	}
 	if (y.Kind == yaml.MappingNode || y.Kind == yaml.SequenceNode) && depth > c.deepest {
 		c.deepest = depth
 	}
@@ -124,20 +134,23 @@ func (c *yamlConverter) convert(y *yaml.Node, depth int) (*Node, error) {
 		}
 	case yaml.SequenceNode:
 		n.Kind = ListNode
-		n.Items = make([]*Node, 0, len(y.Content))
-		for _, item := range y.Content {
+		n.Items = c.alloc.nodeSlice(len(y.Content))
+		for i, item := range y.Content {
 			v, err := c.convert(item, depth+1)
 			if err != nil {
 				return nil, err
 			}
 			n.Items = append(n.Items, v)
+			if !c.anchored {
+				y.Content[i] = nil // let the collector have what is converted
+			}
 		}
 	case yaml.MappingNode:
 		n.Kind = MapNode
 		entries := len(y.Content) / 2
-		n.Keys = make([]string, 0, entries)
-		n.KeyPos = make([]Pos, 0, entries)
-		n.Values = make([]*Node, 0, entries)
+		n.Keys = c.alloc.stringSlice(entries)
+		n.KeyPos = c.alloc.posSlice(entries)
+		n.Values = c.alloc.nodeSlice(entries)
 		for i := 0; i+1 < len(y.Content); i += 2 {
 			k, vy := y.Content[i], y.Content[i+1]
 			if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
@@ -156,6 +169,9 @@ func (c *yamlConverter) convert(y *yaml.Node, depth int) (*Node, error) {
 			n.Keys = append(n.Keys, k.Value)
 			n.KeyPos = append(n.KeyPos, Pos{k.Line, k.Column})
 			n.Values = append(n.Values, v)
+			if !c.anchored {
+				y.Content[i], y.Content[i+1] = nil, nil // let the collector have what is converted
+			}
 		}
 	default:
 		return nil, &SyntaxError{Line: y.Line, Column: y.Column, Msg: "unexpected YAML node"}
@@ -204,7 +220,7 @@ func (c *yamlConverter) alias(y *yaml.Node, depth int) (*Node, error) {
 		}
 		c.resolving[target] = true
 		// Convert the anchor as if at depth 1 to learn its own depth.
-		sub := &yamlConverter{lim: c.lim, memo: c.memo, resolving: c.resolving, expanded: c.expanded}
+		sub := &yamlConverter{lim: c.lim, memo: c.memo, resolving: c.resolving, expanded: c.expanded, alloc: c.alloc}
 		sub.lim.MaxDepth = c.lim.MaxDepth - depth + 1
 		n, err := sub.convert(target, 1)
 		delete(c.resolving, target)

@@ -83,9 +83,17 @@ type FlowView struct {
 	// third party) into a component that is not internet-facing.
 	EntersInternal bool `json:"enters_internal"`
 	// Restricted: it carries an asset classified restricted.
-	Restricted bool     `json:"restricted"`
-	Threats    []string `json:"threats"`
-	Stride     []string `json:"stride"`
+	Restricted bool `json:"restricted"`
+	// Changed: added or changed in this change, or the model is new.
+	Changed bool `json:"changed"`
+	// UnauthBefore and ClearBefore: the same flow in the base already
+	// entered the system without authentication, or carried restricted
+	// data unencrypted, with no threat about it (old debt, not this
+	// change's).
+	UnauthBefore bool     `json:"unauth_before"`
+	ClearBefore  bool     `json:"clear_before"`
+	Threats      []string `json:"threats"`
+	Stride       []string `json:"stride"`
 }
 
 // ThreatView is a threat with its derived risk and status.
@@ -127,7 +135,39 @@ func NewInput(path, today string, base, head *model.Model, d *diff.Diff) *Input 
 	if t, err := time.Parse(time.DateOnly, today); err == nil {
 		soon = t.AddDate(0, 0, 30).Format(time.DateOnly)
 	}
-	return &Input{Today: today, Soon: soon, Path: path, Head: View(head), Base: View(base), Diff: d, headModel: head, baseModel: base}
+	in := &Input{Today: today, Soon: soon, Path: path, Head: View(head), Base: View(base), Diff: d, headModel: head, baseModel: base}
+	in.compareFlows()
+	return in
+}
+
+// compareFlows marks each head flow with what the base said of it, so that
+// policies look at what this change is answerable for without comparing
+// every flow with every other in CUE.
+func (in *Input) compareFlows() {
+	if in.Head == nil {
+		return
+	}
+	changed := map[string]bool{}
+	if in.Diff != nil {
+		for _, c := range in.Diff.Flows {
+			if c.Change == diff.Added || c.Change == diff.Changed {
+				changed[c.ID] = true
+			}
+		}
+	}
+	for id, f := range in.Head.Flows {
+		var b FlowView
+		inBase := false
+		if in.Base != nil {
+			b, inBase = in.Base.Flows[id]
+		}
+		f.Changed = !inBase || changed[id]
+		if inBase {
+			f.UnauthBefore = b.EntersInternal && !b.Authenticated && len(b.Threats) == 0
+			f.ClearBefore = b.Restricted && !b.Encrypted && len(b.Threats) == 0
+		}
+		in.Head.Flows[id] = f
+	}
 }
 
 // locate fills a finding's file and line from the element it names, in the
