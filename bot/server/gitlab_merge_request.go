@@ -110,7 +110,11 @@ func (mergeRequestHookHandler) Handle(ctx context.Context, d *delivery, e any) e
 // target branch's head.
 func (d *delivery) gitlabReview(pull store.Pull, stored store.Pull, known bool, reason string) error {
 	if !known {
-		return d.enqueueOnly(pull.Repo, pull.Number, pull.Key(), reason, "")
+		// Remember the request without its base (the job reads the base
+		// from GitLab when the stored one is empty), so that its merge
+		// later updates its note with the issues that opened.
+		pull.BaseSHA = ""
+		return d.enqueueReview(pull, reason, "", false)
 	}
 	pull.BaseSHA = stored.BaseSHA
 	if stored.BaseRef != pull.BaseRef || stored.BaseSHA == "" {

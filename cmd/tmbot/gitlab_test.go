@@ -453,6 +453,8 @@ func TestGitLabTrackingEndToEnd(t *testing.T) {
 	g.PutFile(glProject, sha("pr3"), modelPath, planned)
 	g.AddMergeRequest(glProject, gitlabtest.MergeRequest{IID: 3, Title: "Support assistant", Author: "alice",
 		SourceBranch: "assistant", BaseSHA: sha("c2"), HeadSHA: sha("pr3")})
+	sendGitLab(t, svc, gitlabtest.EventMergeRequest, g.MergeRequestHook(glProject, 3, "open", "", "alice"))
+	waitIdle(t, svc.url)
 	g.PutFile(glProject, sha("merged"), modelPath, planned)
 	g.SetBranch(glProject, "main", sha("merged"))
 	g.SetMergeRequestState(glProject, 3, "merged")
@@ -465,6 +467,10 @@ func TestGitLabTrackingEndToEnd(t *testing.T) {
 	// The push of the merge comes too: it opens nothing more.
 	sendGitLab(t, svc, gitlabtest.EventPush, g.PushHook(glProject, "main", sha("c2"), sha("merged"), "alice"))
 	waitIdle(t, svc.url)
+	// The merged request's note now links the issue that opened.
+	if notes := g.Notes(glProject, 3); len(notes) != 1 || !strings.Contains(notes[0].Body, "tmbot opened") {
+		t.Errorf("the merged request's notes: %+v", notes)
+	}
 
 	// No duplicate issue, ever.
 	byKey, sums := glMitigationIssues(g)
