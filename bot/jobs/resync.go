@@ -17,6 +17,13 @@ import (
 // been reviewed. A repository that is gone or rate limited is skipped
 // until the next resync; the others go on.
 func (d *Deps) Resync(ctx context.Context, q *queue.Queue) error {
+	// Delivery ids are kept long enough for any redelivery (GitHub lets a
+	// person redeliver for 3 days), then forgotten.
+	if n, err := d.Store.PruneDeliveries(ctx, d.now().Add(-DeliveryRetention)); err != nil {
+		return err
+	} else if n > 0 {
+		d.Log.Info("forgot old deliveries", "count", n)
+	}
 	repos, err := d.Store.ListRepos(ctx)
 	if err != nil {
 		return fmt.Errorf("list repositories: %w", err)
@@ -101,3 +108,7 @@ func (d *Deps) resyncReserve() int {
 	}
 	return DefaultResyncReserve
 }
+
+// DeliveryRetention is how long a delivery id is remembered for
+// deduplication: longer than GitHub's 3 days of redeliverable history.
+const DeliveryRetention = 7 * 24 * time.Hour
