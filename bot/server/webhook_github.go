@@ -8,16 +8,17 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/google/go-github/v92/github"
 )
 
-// githubHandler turns one kind of GitHub event into stored state and
-// queued jobs, inside the transaction that records the delivery. Actions it
-// does not handle return nil. One small file per event.
-type githubHandler interface {
+// eventHandler turns one kind of event into stored state and queued jobs,
+// inside the transaction that records the delivery. Actions it does not
+// handle return nil. One small file per event and forge.
+type eventHandler interface {
 	Handle(ctx context.Context, d *delivery, event any) error
 }
 
@@ -30,8 +31,8 @@ type delivery struct {
 	event string
 }
 
-func (s *Server) githubHandlers() map[string]githubHandler {
-	return map[string]githubHandler{
+func (s *Server) eventHandlers() map[string]eventHandler {
+	return map[string]eventHandler{
 		"pull_request":              pullRequestHandler{},
 		"check_run":                 checkRunHandler{},
 		"check_suite":               checkSuiteHandler{},
@@ -109,7 +110,7 @@ func (s *Server) handleGitHub(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "pong\n")
 		return
 	}
-	h, handled := s.githubHandlers()[event]
+	h, handled := s.eventHandlers()[event]
 	var payload any
 	if handled {
 		p, err := github.ParseWebHook(event, body)
@@ -121,30 +122,41 @@ func (s *Server) handleGitHub(w http.ResponseWriter, r *http.Request) {
 		}
 		payload = p
 	}
+	if !handled {
+		h = nil
+	}
+	s.accept(w, r, "github", id, event, log, h, payload)
+}
+
+// accept stores a verified delivery and what its handler makes of it in
+// one transaction, then answers: 202 when accepted, 200 for a delivery seen
+// before (nothing is done twice), 503 when it could not be stored (the
+// forge redelivers). A nil handler records the delivery only.
+func (s *Server) accept(w http.ResponseWriter, r *http.Request, forgeName, id, event string, log *slog.Logger, h eventHandler, payload any) {
 	dup := false
 	err := s.store.InTx(r.Context(), func(tx *sql.Tx) error {
-		isNew, err := s.store.RecordDelivery(r.Context(), tx, "github", id, event)
+		isNew, err := s.store.RecordDelivery(r.Context(), tx, forgeName, id, event)
 		if err != nil || !isNew {
 			dup = !isNew
 			return err
 		}
-		if !handled {
+		if h == nil {
 			return nil
 		}
 		return h.Handle(r.Context(), &delivery{c: r.Context(), s: s, tx: tx, id: id, event: event}, payload)
 	})
 	switch {
 	case err != nil:
-		s.metrics.delivery("github", event, "error")
+		s.metrics.delivery(forgeName, event, "error")
 		log.Error("could not store the delivery", "err", err)
 		http.Error(w, "could not store the delivery; please redeliver", http.StatusServiceUnavailable)
 	case dup:
-		s.metrics.delivery("github", event, "duplicate")
+		s.metrics.delivery(forgeName, event, "duplicate")
 		log.Info("duplicate delivery ignored")
 		w.WriteHeader(http.StatusOK)
 		io.WriteString(w, "duplicate\n")
 	default:
-		s.metrics.delivery("github", event, "accepted")
+		s.metrics.delivery(forgeName, event, "accepted")
 		log.Debug("delivery accepted")
 		w.WriteHeader(http.StatusAccepted)
 		io.WriteString(w, "accepted\n")

@@ -5,11 +5,9 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
-	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -222,14 +220,8 @@ func gitlabDeliveryKey(r *http.Request, body []byte) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-// gitlabHandler turns one kind of GitLab event into stored state and queued
-// jobs, inside the transaction that records the delivery.
-type gitlabHandler interface {
-	Handle(ctx context.Context, d *delivery, event any) error
-}
-
-func gitlabHandlers() map[gl.EventType]gitlabHandler {
-	return map[gl.EventType]gitlabHandler{
+func eventHandlers() map[gl.EventType]eventHandler {
+	return map[gl.EventType]eventHandler{
 		gl.EventTypeMergeRequest:  mergeRequestHookHandler{},
 		gl.EventTypePush:          pushHookHandler{},
 		gl.EventTypeIssue:         issueHookHandler{},
@@ -264,7 +256,7 @@ func (s *Server) handleGitLab(w http.ResponseWriter, r *http.Request) {
 	}
 	key := gitlabDeliveryKey(r, body)
 	log := s.log.With("forge", "gitlab", "event", event, "delivery", key)
-	h, handled := gitlabHandlers()[gl.EventType(event)]
+	h, handled := eventHandlers()[gl.EventType(event)]
 	var payload any
 	if handled {
 		p, err := gl.ParseWebhook(gl.EventType(event), body)
@@ -280,32 +272,8 @@ func (s *Server) handleGitLab(w http.ResponseWriter, r *http.Request) {
 		}
 		payload = p
 	}
-	dup := false
-	err := s.store.InTx(r.Context(), func(tx *sql.Tx) error {
-		isNew, err := s.store.RecordDelivery(r.Context(), tx, "gitlab", key, event)
-		if err != nil || !isNew {
-			dup = !isNew
-			return err
-		}
-		if !handled {
-			return nil
-		}
-		return h.Handle(r.Context(), &delivery{c: r.Context(), s: s, tx: tx, id: key, event: event}, payload)
-	})
-	switch {
-	case err != nil:
-		s.metrics.delivery("gitlab", event, "error")
-		log.Error("could not store the delivery", "err", err)
-		http.Error(w, "could not store the delivery; please redeliver", http.StatusServiceUnavailable)
-	case dup:
-		s.metrics.delivery("gitlab", event, "duplicate")
-		log.Info("duplicate delivery ignored")
-		w.WriteHeader(http.StatusOK)
-		io.WriteString(w, "duplicate\n")
-	default:
-		s.metrics.delivery("gitlab", event, "accepted")
-		log.Debug("delivery accepted")
-		w.WriteHeader(http.StatusAccepted)
-		io.WriteString(w, "accepted\n")
+	if !handled {
+		h = nil
 	}
+	s.accept(w, r, "gitlab", key, event, log, h, payload)
 }
