@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tmbot/tmbot/bot/review"
@@ -243,4 +244,48 @@ type Proposal struct {
 	BaseBranch, BaseSHA, Branch, Path string
 	Content                           []byte
 	Message, Title, Body              string
+}
+
+// APIError is a forge call that failed. It unwraps to ErrNotFound or
+// ErrGone when it is one (Kind), and to the underlying error (Cause). Its
+// text never quotes a request's headers, so no token reaches it.
+type APIError struct {
+	// Forge is "github" or "gitlab".
+	Forge string
+	// Op says what was being done.
+	Op string
+	// Status is the HTTP status, 0 when there was no answer.
+	Status int
+	// Message is the forge's message, or the failure's.
+	Message string
+	// Kind is ErrNotFound, ErrGone or nil.
+	Kind  error
+	Cause error
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Forge + ": " + e.Op)
+	if e.Status != 0 {
+		fmt.Fprintf(&b, ": HTTP %d", e.Status)
+	}
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	if e.Kind != nil {
+		b.WriteString(" (" + e.Kind.Error() + ")")
+	}
+	return b.String()
+}
+
+// Unwrap gives the sentinel and the cause.
+func (e *APIError) Unwrap() []error {
+	var out []error
+	if e.Kind != nil {
+		out = append(out, e.Kind)
+	}
+	if e.Cause != nil {
+		out = append(out, e.Cause)
+	}
+	return out
 }

@@ -48,7 +48,7 @@ const (
 // them to the run's; an update cannot remove the ones a run already has).
 func (c *Client) SetCheck(ctx context.Context, pr *forge.PullRequest, chk forge.Check) error {
 	if pr.HeadSHA == "" {
-		return &Error{Op: "set the check of " + pr.Repo.FullName(), Message: "no head commit"}
+		return &Error{Forge: "github", Op: "set the check of " + pr.Repo.FullName(), Message: "no head commit"}
 	}
 	key := pr.Repo.Key() + "@" + pr.HeadSHA
 	unlock := c.locks.Lock(key)

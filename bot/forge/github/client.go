@@ -156,7 +156,7 @@ func (c *Client) notFound(ctx context.Context, repo forge.Repo, err error) error
 		var e *Error
 		if errors.As(err, &e) {
 			cp := *e
-			cp.kind = forge.ErrGone
+			cp.Kind = forge.ErrGone
 			cp.Message = "the repository is gone or the App no longer has access to it"
 			return &cp
 		}
@@ -271,7 +271,7 @@ func (c *Client) ReadFile(ctx context.Context, repo forge.Repo, sha, path string
 	path = strings.Trim(path, "/")
 	op := fmt.Sprintf("read %s at %s in %s", path, shortSHA(sha), repo.FullName())
 	if sha == "" || path == "" {
-		return nil, false, &Error{Op: op, Message: "a commit and a path are needed"}
+		return nil, false, &Error{Forge: "github", Op: op, Message: "a commit and a path are needed"}
 	}
 	key := fileKey{repo: repo.Key(), sha: sha, path: path}
 	cacheable := isCommitID(sha)
@@ -284,7 +284,7 @@ func (c *Client) ReadFile(ctx context.Context, repo forge.Repo, sha, path string
 		escapePath(path), url.QueryEscape(sha))
 	req, err := c.gh.NewRequest(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, false, &Error{Op: op, Message: err.Error(), cause: err}
+		return nil, false, &Error{Forge: "github", Op: op, Message: err.Error(), Cause: err}
 	}
 	req.Header.Set("Accept", rawMediaType)
 	resp, err := c.gh.BareDo(req)

@@ -21,50 +21,8 @@ import (
 // (GitHub: "wait for at least one minute").
 const defaultRateWait = time.Minute
 
-// Error is a GitHub call that failed. It unwraps to forge.ErrNotFound or
-// forge.ErrGone when it is one, and to the underlying error.
-type Error struct {
-	// Op says what was being done.
-	Op string
-	// Status is the HTTP status, 0 when there was no answer.
-	Status int
-	// Message is GitHub's message, or the failure's.
-	Message string
-
-	kind  error // forge.ErrNotFound, forge.ErrGone or nil
-	cause error
-}
-
-func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString("github: ")
-	b.WriteString(e.Op)
-	if e.Status != 0 {
-		fmt.Fprintf(&b, ": HTTP %d", e.Status)
-	}
-	if e.Message != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Message)
-	}
-	if e.kind != nil {
-		b.WriteString(" (")
-		b.WriteString(e.kind.Error())
-		b.WriteString(")")
-	}
-	return b.String()
-}
-
-// Unwrap gives the sentinel and the cause.
-func (e *Error) Unwrap() []error {
-	var out []error
-	if e.kind != nil {
-		out = append(out, e.kind)
-	}
-	if e.cause != nil {
-		out = append(out, e.cause)
-	}
-	return out
-}
+// Error is a GitHub call that failed (see forge.APIError).
+type Error = forge.APIError
 
 func rateLimited(op string, until time.Time, reason string) error {
 	return fmt.Errorf("github: %s: %w", op, &forge.RateLimitError{Until: until, Reason: reason})
@@ -78,7 +36,7 @@ func (c *Client) mapError(op string, err error) error {
 	}
 	now := time.Now()
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return &Error{Op: op, Message: err.Error(), cause: err}
+		return &Error{Forge: "github", Op: op, Message: err.Error(), Cause: err}
 	}
 	var rl *github.RateLimitError
 	if errors.As(err, &rl) {
@@ -104,7 +62,7 @@ func (c *Client) mapError(op string, err error) error {
 	if errors.As(err, &er) && er.Response != nil {
 		return responseError(op, er.Response.StatusCode, er.Response.Header, er.Message, er, now)
 	}
-	return &Error{Op: op, Message: err.Error(), cause: err}
+	return &Error{Forge: "github", Op: op, Message: err.Error(), Cause: err}
 }
 
 // responseError maps an error answer.
@@ -125,14 +83,14 @@ func responseError(op string, status int, h http.Header, msg string, cause error
 			return rateLimited(op, until, "GitHub's rate limit")
 		}
 	}
-	e := &Error{Op: op, Status: status, Message: msg, cause: cause}
+	e := &Error{Forge: "github", Op: op, Status: status, Message: msg, Cause: cause}
 	switch {
 	case status == http.StatusNotFound:
-		e.kind = forge.ErrNotFound
+		e.Kind = forge.ErrNotFound
 	case status == http.StatusGone:
-		e.kind = forge.ErrGone
+		e.Kind = forge.ErrGone
 	case status == http.StatusForbidden && strings.Contains(strings.ToLower(msg), "suspended"):
-		e.kind = forge.ErrGone
+		e.Kind = forge.ErrGone
 	}
 	return e
 }
@@ -146,7 +104,7 @@ func (c *Client) tokenError(op string, he *ghinstallation.HTTPError, now time.Ti
 		if he.RootCause != nil {
 			msg = he.RootCause.Error()
 		}
-		return &Error{Op: op, Message: msg, cause: he.RootCause}
+		return &Error{Forge: "github", Op: op, Message: msg, Cause: he.RootCause}
 	}
 	var body struct {
 		Message string `json:"message"`
@@ -159,9 +117,9 @@ func (c *Client) tokenError(op string, he *ghinstallation.HTTPError, now time.Ti
 	status := resp.StatusCode
 	switch {
 	case status == http.StatusNotFound:
-		return &Error{Op: op, Status: status, Message: "the App is not installed there any more", kind: forge.ErrGone}
+		return &Error{Forge: "github", Op: op, Status: status, Message: "the App is not installed there any more", Kind: forge.ErrGone}
 	case status == http.StatusUnauthorized:
-		return &Error{Op: op, Status: status, Message: "GitHub refused the App's credentials (check the App id and private key): " + body.Message}
+		return &Error{Forge: "github", Op: op, Status: status, Message: "GitHub refused the App's credentials (check the App id and private key): " + body.Message}
 	}
 	return responseError(op, status, resp.Header, body.Message, nil, now)
 }

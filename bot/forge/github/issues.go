@@ -68,7 +68,7 @@ func (c *Client) issueError(ctx context.Context, repo forge.Repo, op string, err
 		switch e.Status {
 		case http.StatusGone:
 			if !strings.Contains(strings.ToLower(e.Message), "disabled") {
-				e.kind = forge.ErrNotFound
+				e.Kind = forge.ErrNotFound
 			}
 		case http.StatusUnprocessableEntity:
 			if d := validationDetails(err); d != "" {
@@ -166,7 +166,7 @@ func (c *Client) CreateIssue(ctx context.Context, repo forge.Repo, spec forge.Is
 	title := CutIssueTitle(spec.Title)
 	op := fmt.Sprintf("create issue %q in %s", cutEllipsis(title, 60), repo.FullName())
 	if strings.TrimSpace(title) == "" {
-		return nil, &Error{Op: op, Message: "an issue needs a title"}
+		return nil, &Error{Forge: "github", Op: op, Message: "an issue needs a title"}
 	}
 	req := github.CreateIssueRequest{Title: title, Body: github.Ptr(cutEllipsis(spec.Body, MaxIssueBody)),
 		Labels: nonNil(spec.Labels), Assignees: nonNil(spec.Assignees)}
@@ -185,7 +185,7 @@ func (c *Client) UpdateIssue(ctx context.Context, repo forge.Repo, number int, s
 	title := CutIssueTitle(spec.Title)
 	op := fmt.Sprintf("edit issue %s#%d", repo.FullName(), number)
 	if strings.TrimSpace(title) == "" {
-		return &Error{Op: op, Message: "an issue needs a title"}
+		return &Error{Forge: "github", Op: op, Message: "an issue needs a title"}
 	}
 	_, _, err := c.gh.Issues.Update(ctx, repo.Owner, repo.Name, number, github.UpdateIssueRequest{
 		Title: github.Ptr(title), Body: github.Ptr(cutEllipsis(spec.Body, MaxIssueBody)),
@@ -209,7 +209,7 @@ func (c *Client) CloseIssue(ctx context.Context, repo forge.Repo, number int, re
 	}
 	op := fmt.Sprintf("close issue %s#%d as %s", repo.FullName(), number, reason)
 	if reason != forge.ReasonCompleted && reason != forge.ReasonNotPlanned {
-		return &Error{Op: op, Message: "the reason must be completed or not_planned"}
+		return &Error{Forge: "github", Op: op, Message: "the reason must be completed or not_planned"}
 	}
 	_, _, err := c.gh.Issues.Update(ctx, repo.Owner, repo.Name, number, github.UpdateIssueRequest{
 		State: github.Ptr("closed"), StateReason: github.Ptr(reason),

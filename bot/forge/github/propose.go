@@ -57,11 +57,11 @@ func (c *Client) ProposeChange(ctx context.Context, repo forge.Repo, p forge.Pro
 	op := fmt.Sprintf("propose a change of %s on branch %s of %s", path, p.Branch, repo.FullName())
 	switch {
 	case p.Branch == "" || p.BaseBranch == "" || p.BaseSHA == "" || path == "":
-		return "", &Error{Op: op, Message: "a branch, a base branch, a base commit and a path are needed"}
+		return "", &Error{Forge: "github", Op: op, Message: "a branch, a base branch, a base commit and a path are needed"}
 	case p.Branch == p.BaseBranch:
-		return "", &Error{Op: op, Message: "the branch must not be the base branch"}
+		return "", &Error{Forge: "github", Op: op, Message: "the branch must not be the base branch"}
 	case strings.TrimSpace(p.Title) == "":
-		return "", &Error{Op: op, Message: "a pull request needs a title"}
+		return "", &Error{Forge: "github", Op: op, Message: "a pull request needs a title"}
 	}
 	message := p.Message
 	if strings.TrimSpace(message) == "" {
@@ -117,7 +117,7 @@ func (c *Client) commitFile(ctx context.Context, repo forge.Repo, p forge.Propos
 		&github.RepositoryContentGetOptions{Ref: p.Branch})
 	switch mapped := c.mapError(op+": read the file on the branch", err); {
 	case err == nil && fc == nil:
-		return &Error{Op: op, Message: path + " is a directory on the branch"}
+		return &Error{Forge: "github", Op: op, Message: path + " is a directory on the branch"}
 	case err == nil:
 		blob = fc.SHA
 	case errors.Is(mapped, forge.ErrNotFound) && !noCommit(mapped):

@@ -32,7 +32,7 @@ const maxTreeCalls = 1000
 func (c *Client) ListTree(ctx context.Context, repo forge.Repo, sha string) ([]string, error) {
 	op := fmt.Sprintf("list the files of %s at %s", repo.FullName(), shortSHA(sha))
 	if sha == "" {
-		return nil, &Error{Op: op, Message: "a commit is needed"}
+		return nil, &Error{Forge: "github", Op: op, Message: "a commit is needed"}
 	}
 	t, _, err := c.gh.Git.GetTree(ctx, repo.Owner, repo.Name, sha, true)
 	if err != nil {
@@ -57,7 +57,7 @@ func (c *Client) ListTree(ctx context.Context, repo forge.Repo, sha string) ([]s
 // is truncated too).
 func (c *Client) walkTree(ctx context.Context, repo forge.Repo, op, sha, prefix string, recursive bool, calls *int, out []string) ([]string, error) {
 	if *calls >= maxTreeCalls {
-		return nil, &Error{Op: op, Message: fmt.Sprintf("the tree is too large to list (GitHub truncates it, and walking it needs more than %d calls)", maxTreeCalls)}
+		return nil, &Error{Forge: "github", Op: op, Message: fmt.Sprintf("the tree is too large to list (GitHub truncates it, and walking it needs more than %d calls)", maxTreeCalls)}
 	}
 	*calls++
 	t, _, err := c.gh.Git.GetTree(ctx, repo.Owner, repo.Name, sha, recursive)
@@ -107,12 +107,12 @@ func appendBlobs(out []string, prefix string, entries []*github.TreeEntry) []str
 func (c *Client) BranchHead(ctx context.Context, repo forge.Repo, branch string) (string, error) {
 	op := fmt.Sprintf("read branch %s of %s", branch, repo.FullName())
 	if branch == "" {
-		return "", &Error{Op: op, Message: "a branch is needed"}
+		return "", &Error{Forge: "github", Op: op, Message: "a branch is needed"}
 	}
 	u := fmt.Sprintf("repos/%s/%s/branches/%s", url.PathEscape(repo.Owner), url.PathEscape(repo.Name), url.PathEscape(branch))
 	req, err := c.gh.NewRequest(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return "", &Error{Op: op, Message: err.Error(), cause: err}
+		return "", &Error{Forge: "github", Op: op, Message: err.Error(), Cause: err}
 	}
 	var b github.Branch
 	if _, err := c.gh.Do(req, &b); err != nil {
@@ -120,7 +120,7 @@ func (c *Client) BranchHead(ctx context.Context, repo forge.Repo, branch string)
 	}
 	sha := b.GetCommit().GetSHA()
 	if sha == "" {
-		return "", &Error{Op: op, Message: "GitHub's answer names no commit"}
+		return "", &Error{Forge: "github", Op: op, Message: "GitHub's answer names no commit"}
 	}
 	return sha, nil
 }

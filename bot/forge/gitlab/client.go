@@ -247,7 +247,7 @@ func (c *Client) gone(ctx context.Context, repo forge.Repo, err error) error {
 		var e *Error
 		if errors.As(err, &e) {
 			cp := *e
-			cp.kind = forge.ErrGone
+			cp.Kind = forge.ErrGone
 			cp.Message = "the project is gone or the token may no longer use it: " + e.Message
 			return &cp
 		}
@@ -452,7 +452,7 @@ func (c *Client) ReadFile(ctx context.Context, repo forge.Repo, sha, path string
 	path = strings.Trim(path, "/")
 	op := fmt.Sprintf("read %s at %s in %s", path, shortSHA(sha), repo.FullName())
 	if sha == "" || path == "" {
-		return nil, false, &Error{Op: op, Message: "a commit and a path are needed"}
+		return nil, false, &Error{Forge: "gitlab", Op: op, Message: "a commit and a path are needed"}
 	}
 	key := fileKey{repo: repo.Key(), sha: sha, path: path}
 	cacheable := isCommitID(sha)
@@ -472,7 +472,7 @@ func (c *Client) ReadFile(ctx context.Context, repo forge.Repo, sha, path string
 	u := fmt.Sprintf("projects/%s/repository/files/%s/raw", gl.PathEscape(idText), gl.PathEscape(path))
 	req, err := c.gl.NewRequest(http.MethodGet, u, &gl.GetRawFileOptions{Ref: gl.Ptr(sha)}, []gl.RequestOptionFunc{gl.WithContext(ctx)})
 	if err != nil {
-		return nil, false, &Error{Op: op, Message: err.Error(), cause: err}
+		return nil, false, &Error{Forge: "gitlab", Op: op, Message: err.Error(), Cause: err}
 	}
 	w := &capWriter{n: MaxFileSize + 1}
 	resp, err := c.gl.Do(req, w)
@@ -612,7 +612,7 @@ func (c *Client) CanAssign(ctx context.Context, repo forge.Repo, user string) (b
 func (c *Client) ListTree(ctx context.Context, repo forge.Repo, sha string) ([]string, error) {
 	op := fmt.Sprintf("list the files of %s at %s", repo.FullName(), shortSHA(sha))
 	if sha == "" {
-		return nil, &Error{Op: op, Message: "a commit is needed"}
+		return nil, &Error{Forge: "gitlab", Op: op, Message: "a commit is needed"}
 	}
 	opts := &gl.ListTreeOptions{Ref: gl.Ptr(sha), Recursive: gl.Ptr(true), ListOptions: gl.ListOptions{PerPage: perPage}}
 	var out []string
@@ -644,14 +644,14 @@ func (c *Client) ListTree(ctx context.Context, repo forge.Repo, sha string) ([]s
 func (c *Client) BranchHead(ctx context.Context, repo forge.Repo, branch string) (string, error) {
 	op := fmt.Sprintf("read branch %s of %s", branch, repo.FullName())
 	if branch == "" {
-		return "", &Error{Op: op, Message: "a branch is needed"}
+		return "", &Error{Forge: "gitlab", Op: op, Message: "a branch is needed"}
 	}
 	b, resp, err := c.gl.Branches.GetBranch(pid(repo), branch, gl.WithContext(ctx))
 	if err != nil {
 		return "", c.fail(ctx, repo, op, resp, err)
 	}
 	if b.Commit == nil || b.Commit.ID == "" {
-		return "", &Error{Op: op, Message: "GitLab's answer names no commit"}
+		return "", &Error{Forge: "gitlab", Op: op, Message: "GitLab's answer names no commit"}
 	}
 	return b.Commit.ID, nil
 }
@@ -669,7 +669,7 @@ func (c *Client) BotLogin(ctx context.Context) (string, error) {
 		return "", mapError("read the token's user (GET /user)", resp, err)
 	}
 	if u.Username == "" {
-		return "", &Error{Op: "read the token's user (GET /user)", Message: "GitLab's answer names no username"}
+		return "", &Error{Forge: "gitlab", Op: "read the token's user (GET /user)", Message: "GitLab's answer names no username"}
 	}
 	c.bot = u.Username
 	return c.bot, nil

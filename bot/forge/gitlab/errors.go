@@ -24,50 +24,8 @@ const defaultRateWait = time.Minute
 // Project Not Found".
 const messageHeader = "X-Tmbot-Gitlab-Message"
 
-// Error is a GitLab call that failed. It unwraps to forge.ErrNotFound or
-// forge.ErrGone when it is one, and to the underlying error.
-type Error struct {
-	// Op says what was being done.
-	Op string
-	// Status is the HTTP status, 0 when there was no answer.
-	Status int
-	// Message is GitLab's message, or the failure's.
-	Message string
-
-	kind  error // forge.ErrNotFound, forge.ErrGone or nil
-	cause error
-}
-
-func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString("gitlab: ")
-	b.WriteString(e.Op)
-	if e.Status != 0 {
-		fmt.Fprintf(&b, ": HTTP %d", e.Status)
-	}
-	if e.Message != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Message)
-	}
-	if e.kind != nil {
-		b.WriteString(" (")
-		b.WriteString(e.kind.Error())
-		b.WriteString(")")
-	}
-	return b.String()
-}
-
-// Unwrap gives the sentinel and the cause.
-func (e *Error) Unwrap() []error {
-	var out []error
-	if e.kind != nil {
-		out = append(out, e.kind)
-	}
-	if e.cause != nil {
-		out = append(out, e.cause)
-	}
-	return out
-}
+// Error is a GitLab call that failed (see forge.APIError).
+type Error = forge.APIError
 
 func rateLimited(op string, until time.Time, reason string) error {
 	return fmt.Errorf("gitlab: %s: %w", op, &forge.RateLimitError{Until: until, Reason: reason})
@@ -81,11 +39,11 @@ func mapError(op string, resp *gl.Response, err error) error {
 		return nil
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return &Error{Op: op, Message: err.Error(), cause: err}
+		return &Error{Forge: "gitlab", Op: op, Message: err.Error(), Cause: err}
 	}
 	var er *gl.ErrorResponse
 	if !errors.As(err, &er) {
-		return &Error{Op: op, Message: redactURL(err.Error()), cause: err}
+		return &Error{Forge: "gitlab", Op: op, Message: redactURL(err.Error()), Cause: err}
 	}
 	status := er.StatusCode
 	var h http.Header
@@ -128,13 +86,13 @@ func responseError(op string, status int, h http.Header, msg string, now time.Ti
 		}
 		return rateLimited(op, until, reason)
 	}
-	e := &Error{Op: op, Status: status, Message: msg}
+	e := &Error{Forge: "gitlab", Op: op, Status: status, Message: msg}
 	switch {
 	case status == http.StatusNotFound && strings.Contains(strings.ToLower(msg), "project not found"):
-		e.kind = forge.ErrGone
+		e.Kind = forge.ErrGone
 		e.Message = "the project is gone or the token can no longer see it (" + msg + ")"
 	case status == http.StatusNotFound, status == http.StatusGone:
-		e.kind = forge.ErrNotFound
+		e.Kind = forge.ErrNotFound
 	case status == http.StatusUnauthorized:
 		e.Message = "GitLab refused the token (missing, expired or revoked): " + msg
 	}

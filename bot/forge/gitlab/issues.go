@@ -132,7 +132,7 @@ func (c *Client) CreateIssue(ctx context.Context, repo forge.Repo, spec forge.Is
 	title := CutIssueTitle(spec.Title)
 	op := fmt.Sprintf("create issue %q in %s", cutEllipsis(title, 60), repo.FullName())
 	if strings.TrimSpace(title) == "" {
-		return nil, &Error{Op: op, Message: "an issue needs a title"}
+		return nil, &Error{Forge: "gitlab", Op: op, Message: "an issue needs a title"}
 	}
 	ids, err := c.assigneeIDs(ctx, spec.Assignees)
 	if err != nil {
@@ -162,7 +162,7 @@ func (c *Client) UpdateIssue(ctx context.Context, repo forge.Repo, number int, s
 	title := CutIssueTitle(spec.Title)
 	op := fmt.Sprintf("edit issue %s#%d", repo.FullName(), number)
 	if strings.TrimSpace(title) == "" {
-		return &Error{Op: op, Message: "an issue needs a title"}
+		return &Error{Forge: "gitlab", Op: op, Message: "an issue needs a title"}
 	}
 	ids, err := c.assigneeIDs(ctx, spec.Assignees)
 	if err != nil {
@@ -191,7 +191,7 @@ func (c *Client) CloseIssue(ctx context.Context, repo forge.Repo, number int, re
 	}
 	op := fmt.Sprintf("close issue %s#%d as %s", repo.FullName(), number, reason)
 	if reason != forge.ReasonCompleted && reason != forge.ReasonNotPlanned {
-		return &Error{Op: op, Message: "the reason must be completed or not_planned"}
+		return &Error{Forge: "gitlab", Op: op, Message: "the reason must be completed or not_planned"}
 	}
 	_, resp, err := c.gl.Issues.UpdateIssue(pid(repo), int64(number), &gl.UpdateIssueOptions{StateEvent: gl.Ptr("close")}, gl.WithContext(ctx))
 	if err != nil {

@@ -129,7 +129,7 @@ func statusDescription(chk forge.Check) string {
 // findings' discussions (see above).
 func (c *Client) SetCheck(ctx context.Context, pr *forge.PullRequest, chk forge.Check) error {
 	if pr.HeadSHA == "" {
-		return &Error{Op: "set the status of " + pr.Repo.FullName(), Message: "no head commit"}
+		return &Error{Forge: "gitlab", Op: "set the status of " + pr.Repo.FullName(), Message: "no head commit"}
 	}
 	key := pr.Repo.Key() + "@" + pr.HeadSHA
 	unlock := c.locks.Lock(key)
