@@ -142,7 +142,7 @@ func (d *Deps) Track(ctx context.Context, a queue.TrackArgs) error {
 		}
 	}
 	if cfg.Tracking.SummaryIssue {
-		if err := d.summary(ctx, client, repo, models, label); err != nil {
+		if err := d.summary(ctx, client, repo, models, label, issues); err != nil {
 			return err
 		}
 	}
@@ -305,7 +305,9 @@ func (d *Deps) assigner(ctx context.Context, client forge.Client, repo forge.Rep
 
 // summary keeps the repository's one tracking issue, edited only when its
 // content changes.
-func (d *Deps) summary(ctx context.Context, client forge.Client, repo forge.Repo, models []track.Model, label string) error {
+// listed is the listing the reconcile already made (the summary issue, if
+// one exists, carries the same label).
+func (d *Deps) summary(ctx context.Context, client forge.Client, repo forge.Repo, models []track.Model, label string, listed []forge.Issue) error {
 	issues, err := d.Store.TrackedIssues(ctx, repo.Key())
 	if err != nil {
 		return err
@@ -329,11 +331,7 @@ func (d *Deps) summary(ctx context.Context, client forge.Client, repo forge.Repo
 	number := rt.SummaryNumber
 	if number == 0 {
 		// Find it by its marker before opening one.
-		all, err := client.ListIssues(ctx, repo, label)
-		if err != nil {
-			return err
-		}
-		for _, is := range all {
+		for _, is := range listed {
 			if strings.HasPrefix(is.Body, track.SummaryMarker) {
 				number = is.Number
 				break
