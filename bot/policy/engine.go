@@ -52,8 +52,11 @@ type Policy struct {
 	// Name is the file's name without .cue; File where it came from
 	// (policies/x.cue for the defaults, the repository path otherwise).
 	Name, File string
-	value      cue.Value
-	err        error
+	// Scope is what the policy sees of the models: ScopeChange (the
+	// default) or ScopeModel, as the file declares with scope: "model".
+	Scope string
+	value cue.Value
+	err   error
 }
 
 // Engine evaluates a set of policies. Policies are compiled once; an Engine
@@ -125,13 +128,21 @@ func (e *Engine) Add(file string, src []byte) {
 }
 
 func (e *Engine) compile(p *Policy, src []byte) {
-	p.value, p.err = cue.Value{}, nil
+	p.value, p.err, p.Scope = cue.Value{}, nil, ScopeChange
 	v := e.ctx.CompileBytes(src, cue.Filename(p.File))
 	if err := v.Err(); err != nil {
 		p.err = err
-	} else {
-		p.value = v
+		return
 	}
+	if sv := v.LookupPath(cue.ParsePath("scope")); sv.Exists() {
+		s, err := sv.String()
+		if err != nil || (s != ScopeChange && s != ScopeModel) {
+			p.err = fmt.Errorf("scope must be %q or %q", ScopeChange, ScopeModel)
+			return
+		}
+		p.Scope = s
+	}
+	p.value = v
 }
 
 // newContext starts a new CUE context and compiles the data and the
@@ -159,10 +170,6 @@ func (e *Engine) Policies() []*Policy {
 // Evaluate runs every enabled policy on one model's input and returns the
 // findings, each with its file and line when the element is known.
 func (e *Engine) Evaluate(in *Input) []Finding {
-	raw, err := json.Marshal(in)
-	if err != nil {
-		return []Finding{{Rule: RulePolicyError, Severity: Error, Message: "encode the policy input: " + err.Error()}}
-	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.uses++; e.uses > recompileEvery {
@@ -171,11 +178,25 @@ func (e *Engine) Evaluate(in *Input) []Finding {
 		}
 		e.uses = 1
 	}
-	input := e.ctx.CompileBytes(raw, cue.Filename("input.json"))
+	// The input of each scope, compiled when a policy first needs it.
+	inputs := map[string]cue.Value{}
 	var out []Finding
 	for _, p := range e.policies {
 		if e.disabled[p.Name] {
 			continue
+		}
+		input, ok := inputs[p.Scope]
+		if !ok && p.err == nil {
+			scoped := in
+			if p.Scope == ScopeModel {
+				scoped = in.Whole()
+			}
+			raw, err := json.Marshal(scoped)
+			if err != nil {
+				return []Finding{{Rule: RulePolicyError, Severity: Error, Message: "encode the policy input: " + err.Error()}}
+			}
+			input = e.ctx.CompileBytes(raw, cue.Filename("input.json"))
+			inputs[p.Scope] = input
 		}
 		fs, err := e.evaluate(p, input)
 		if err != nil {

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"iter"
 	"sort"
 	"strings"
 	"time"
@@ -15,6 +16,9 @@ import (
 // an element, the framework ids that cover it, the AI facts of a
 // component); docs/policies.md lists every field.
 type Input struct {
+	// Scope is ScopeChange or ScopeModel: how much of the models head
+	// and base hold.
+	Scope string `json:"scope"`
 	Today string `json:"today"` // YYYY-MM-DD
 	// Soon is today plus 30 days: an acceptance that ends before it
 	// expires soon.
@@ -25,6 +29,8 @@ type Input struct {
 	Diff *diff.Diff `json:"diff"`
 
 	headModel, baseModel *model.Model
+	hv, bv               *viewer
+	whole                *Input // the model-scope input, once built
 }
 
 // ModelView is a model as policies see it.
@@ -128,16 +134,43 @@ type MitigationView struct {
 	Threats []string `json:"threats"`
 }
 
-// NewInput builds the input of one model file's policies. base or head may
-// be nil; d is their diff.
+// Scopes of an input: what part of the models head and base hold.
+const (
+	// ScopeChange: the elements the change touches and their neighbours
+	// (see narrow), every accepted threat, and the system and assets. The
+	// default: it keeps a review of a small change to a large model cheap.
+	ScopeChange = "change"
+	// ScopeModel: the whole of both models, for a policy that declares
+	// scope: "model".
+	ScopeModel = "model"
+)
+
+// NewInput builds the input of one model file's policies, in the change
+// scope. base or head may be nil; d is their diff.
 func NewInput(path, today string, base, head *model.Model, d *diff.Diff) *Input {
 	soon := ""
 	if t, err := time.Parse(time.DateOnly, today); err == nil {
 		soon = t.AddDate(0, 0, 30).Format(time.DateOnly)
 	}
-	in := &Input{Today: today, Soon: soon, Path: path, Head: View(head), Base: View(base), Diff: d, headModel: head, baseModel: base}
+	in := &Input{Scope: ScopeChange, Today: today, Soon: soon, Path: path, Diff: d, headModel: head, baseModel: base}
+	in.hv, in.bv = newViewer(head), newViewer(base)
+	sel := narrow(in.bv, in.hv, d)
+	in.Head, in.Base = in.hv.view(sel), in.bv.view(sel)
 	in.compareFlows()
 	return in
+}
+
+// Whole returns the same input in the model scope: head and base in full.
+func (in *Input) Whole() *Input {
+	if in.whole == nil {
+		w := *in
+		w.Scope = ScopeModel
+		w.Head, w.Base = in.hv.view(nil), in.bv.view(nil)
+		w.compareFlows()
+		w.whole = &w
+		in.whole = &w
+	}
+	return in.whole
 }
 
 // compareFlows marks each head flow with what the base said of it, so that
@@ -158,8 +191,8 @@ func (in *Input) compareFlows() {
 	for id, f := range in.Head.Flows {
 		var b FlowView
 		inBase := false
-		if in.Base != nil {
-			b, inBase = in.Base.Flows[id]
+		if in.bv != nil && in.bv.m.Flows[id] != nil {
+			b, inBase = in.bv.flow(id), true
 		}
 		f.Changed = !inBase || changed[id]
 		if inBase {
@@ -198,83 +231,160 @@ func (in *Input) locate(f *Finding) {
 	}
 }
 
-// View turns a model into what policies see.
+// View turns a whole model into what policies see.
 func View(m *model.Model) *ModelView {
+	return newViewer(m).view(nil)
+}
+
+// A viewer builds the views of one model's elements, with the indexes
+// they need, so that a view of a few elements costs little whatever the
+// size of the model.
+type viewer struct {
+	m         *model.Model
+	targeting map[string][]string // element id → the threats that target it
+	users     map[string][]string // mitigation id → the threats that use it
+	flowsOf   map[string][]string // component id → the flows into or out of it
+	facts     map[string]set      // component id → facts (deriveFacts)
+}
+
+func newViewer(m *model.Model) *viewer {
 	if m == nil {
 		return nil
 	}
-	v := &ModelView{
-		System:      SystemView{ID: m.System.ID, Name: m.System.Name, Owner: m.System.Owner, Vendor: m.System.Vendor},
-		Components:  make(map[string]ComponentView, len(m.Components)),
-		Assets:      make(map[string]AssetView, len(m.Assets)),
-		Flows:       make(map[string]FlowView, len(m.Flows)),
-		Threats:     make(map[string]ThreatView, len(m.Threats)),
-		Mitigations: make(map[string]MitigationView, len(m.Mitigations)),
-	}
-	for id, a := range m.Assets {
-		v.Assets[id] = AssetView{Name: a.Name, Classification: a.Classification}
-	}
-	// Which threats target each element, and which mitigations they use.
-	targeting := map[string][]string{}
-	users := map[string][]string{}
+	v := &viewer{m: m, targeting: map[string][]string{}, users: map[string][]string{}, flowsOf: map[string][]string{}}
 	for _, id := range m.ThreatOrder {
 		t := m.Threats[id]
 		for _, target := range t.Targets {
-			targeting[target] = append(targeting[target], id)
+			v.targeting[target] = append(v.targeting[target], id)
 		}
 		for _, mid := range t.Mitigations {
-			users[mid] = append(users[mid], id)
+			v.users[mid] = append(v.users[mid], id)
 		}
-		var acc *AcceptanceView
-		if t.Acceptance != nil {
-			acc = &AcceptanceView{By: t.Acceptance.By, Reason: t.Acceptance.Reason, Until: t.Acceptance.Until}
-		}
-		v.Threats[id] = ThreatView{Title: t.Title, Likelihood: string(t.Likelihood), Impact: string(t.Impact),
-			Risk: string(t.Risk), Status: t.Status, Planned: t.Planned(m), Targets: nonNil(t.Targets),
-			Mitigations: nonNil(t.Mitigations), Stride: nonNil(t.Stride), IDs: threatIDs(t), Acceptance: acc, Reason: t.Reason}
 	}
-	for id, mit := range m.Mitigations {
-		v.Mitigations[id] = MitigationView{Title: mit.Title, Status: mit.Status, Owner: mit.Owner, Due: mit.Due, Threats: nonNil(users[id])}
+	for _, id := range m.FlowOrder {
+		f := m.Flows[id]
+		v.flowsOf[f.From] = append(v.flowsOf[f.From], id)
+		if f.To != f.From {
+			v.flowsOf[f.To] = append(v.flowsOf[f.To], id)
+		}
 	}
-	facts := deriveFacts(m)
-	for id, f := range m.Flows {
-		from, to := m.Components[f.From], m.Components[f.To]
-		fv := FlowView{From: f.From, To: f.To, Data: nonNil(f.Data), Protocol: f.Protocol,
-			Authenticated: f.Authenticated, Encrypted: f.Encrypted, Threats: nonNil(targeting[id])}
-		if from != nil && to != nil {
-			outside := from.InternetFacing || from.Kind == "user" || from.Kind == "third_party_service"
-			fv.EntersInternal = outside && !to.InternetFacing && to.Kind != "user" && to.Kind != "third_party_service"
-		}
-		for _, a := range f.Data {
-			if as := m.Assets[a]; as != nil && as.Classification == "restricted" {
-				fv.Restricted = true
-			}
-		}
-		stride := set{}
-		for _, tid := range targeting[id] {
-			stride.add(m.Threats[tid].Stride...)
-		}
-		fv.Stride = stride.sorted()
-		v.Flows[id] = fv
-	}
-	for id, c := range m.Components {
-		threats := set{}
-		threats.add(targeting[id]...)
-		for fid, f := range m.Flows {
-			if f.From == id || f.To == id {
-				threats.add(targeting[fid]...)
-			}
-		}
-		covered := set{}
-		for tid := range threats {
-			t := m.Threats[tid]
-			covered.add(threatIDs(t)...)
-			covered.add(t.Stride...)
-		}
-		v.Components[id] = ComponentView{Name: c.Name, Kind: c.Kind, Layer: c.Layer, InternetFacing: c.InternetFacing,
-			Traits: nonNil(c.Traits), Data: nonNil(c.Data), Facts: facts[id].sorted(), Threats: threats.sorted(), Covered: covered.sorted()}
-	}
+	v.facts = deriveFacts(m)
 	return v
+}
+
+// selection names the elements a view holds; nil holds them all. The
+// system and the assets are always whole.
+type selection struct {
+	components, flows, threats, mitigations set
+}
+
+// view builds the model's view of the selected elements that exist in it.
+func (v *viewer) view(sel *selection) *ModelView {
+	if v == nil {
+		return nil
+	}
+	m := v.m
+	mv := &ModelView{
+		System:      SystemView{ID: m.System.ID, Name: m.System.Name, Owner: m.System.Owner, Vendor: m.System.Vendor},
+		Components:  map[string]ComponentView{},
+		Assets:      make(map[string]AssetView, len(m.Assets)),
+		Flows:       map[string]FlowView{},
+		Threats:     map[string]ThreatView{},
+		Mitigations: map[string]MitigationView{},
+	}
+	for id, a := range m.Assets {
+		mv.Assets[id] = AssetView{Name: a.Name, Classification: a.Classification}
+	}
+	var s selection
+	if sel != nil {
+		s = *sel
+	}
+	for id := range pick(m.Threats, sel, s.threats) {
+		mv.Threats[id] = v.threat(id)
+	}
+	for id := range pick(m.Mitigations, sel, s.mitigations) {
+		mit := m.Mitigations[id]
+		mv.Mitigations[id] = MitigationView{Title: mit.Title, Status: mit.Status, Owner: mit.Owner, Due: mit.Due, Threats: nonNil(v.users[id])}
+	}
+	for id := range pick(m.Flows, sel, s.flows) {
+		mv.Flows[id] = v.flow(id)
+	}
+	for id := range pick(m.Components, sel, s.components) {
+		mv.Components[id] = v.component(id)
+	}
+	return mv
+}
+
+// pick yields the ids of all that the selection holds: every id when sel
+// is nil, else those of chosen that exist in all.
+func pick[T any](all map[string]*T, sel *selection, chosen set) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		if sel == nil {
+			for id := range all {
+				if !yield(id) {
+					return
+				}
+			}
+			return
+		}
+		for id := range chosen {
+			if all[id] != nil && !yield(id) {
+				return
+			}
+		}
+	}
+}
+
+func (v *viewer) threat(id string) ThreatView {
+	t := v.m.Threats[id]
+	var acc *AcceptanceView
+	if t.Acceptance != nil {
+		acc = &AcceptanceView{By: t.Acceptance.By, Reason: t.Acceptance.Reason, Until: t.Acceptance.Until}
+	}
+	return ThreatView{Title: t.Title, Likelihood: string(t.Likelihood), Impact: string(t.Impact),
+		Risk: string(t.Risk), Status: t.Status, Planned: t.Planned(v.m), Targets: nonNil(t.Targets),
+		Mitigations: nonNil(t.Mitigations), Stride: nonNil(t.Stride), IDs: threatIDs(t), Acceptance: acc, Reason: t.Reason}
+}
+
+func (v *viewer) flow(id string) FlowView {
+	m := v.m
+	f := m.Flows[id]
+	from, to := m.Components[f.From], m.Components[f.To]
+	fv := FlowView{From: f.From, To: f.To, Data: nonNil(f.Data), Protocol: f.Protocol,
+		Authenticated: f.Authenticated, Encrypted: f.Encrypted, Threats: nonNil(v.targeting[id])}
+	if from != nil && to != nil {
+		outside := from.InternetFacing || from.Kind == "user" || from.Kind == "third_party_service"
+		fv.EntersInternal = outside && !to.InternetFacing && to.Kind != "user" && to.Kind != "third_party_service"
+	}
+	for _, a := range f.Data {
+		if as := m.Assets[a]; as != nil && as.Classification == "restricted" {
+			fv.Restricted = true
+		}
+	}
+	stride := set{}
+	for _, tid := range v.targeting[id] {
+		stride.add(m.Threats[tid].Stride...)
+	}
+	fv.Stride = stride.sorted()
+	return fv
+}
+
+func (v *viewer) component(id string) ComponentView {
+	m := v.m
+	c := m.Components[id]
+	threats := set{}
+	threats.add(v.targeting[id]...)
+	for _, fid := range v.flowsOf[id] {
+		threats.add(v.targeting[fid]...)
+	}
+	covered := set{}
+	for tid := range threats {
+		t := m.Threats[tid]
+		covered.add(threatIDs(t)...)
+		covered.add(t.Stride...)
+	}
+	return ComponentView{Name: c.Name, Kind: c.Kind, Layer: c.Layer, InternetFacing: c.InternetFacing,
+		Traits: nonNil(c.Traits), Data: nonNil(c.Data), Facts: v.facts[id].sorted(), Threats: threats.sorted(), Covered: covered.sorted()}
 }
 
 // threatIDs lists a threat's framework ids, normalised so that a policy can

@@ -1,0 +1,177 @@
+package policy
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/tmbot/tmbot/bot/diff"
+)
+
+// neighbourHops is how far from a changed element a component's view can
+// change: a component's facts depend on its neighbours' kinds (one hop),
+// and the facts of a training pipeline or a model on facts of the dataset
+// or registry that feeds it, which depend on that one's neighbours (two).
+const neighbourHops = 2
+
+// narrow chooses what the change scope shows of both models: every
+// element whose view could differ between base and head, and what the
+// default policies look up from them. That is:
+//
+//   - components: those the diff names, the ends of flows it names, what
+//     changed threats target (a flow's ends for a flow), the holders of
+//     changed assets, and their neighbours up to neighbourHops flows away;
+//     plus both ends of every chosen flow;
+//   - flows: those the diff names, those changed threats target, those
+//     carrying changed assets, and every flow into or out of a chosen
+//     component;
+//   - threats: those the diff names (both ids of a rename), every accepted
+//     threat (its acceptance can expire on any day), the threats that use a
+//     changed mitigation, and threats whose id starts with a chosen
+//     component's id and a dash (the ids coverage drafts could collide
+//     with);
+//   - mitigations: those the diff names and those the chosen threats use.
+//
+// An element left out has the same view in base and head (or is not
+// looked up by the defaults), so a policy that compares base with head
+// finds the same on the narrow view as on the whole one
+// (TestScopeChangeFindsWhatModelFinds). With no base or no head, or no
+// diff, it returns nil: everything.
+func narrow(bv, hv *viewer, d *diff.Diff) *selection {
+	if bv == nil || hv == nil || d == nil {
+		return nil
+	}
+	both := []*viewer{bv, hv}
+	s := &selection{components: set{}, flows: set{}, threats: set{}, mitigations: set{}}
+	seeds := set{}
+	flowEnds := func(fid string) {
+		for _, v := range both {
+			if f := v.m.Flows[fid]; f != nil {
+				seeds.add(f.From, f.To)
+			}
+		}
+	}
+	chooseFlow := func(fid string) {
+		s.flows.add(fid)
+		flowEnds(fid)
+	}
+	for _, c := range d.Components {
+		seeds.add(c.ID)
+	}
+	for _, f := range d.Flows {
+		chooseFlow(f.ID)
+	}
+	for _, a := range d.Assets {
+		for _, v := range both {
+			for id, c := range v.m.Components {
+				if slices.Contains(c.Data, a.ID) {
+					seeds.add(id)
+				}
+			}
+			for id, f := range v.m.Flows {
+				if slices.Contains(f.Data, a.ID) {
+					chooseFlow(id)
+				}
+			}
+		}
+	}
+	for _, t := range d.Threats {
+		s.threats.add(t.ID)
+		if t.From != "" {
+			s.threats.add(t.From)
+		}
+		for _, v := range both {
+			for _, id := range []string{t.ID, t.From} {
+				th := v.m.Threats[id]
+				if th == nil {
+					continue
+				}
+				for _, target := range th.Targets {
+					if v.m.Flows[target] != nil {
+						chooseFlow(target)
+					} else {
+						seeds.add(target)
+					}
+				}
+			}
+		}
+	}
+	for _, n := range d.New {
+		s.threats.add(n.ID)
+	}
+	for _, mc := range d.Mitigations {
+		for _, id := range []string{mc.ID, mc.From} {
+			if id == "" {
+				continue
+			}
+			s.mitigations.add(id)
+			for _, v := range both {
+				s.threats.add(v.users[id]...)
+			}
+		}
+	}
+
+	// The neighbours of the seeds, hop by hop, over the flows of both.
+	for c := range seeds {
+		s.components.add(c)
+	}
+	frontier := seeds
+	for range neighbourHops {
+		next := set{}
+		for c := range frontier {
+			for _, v := range both {
+				for _, fid := range v.flowsOf[c] {
+					f := v.m.Flows[fid]
+					for _, end := range []string{f.From, f.To} {
+						if !s.components[end] {
+							s.components.add(end)
+							next.add(end)
+						}
+					}
+				}
+			}
+		}
+		frontier = next
+	}
+	for c := range s.components {
+		for _, v := range both {
+			s.flows.add(v.flowsOf[c]...)
+		}
+	}
+	for fid := range s.flows {
+		for _, v := range both {
+			if f := v.m.Flows[fid]; f != nil {
+				s.components.add(f.From, f.To)
+			}
+		}
+	}
+
+	for _, v := range both {
+		for id, t := range v.m.Threats {
+			if t.Status == "accepted" {
+				s.threats.add(id)
+				continue
+			}
+			// ids a coverage draft for a chosen component could take
+			// (<component>-<library id>).
+			for i := strings.IndexByte(id, '-'); i > 0; {
+				if s.components[id[:i]] {
+					s.threats.add(id)
+					break
+				}
+				j := strings.IndexByte(id[i+1:], '-')
+				if j < 0 {
+					break
+				}
+				i += 1 + j
+			}
+		}
+	}
+	for tid := range s.threats {
+		for _, v := range both {
+			if t := v.m.Threats[tid]; t != nil {
+				s.mitigations.add(t.Mitigations...)
+			}
+		}
+	}
+	return s
+}
