@@ -13,6 +13,7 @@ import (
 
 	"github.com/tmbot/tmbot/bot/forge"
 	"github.com/tmbot/tmbot/bot/model"
+	"github.com/tmbot/tmbot/bot/policy"
 	"github.com/tmbot/tmbot/bot/queue"
 	"github.com/tmbot/tmbot/bot/review"
 	"github.com/tmbot/tmbot/bot/store"
@@ -32,6 +33,9 @@ type Deps struct {
 	// OrgPolicies are the organisation's policy files, from the service
 	// configuration.
 	OrgPolicies map[string][]byte
+	// Engines lends compiled policy engines to reviews (nil: each review
+	// compiles its own).
+	Engines *policy.Pool
 	// CreationsPerRun and TrackPause spread a large landing's issue
 	// creation (defaults MaxCreationsPerRun and TrackPause; tests shorten
 	// them).
@@ -122,7 +126,7 @@ func (d *Deps) ReviewPR(ctx context.Context, a queue.ReviewArgs) error {
 		return err
 	}
 	rep, _, err := review.ReviewSource(ctx, src, review.Options{Loader: d.Loader,
-		Today: d.now().UTC().Format(time.DateOnly), OrgPolicies: d.OrgPolicies,
+		Today: d.now().UTC().Format(time.DateOnly), OrgPolicies: d.OrgPolicies, Engines: d.Engines,
 		Tracked: func(system, mitigation string) (string, string) {
 			t, ok := tracked[track.Key(system, mitigation)]
 			if !ok {

@@ -22,17 +22,19 @@ import (
 //   - review: the first review of the change, with the Loader's caches
 //     empty: load the base (all of it is parsed and checked, and its
 //     entries kept), load the head (only the changed threat is parsed and
-//     checked), diff, the default policies (a new engine, as ReviewSource
-//     makes one per review), the report and its Markdown comment;
+//     checked), diff, the default policies (an engine lent by a
+//     policy.Pool, compiled at the first op, as the service does), the
+//     report and its Markdown comment;
+//   - review-new-engine: the same with the policies compiled anew for the
+//     review (tmbot review, once per run);
 //   - review-no-policies: the same without the policy engine;
 //   - review-base-cached: the base was loaded before (it is the default
 //     branch's model, or the head of the previous push): it comes from the
 //     whole-file cache;
 //   - validate-head: the head alone, by a Loader without cache.
 //
-// At 10,000 threats a review with the policies takes over a minute (the
-// policy engine's CUE evaluation; docs/performance.md), so run it with
-// -benchtime=1x.
+// At 10,000 threats a review takes about a second, so run those with
+// -benchtime=1x or a small count.
 func BenchmarkReview(b *testing.B) {
 	l, err := model.NewLoader(model.Limits{})
 	if err != nil {
@@ -84,7 +86,12 @@ func BenchmarkReview(b *testing.B) {
 					b.ReportMetric(perOp/float64(validateCPU), "x-validate-cpu")
 				}
 			}
-			review := func(b *testing.B, policies, baseCached bool) {
+			// The service lends compiled engines from a pool (the policies
+			// of a repository are compiled at its first review); the
+			// "new-engine" variant compiles them for every review, as
+			// tmbot review does once per run.
+			pool := policy.NewPool(1)
+			review := func(b *testing.B, policies, baseCached, newEngine bool) {
 				b.ReportAllocs()
 				var untimed time.Duration // CPU time outside the timer
 				cpu := cpuTime()
@@ -98,8 +105,13 @@ func BenchmarkReview(b *testing.B) {
 					untimed += cpuTime() - u
 					b.StartTimer()
 					r := &Reviewer{Loader: l, Today: "2026-11-22"}
+					release := func() {}
 					if policies {
-						if r.Engine, err = policy.NewEngine(policy.Options{}); err != nil {
+						p := pool
+						if newEngine {
+							p = nil
+						}
+						if r.Engine, release, err = p.Get(policy.Options{}, nil); err != nil {
 							b.Fatal(err)
 						}
 					}
@@ -110,12 +122,14 @@ func BenchmarkReview(b *testing.B) {
 					if md := rep.Markdown(); len(md) == 0 {
 						b.Fatal("no comment")
 					}
+					release()
 				}
 				ratio(b, cpu+untimed)
 			}
-			b.Run("review", func(b *testing.B) { review(b, true, false) })
-			b.Run("review-no-policies", func(b *testing.B) { review(b, false, false) })
-			b.Run("review-base-cached", func(b *testing.B) { review(b, true, true) })
+			b.Run("review", func(b *testing.B) { review(b, true, false, false) })
+			b.Run("review-new-engine", func(b *testing.B) { review(b, true, false, true) })
+			b.Run("review-no-policies", func(b *testing.B) { review(b, false, false, false) })
+			b.Run("review-base-cached", func(b *testing.B) { review(b, true, true, false) })
 		})
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/tmbot/tmbot/bot/config"
 	"github.com/tmbot/tmbot/bot/model"
@@ -51,6 +53,9 @@ type Options struct {
 	// OrgPolicies are the organisation's policy files (name → source),
 	// from the service configuration.
 	OrgPolicies map[string][]byte
+	// Engines, if set, lends compiled policy engines, so that reviews
+	// under the same policies do not compile them again.
+	Engines *policy.Pool
 	// Tracked tells, for a mitigation of a system, the URL and state (open
 	// or closed) of its tracking issue, if it has one.
 	Tracked func(system, mitigation string) (url, state string)
@@ -67,13 +72,9 @@ func ReviewSource(ctx context.Context, src Source, o Options) (*Report, *config.
 	if err != nil {
 		return nil, nil, err
 	}
-	engine, err := policy.NewEngine(policy.Options{Disable: cfg.Policies.Disable, Severity: cfg.Policies.Severity,
-		NoDefaults: !cfg.Policies.Defaults})
-	if err != nil {
-		return nil, nil, err
-	}
-	for name, src := range o.OrgPolicies {
-		engine.Add(name, src)
+	var extra []policy.File
+	for _, name := range slices.Sorted(maps.Keys(o.OrgPolicies)) {
+		extra = append(extra, policy.File{Path: name, Source: o.OrgPolicies[name]})
 	}
 	for _, p := range cfg.Policies.Files {
 		data, found, err := src.ReadFile(ctx, Base, p)
@@ -85,8 +86,14 @@ func ReviewSource(ctx context.Context, src Source, o Options) (*Report, *config.
 				Message: fmt.Sprintf("policies.files names %s, which is not on the base branch", p)})
 			continue
 		}
-		engine.Add(p, data)
+		extra = append(extra, policy.File{Path: p, Source: data})
 	}
+	engine, release, err := o.Engines.Get(policy.Options{Disable: cfg.Policies.Disable, Severity: cfg.Policies.Severity,
+		NoDefaults: !cfg.Policies.Defaults}, extra)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer release()
 	files, err := src.ChangedFiles(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("list changed files: %w", err)

@@ -17,6 +17,7 @@ import (
 	glforge "github.com/tmbot/tmbot/bot/forge/gitlab"
 	"github.com/tmbot/tmbot/bot/jobs"
 	"github.com/tmbot/tmbot/bot/model"
+	"github.com/tmbot/tmbot/bot/policy"
 	"github.com/tmbot/tmbot/bot/queue"
 	"github.com/tmbot/tmbot/bot/server"
 	"github.com/tmbot/tmbot/bot/store"
@@ -91,6 +92,7 @@ func serve(ctx context.Context, settings server.Settings, log *slog.Logger, read
 		}
 	}
 	deps := &jobs.Deps{Store: st, Loader: loader, Log: log, OrgPolicies: orgPolicies, ResyncReserve: settings.ResyncReserve,
+		Engines: policy.NewPool(settings.Workers), // one idle engine per worker
 		Client: func(repo forge.Repo) (forge.Client, error) {
 			switch {
 			case repo.Forge == "github" && app != nil:
