@@ -316,6 +316,22 @@ func (q *Queue) Stop(ctx context.Context) error {
 	return nil
 }
 
+// The SQLite queries for a waiting job of a request or a repository.
+// "+kind" keeps SQLite off River's index on kind, which would walk every
+// job of the kind still kept (finished ones stay a day) inside the
+// webhook's transaction, which holds the single writer; the index on
+// state finds the few that wait.
+const (
+	waitingReviewSQLite = `SELECT id FROM river_job
+WHERE +kind = 'review' AND state IN ('available', 'scheduled', 'retryable', 'pending')
+    AND json_extract(CAST(args AS TEXT), '$.pr_key') = ?
+LIMIT 1`
+	waitingTrackSQLite = `SELECT id, CAST(args AS TEXT) FROM river_job
+WHERE +kind = 'track' AND state IN ('available', 'scheduled', 'retryable', 'pending')
+    AND json_extract(CAST(args AS TEXT), '$.repo_key') = ?
+LIMIT 1`
+)
+
 // InsertReviewTx queues a review of a request in tx (the transaction that
 // records the delivery), unless one is already waiting (available,
 // scheduled, retryable or pending): that one will read the newest state.
@@ -334,10 +350,7 @@ func (q *Queue) InsertReviewTx(ctx context.Context, tx *sql.Tx, a ReviewArgs) er
 	// commit, so that River cannot start it (its fetch skips locked rows)
 	// before the state this transaction writes is visible. On SQLite the
 	// transaction already holds the write lock.
-	waiting := `SELECT id FROM river_job
-WHERE kind = 'review' AND state IN ('available', 'scheduled', 'retryable', 'pending')
-    AND json_extract(CAST(args AS TEXT), '$.pr_key') = ?
-LIMIT 1`
+	waiting := waitingReviewSQLite
 	if q.st.Postgres() {
 		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", lockKey(a.PRKey)); err != nil {
 			return fmt.Errorf("queue: insert review: %w", err)
@@ -393,10 +406,7 @@ func (q *Queue) InsertTrackTx(ctx context.Context, tx *sql.Tx, a TrackArgs) erro
 	if a.RepoKey == "" {
 		a.RepoKey = a.Repo.Key()
 	}
-	waiting := `SELECT id, CAST(args AS TEXT) FROM river_job
-WHERE kind = 'track' AND state IN ('available', 'scheduled', 'retryable', 'pending')
-    AND json_extract(CAST(args AS TEXT), '$.repo_key') = ?
-LIMIT 1`
+	waiting := waitingTrackSQLite
 	if q.st.Postgres() {
 		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", lockKey("track:"+a.RepoKey)); err != nil {
 			return fmt.Errorf("queue: insert track: %w", err)

@@ -683,3 +683,31 @@ func TestPanicRetriesAndReleasesTheLease(t *testing.T) {
 		}
 	})
 }
+
+// The webhook's look-up of a waiting job uses the index on state, not the
+// one on kind (which walks every finished job kept).
+func TestWaitingQueriesUseTheStateIndex(t *testing.T) {
+	t.Parallel()
+	st := storetest.Open(t, "sqlite")
+	for _, query := range []string{waitingReviewSQLite, waitingTrackSQLite} {
+		rows, err := st.DB().Query("EXPLAIN QUERY PLAN "+query, "x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		if err := rows.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if p := strings.Join(plan, "; "); !strings.Contains(p, "river_job_prioritized_fetching_index (state=?)") {
+			t.Errorf("plan of %q:\n%s", query, p)
+		}
+	}
+}
