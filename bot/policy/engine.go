@@ -70,15 +70,23 @@ type Engine struct {
 	sources  [][]byte // of policies, to compile them again in a new context
 	disabled map[string]bool
 	severity map[string]string
-	// uses counts evaluations in ctx: a CUE context keeps what it
-	// compiles, so the engine starts a new one every recompileEvery
+	// uses counts evaluations in ctx, and inputBytes the JSON it compiled:
+	// a CUE context keeps what it compiles, so the engine starts a new one
+	// every recompileEvery evaluations or recompileBytes of input
 	// evaluations to bound its memory.
-	uses int
+	uses       int
+	inputBytes int
+	maxBytes   int // recompileBytes; tests lower it
 }
 
 // recompileEvery bounds how many inputs one CUE context compiles before
 // the engine moves to a new one (each keeps about 1 MB per review).
 const recompileEvery = 50
+
+// recompileBytes bounds the input one CUE context compiles: engines live
+// long in a Pool, and a model-scope input of 10,000 threats is 13 MB of
+// JSON (several times that once compiled).
+const recompileBytes = 32 << 20
 
 // Options configure an Engine.
 type Options struct {
@@ -93,7 +101,7 @@ type Options struct {
 // NewEngine compiles the default policies (unless told not to) and the
 // shared data they read.
 func NewEngine(o Options) (*Engine, error) {
-	e := &Engine{disabled: map[string]bool{}, severity: map[string]string{}}
+	e := &Engine{disabled: map[string]bool{}, severity: map[string]string{}, maxBytes: recompileBytes}
 	for _, d := range o.Disable {
 		e.disabled[d] = true
 	}
@@ -149,7 +157,7 @@ func (e *Engine) compile(p *Policy, src []byte) {
 // policies in it.
 func (e *Engine) newContext() error {
 	e.ctx = cuecontext.New()
-	e.uses = 0
+	e.uses, e.inputBytes = 0, 0
 	e.data = e.ctx.CompileString(policies.Data, cue.Filename("policies/data.cue"))
 	if err := e.data.Err(); err != nil {
 		return fmt.Errorf("compile policies/data.cue: %w", err)
@@ -172,7 +180,7 @@ func (e *Engine) Policies() []*Policy {
 func (e *Engine) Evaluate(in *Input) []Finding {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.uses++; e.uses > recompileEvery {
+	if e.uses++; e.uses > recompileEvery || e.inputBytes > e.maxBytes {
 		if err := e.newContext(); err != nil {
 			return []Finding{{Rule: RulePolicyError, Severity: Error, Message: err.Error()}}
 		}
@@ -195,6 +203,7 @@ func (e *Engine) Evaluate(in *Input) []Finding {
 			if err != nil {
 				return []Finding{{Rule: RulePolicyError, Severity: Error, Message: "encode the policy input: " + err.Error()}}
 			}
+			e.inputBytes += len(raw)
 			input = e.ctx.CompileBytes(raw, cue.Filename("input.json"))
 			inputs[p.Scope] = input
 		}
