@@ -5,6 +5,8 @@ package main
 //
 //	go test ./cmd/tmbot -run XXX -bench 'WebhookAck|QueueDrain' -benchtime 1x
 //
+// TMBOT_WORKERS sets how many reviews run at once, as for the service.
+//
 // BenchmarkWebhookAck reports how long deliveries wait for their answer
 // under a steady load (p50_ms, p99_ms, max_ms), with what the test process
 // (service, fake GitHub and senders) had of the machine meanwhile: the CPU
@@ -17,14 +19,17 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"runtime/metrics"
 	"slices"
+	"strconv"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/tmbot/tmbot/bot/server"
 	"github.com/tmbot/tmbot/bot/store/storetest"
 )
 
@@ -46,7 +51,7 @@ func benchmarkWebhookAck(b *testing.B, backend string) {
 		prs      = 5
 	)
 	gh := manyPRs(b, prs, 1)
-	svc := startTuned(b, gh, storetest.Database(b, backend), nil)
+	svc := startTuned(b, gh, storetest.Database(b, backend), benchWorkers)
 	t0 := time.Now().Truncate(time.Second)
 	bodies := make([][]byte, prs)
 	for n := 1; n <= prs; n++ {
@@ -111,7 +116,7 @@ func benchmarkWebhookAck(b *testing.B, backend string) {
 func BenchmarkQueueDrain(b *testing.B) {
 	const prs = 40
 	gh := manyPRs(b, prs*b.N, 1)
-	svc := startTuned(b, gh, "sqlite:"+filepath.Join(b.TempDir(), "tmbot.db"), nil)
+	svc := startTuned(b, gh, "sqlite:"+filepath.Join(b.TempDir(), "tmbot.db"), benchWorkers)
 	t0 := time.Now().Truncate(time.Second)
 	b.ResetTimer()
 	start := time.Now()
@@ -145,6 +150,14 @@ func BenchmarkQueueDrain(b *testing.B) {
 	}
 	b.ReportMetric(float64(prs*b.N)/elapsed.Seconds(), "reviews/s")
 	b.ReportMetric(float64(gh.APICalls())/float64(prs*b.N), "calls/review")
+}
+
+// benchWorkers sets the workers from TMBOT_WORKERS, as the service reads
+// it, so that the benchmarks can compare (the default otherwise).
+func benchWorkers(s *server.Settings) {
+	if n, err := strconv.Atoi(os.Getenv("TMBOT_WORKERS")); err == nil && n > 0 {
+		s.Workers = n
+	}
 }
 
 // runUsage measures the process's CPU time and the Go scheduler's latency
