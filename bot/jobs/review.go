@@ -36,6 +36,8 @@ type Deps struct {
 	// Engines lends compiled policy engines to reviews (nil: each review
 	// compiles its own).
 	Engines *policy.Pool
+	// Compute bounds how many reviews compute at once (nil: no bound).
+	Compute *review.Limiter
 	// CreationsPerRun and TrackPause spread a large landing's issue
 	// creation (defaults MaxCreationsPerRun and TrackPause; tests shorten
 	// them).
@@ -126,7 +128,7 @@ func (d *Deps) ReviewPR(ctx context.Context, a queue.ReviewArgs) error {
 		return err
 	}
 	rep, _, err := review.ReviewSource(ctx, src, review.Options{Loader: d.Loader,
-		Today: d.now().UTC().Format(time.DateOnly), OrgPolicies: d.OrgPolicies, Engines: d.Engines,
+		Today: d.now().UTC().Format(time.DateOnly), OrgPolicies: d.OrgPolicies, Engines: d.Engines, Compute: d.Compute,
 		Tracked: func(system, mitigation string) (string, string) {
 			t, ok := tracked[track.Key(system, mitigation)]
 			if !ok {

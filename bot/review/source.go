@@ -56,6 +56,9 @@ type Options struct {
 	// Engines, if set, lends compiled policy engines, so that reviews
 	// under the same policies do not compile them again.
 	Engines *policy.Pool
+	// Compute, if set, bounds how many reviews compute at once; a review
+	// waits for it once its files are read.
+	Compute *Limiter
 	// Tracked tells, for a mitigation of a system, the URL and state (open
 	// or closed) of its tracking issue, if it has one.
 	Tracked func(system, mitigation string) (url, state string)
@@ -88,12 +91,6 @@ func ReviewSource(ctx context.Context, src Source, o Options) (*Report, *config.
 		}
 		extra = append(extra, policy.File{Path: p, Source: data})
 	}
-	engine, release, err := o.Engines.Get(policy.Options{Disable: cfg.Policies.Disable, Severity: cfg.Policies.Severity,
-		NoDefaults: !cfg.Policies.Defaults}, extra)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer release()
 	files, err := src.ChangedFiles(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("list changed files: %w", err)
@@ -119,6 +116,17 @@ func ReviewSource(ctx context.Context, src Source, o Options) (*Report, *config.
 		}
 		changes = append(changes, c)
 	}
+	done, err := o.Compute.acquire(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer done()
+	engine, release, err := o.Engines.Get(policy.Options{Disable: cfg.Policies.Disable, Severity: cfg.Policies.Severity,
+		NoDefaults: !cfg.Policies.Defaults}, extra)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer release()
 	r := &Reviewer{Loader: o.Loader, Engine: engine, Today: o.Today, NonBlocking: !cfg.Blocking, Tracked: o.Tracked}
 	rep := r.Review(ctx, changes)
 	for _, e := range cfgErrs {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -69,18 +68,6 @@ type Settings struct {
 // refused with 413.
 const MaxWebhookBody = 25 << 20
 
-// defaultWorkers is how many jobs run at once by default: one per core the
-// process may use (GOMAXPROCS, which follows a container's CPU limit), at
-// least 2 and at most 4. Reviews are CPU-bound (the policies are CUE):
-// more of them than cores gains throughput only by overlapping their
-// waits, and takes the cores that webhook acknowledgements need. On 2
-// cores, 4 workers put the acknowledgement's p99 at 31 ms, 2 at 17 ms, for
-// 72 against 50 reviews/s against a forge that answers at once
-// (docs/performance.md). At least 2, so that one long review does not hold
-// up all others; at most 4, the memory budget for CUE evaluations
-// (docs/operations.md).
-func defaultWorkers() int { return min(max(2, runtime.GOMAXPROCS(0)), 4) }
-
 // DefaultSettings are the settings before the file and the environment.
 func DefaultSettings() Settings {
 	var s Settings
@@ -89,7 +76,7 @@ func DefaultSettings() Settings {
 	s.GitHub.APIURL = "https://api.github.com/"
 	s.ResyncInterval = time.Hour
 	s.ResyncFirst = 3 * time.Minute
-	s.Workers = defaultWorkers()
+	s.Workers = 4
 	s.ResyncReserve = 2000
 	s.JobTimeout = 5 * time.Minute
 	s.JobLockTTL = 2 * time.Minute

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/tmbot/tmbot/bot/model"
 	"github.com/tmbot/tmbot/bot/policy"
 	"github.com/tmbot/tmbot/bot/queue"
+	"github.com/tmbot/tmbot/bot/review"
 	"github.com/tmbot/tmbot/bot/server"
 	"github.com/tmbot/tmbot/bot/store"
 )
@@ -93,6 +95,9 @@ func serve(ctx context.Context, settings server.Settings, log *slog.Logger, read
 	}
 	deps := &jobs.Deps{Store: st, Loader: loader, Log: log, OrgPolicies: orgPolicies, ResyncReserve: settings.ResyncReserve,
 		Engines: policy.NewPool(settings.Workers), // one idle engine per worker
+		// Reviews compute on all cores but one, whatever the workers: the
+		// last core answers webhooks (docs/performance.md).
+		Compute: review.NewLimiter(runtime.GOMAXPROCS(0) - 1),
 		Client: func(repo forge.Repo) (forge.Client, error) {
 			switch {
 			case repo.Forge == "github" && app != nil:
