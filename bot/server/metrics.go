@@ -23,6 +23,7 @@ type metrics struct {
 	ackSeconds prometheus.Histogram
 	jobs       *prometheus.GaugeVec
 	reviews    *prometheus.HistogramVec
+	previous   *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -42,8 +43,11 @@ func newMetrics() *metrics {
 			Help: "Jobs by kind-independent state; discarded is the dead letter."}, []string{"state"}),
 		reviews: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "tmbot_review_seconds",
 			Help: "Duration of a job (review or track) by kind and result.", Buckets: prometheus.ExponentialBuckets(0.01, 2, 14)}, []string{"kind", "result"}),
+		previous: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tmbot_webhook_previous_secret_total",
+			Help: "Deliveries authenticated by the previous webhook secret (a rotation is under way; once this stops growing, remove the previous secret)."},
+			[]string{"forge"}),
 	}
-	m.reg.MustRegister(m.deliveries, m.ackSeconds, m.jobs, m.reviews, m.apiCalls, m.rateLeft,
+	m.reg.MustRegister(m.deliveries, m.ackSeconds, m.jobs, m.reviews, m.apiCalls, m.rateLeft, m.previous,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }

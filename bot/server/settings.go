@@ -21,12 +21,17 @@ type Settings struct {
 		PrivateKeyFile string `yaml:"private_key_file"`
 		PrivateKey     string `yaml:"-"` // only from the environment or the file above
 		WebhookSecret  string `yaml:"webhook_secret"`
-		APIURL         string `yaml:"api_url"`
+		// WebhookSecretPrevious, while a secret is rotated, is the old
+		// one, still accepted (docs/operations.md).
+		WebhookSecretPrevious string `yaml:"webhook_secret_previous"`
+		APIURL                string `yaml:"api_url"`
 	} `yaml:"github"`
 	GitLab struct {
 		URL           string `yaml:"url"`
 		Token         string `yaml:"token"`
 		WebhookSecret string `yaml:"webhook_secret"`
+		// WebhookSecretPrevious: as GitHub's.
+		WebhookSecretPrevious string `yaml:"webhook_secret_previous"`
 		// SigningKey verifies GitLab's signed webhooks (Standard
 		// Webhooks; "whsec_<base64>" is decoded) when they carry a
 		// signature.
@@ -119,10 +124,12 @@ func LoadSettings(file string, getenv func(string) string) (Settings, error) {
 	str("TMBOT_GITHUB_PRIVATE_KEY_FILE", &s.GitHub.PrivateKeyFile)
 	str("TMBOT_GITHUB_PRIVATE_KEY", &s.GitHub.PrivateKey)
 	str("TMBOT_GITHUB_WEBHOOK_SECRET", &s.GitHub.WebhookSecret)
+	str("TMBOT_GITHUB_WEBHOOK_SECRET_PREVIOUS", &s.GitHub.WebhookSecretPrevious)
 	str("TMBOT_GITHUB_API_URL", &s.GitHub.APIURL)
 	str("TMBOT_GITLAB_URL", &s.GitLab.URL)
 	str("TMBOT_GITLAB_TOKEN", &s.GitLab.Token)
 	str("TMBOT_GITLAB_WEBHOOK_SECRET", &s.GitLab.WebhookSecret)
+	str("TMBOT_GITLAB_WEBHOOK_SECRET_PREVIOUS", &s.GitLab.WebhookSecretPrevious)
 	str("TMBOT_GITLAB_WEBHOOK_SIGNING_KEY", &s.GitLab.SigningKey)
 	str("TMBOT_GITLAB_BOT_USERNAME", &s.GitLab.BotUsername)
 	str("TMBOT_DASHBOARD_TOKEN", &s.DashboardToken)

@@ -62,6 +62,21 @@ func verifyGitHubSignature(secret []byte, header string, body []byte) bool {
 	return hmac.Equal(got, mac.Sum(nil))
 }
 
+// webhookSecrets checks a delivery against the current secret and, while
+// one is rotated, the previous one (check does it in constant time for
+// one secret). Both are checked whatever the first answer, so the time
+// taken does not tell which matched. A delivery that only the previous
+// secret authenticates is counted in tmbot_webhook_previous_secret_total.
+func (s *Server) webhookSecrets(forgeName, current, previous string, check func(secret string) bool) bool {
+	cur := check(current)
+	prev := previous != "" && check(previous)
+	if prev && !cur {
+		s.metrics.previous.WithLabelValues(forgeName).Inc()
+		s.log.Debug("delivery authenticated by the previous webhook secret", "forge", forgeName)
+	}
+	return cur || prev
+}
+
 // readBody reads a webhook body up to the limit: false and 413 when larger.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.settings.MaxBodyBytes))
@@ -91,7 +106,9 @@ func (s *Server) handleGitHub(w http.ResponseWriter, r *http.Request) {
 		s.metrics.delivery("github", "", "too_large")
 		return
 	}
-	if !verifyGitHubSignature([]byte(s.settings.GitHub.WebhookSecret), r.Header.Get("X-Hub-Signature-256"), body) {
+	sig := r.Header.Get("X-Hub-Signature-256")
+	if !s.webhookSecrets("github", s.settings.GitHub.WebhookSecret, s.settings.GitHub.WebhookSecretPrevious,
+		func(secret string) bool { return verifyGitHubSignature([]byte(secret), sig, body) }) {
 		s.metrics.delivery("github", "", "bad_signature")
 		s.log.Warn("github delivery with a missing or bad signature", "remote", r.RemoteAddr)
 		http.Error(w, "bad signature", http.StatusUnauthorized)

@@ -204,9 +204,16 @@ func (s *Server) gitlabAuthentic(r *http.Request, body []byte) bool {
 		if !verifyStandardWebhook(key, r.Header.Get("webhook-id"), r.Header.Get("webhook-timestamp"), sig, body, time.Now()) {
 			return false
 		}
-		return token == "" || verifyGitLabToken(s.settings.GitLab.WebhookSecret, token)
+		return token == "" || s.gitlabToken(token)
 	}
-	return verifyGitLabToken(s.settings.GitLab.WebhookSecret, token)
+	return s.gitlabToken(token)
+}
+
+// gitlabToken checks X-Gitlab-Token against the webhook secret (and the
+// previous one, while it is rotated).
+func (s *Server) gitlabToken(token string) bool {
+	return s.webhookSecrets("gitlab", s.settings.GitLab.WebhookSecret, s.settings.GitLab.WebhookSecretPrevious,
+		func(secret string) bool { return verifyGitLabToken(secret, token) })
 }
 
 // gitlabDeliveryKey is what a delivery is deduplicated by.

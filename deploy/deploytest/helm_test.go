@@ -133,6 +133,18 @@ func TestChartRenders(t *testing.T) {
 			if s.GitHub.AppID != 1234567 || s.GitHub.WebhookSecret != "webhook-s3cret" || s.DashboardToken != "dash-t0ken" || s.Workers != 4 {
 				t.Errorf("settings %+v", s)
 			}
+			if _, ok := envValue(d, "TMBOT_GITHUB_WEBHOOK_SECRET_PREVIOUS"); ok {
+				t.Error("a previous webhook secret with none given")
+			}
+		},
+	}, {
+		name:   "github webhook secret being rotated",
+		values: strings.Replace(githubInline, "  webhookSecret: webhook-s3cret\n", "  webhookSecret: webhook-s3cret\n  webhookSecretPrevious: old-s3cret\n", 1),
+		check: func(t *testing.T, b bundle, d *appsv1.Deployment) {
+			s := loadSettings(t, b, d.Spec.Template.Spec.Containers[0].Env)
+			if s.GitHub.WebhookSecret != "webhook-s3cret" || s.GitHub.WebhookSecretPrevious != "old-s3cret" {
+				t.Errorf("settings: webhook secret %q, previous %q", s.GitHub.WebhookSecret, s.GitHub.WebhookSecretPrevious)
+			}
 		},
 	}, {
 		name: "three replicas on PostgreSQL with monitoring and ingress",
