@@ -16,6 +16,7 @@ import (
 
 	"github.com/tmbot/tmbot/bot/diff"
 	"github.com/tmbot/tmbot/bot/model"
+	"github.com/tmbot/tmbot/bot/modelgen"
 	"github.com/tmbot/tmbot/bot/policy"
 	"github.com/tmbot/tmbot/policies"
 )
@@ -442,4 +443,33 @@ func mutate(rng *rand.Rand, doc map[string]any) string {
 		threats[id+"-renamed"] = th
 		return "rename threat " + id
 	}
+}
+
+// The change scope of a change to one threat does not grow with the
+// model: the input policies compile is the same size for 500 threats as
+// for 2,000 (while the model-scope input is four times larger).
+func TestScopeInputDoesNotGrow(t *testing.T) {
+	size := func(n int) (change, whole int) {
+		base := load(t, string(modelgen.YAML(modelgen.Options{Threats: n})))
+		head := load(t, string(modelgen.YAML(modelgen.Options{Threats: n, Change: true})))
+		in := policy.NewInput(testPath, today, base, head, diff.Compare(base, head))
+		a, err := json.Marshal(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(in.Whole())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(a), len(b)
+	}
+	small, smallWhole := size(500)
+	large, largeWhole := size(2000)
+	if large > small+small/10 {
+		t.Errorf("change scope: %d bytes at 500 threats, %d at 2,000", small, large)
+	}
+	if largeWhole < 3*smallWhole || large*20 > largeWhole {
+		t.Errorf("model scope: %d bytes at 500 threats, %d at 2,000 (change scope %d)", smallWhole, largeWhole, large)
+	}
+	t.Logf("change scope %d / %d bytes, model scope %d / %d bytes", small, large, smallWhole, largeWhole)
 }
