@@ -27,7 +27,6 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
-	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -39,6 +38,7 @@ import (
 	"time"
 
 	"github.com/tmbot/tmbot/bot/forge"
+	"github.com/tmbot/tmbot/bot/forge/forgetest"
 )
 
 // Documentation URLs that GitHub puts in its error bodies; go-github tells
@@ -173,11 +173,6 @@ type repo struct {
 
 func (r *repo) fullName() string { return r.owner + "/" + r.name }
 
-type fault struct {
-	status  int
-	headers map[string]string
-}
-
 // Server is the fake GitHub.
 type Server struct {
 	t       testing.TB
@@ -200,10 +195,7 @@ type Server struct {
 	rateLimit     int
 	rateRemaining int
 	rateReset     time.Time
-	faults        []fault
-	failRate      float64
-	failStatuses  []int
-	rng           *mrand.Rand
+	faults        forgetest.Faults
 	secrets       []string
 	latency       time.Duration
 	ext           extState     // issues, trees, the creation limit (issues.go)
@@ -242,7 +234,6 @@ func New(t testing.TB, appID int64) *Server {
 		rateLimit:     defaultRateLimit,
 		rateRemaining: defaultRateLimit,
 		rateReset:     time.Now().Add(time.Hour).Truncate(time.Second),
-		rng:           mrand.New(mrand.NewPCG(1, 2)),
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
@@ -612,9 +603,7 @@ func (s *Server) ResetCounts() {
 func (s *Server) FailNext(n int, status int, headers map[string]string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for range n {
-		s.faults = append(s.faults, fault{status: status, headers: headers})
-	}
+	s.faults.FailNext(n, status, headers)
 }
 
 // SetFailureRate makes a fraction p of the API requests fail at random
@@ -623,11 +612,7 @@ func (s *Server) FailNext(n int, status int, headers map[string]string) {
 func (s *Server) SetFailureRate(p float64, statuses ...int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.failRate = p
-	if len(statuses) == 0 {
-		statuses = []int{500, 502, 503, 429}
-	}
-	s.failStatuses = statuses
+	s.faults.SetRate(p, statuses...)
 }
 
 // SetLatency delays every API request (not the creation of tokens) by d
@@ -780,38 +765,27 @@ func isTokenPath(p string) bool {
 }
 
 func (s *Server) injectFault(rp *reply) bool {
-	var f *fault
-	switch {
-	case len(s.faults) > 0:
-		f = &s.faults[0]
-		s.faults = s.faults[1:]
-	case s.failRate > 0 && s.rng.Float64() < s.failRate:
-		st := s.failStatuses[s.rng.IntN(len(s.failStatuses))]
-		f = &fault{status: st}
-		if st == http.StatusTooManyRequests {
-			f.headers = map[string]string{"Retry-After": "1"}
-		}
-	}
+	f := s.faults.Next()
 	if f == nil {
 		return false
 	}
 	s.rateHeaders(rp.w)
-	for k, v := range f.headers {
+	for k, v := range f.Headers {
 		rp.w.Header().Set(k, v)
 	}
-	msg, doc := http.StatusText(f.status), docsREST
+	msg, doc := http.StatusText(f.Status), docsREST
 	switch {
-	case (f.status == 403 || f.status == 429) && f.headers["X-RateLimit-Remaining"] == "0":
+	case (f.Status == 403 || f.Status == 429) && f.Headers["X-RateLimit-Remaining"] == "0":
 		msg, doc = "API rate limit exceeded for installation.", docsPrimaryRate
 		if rp.w.Header().Get("X-RateLimit-Reset") == "" {
 			rp.w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10))
 		}
-	case (f.status == 403 || f.status == 429) && f.headers["Retry-After"] != "":
+	case (f.Status == 403 || f.Status == 429) && f.Headers["Retry-After"] != "":
 		msg, doc = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.", docsSecondaryRate
-	case f.status >= 500:
+	case f.Status >= 500:
 		msg = "Server Error"
 	}
-	s.fail(rp, f.status, msg, doc)
+	s.fail(rp, f.Status, msg, doc)
 	return true
 }
 

@@ -39,7 +39,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -49,6 +48,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tmbot/tmbot/bot/forge/forgetest"
 )
 
 // Access levels.
@@ -104,30 +105,22 @@ func (p *project) namespace() string {
 	return ""
 }
 
-type fault struct {
-	status  int
-	headers map[string]string
-}
-
 // Server is the fake GitLab.
 type Server struct {
 	t   testing.TB
 	srv *httptest.Server
 
-	mu           sync.Mutex
-	users        map[int64]*user
-	byName       map[string]*user // lower-case username
-	tokens       map[string]int64
-	projects     map[int64]*project
-	byPath       map[string]*project // lower-case full path
-	nextID       int64
-	requests     []Request
-	writes       int
-	faults       []fault
-	failRate     float64
-	failStatuses []int
-	rng          *mrand.Rand
-	now          func() time.Time
+	mu       sync.Mutex
+	users    map[int64]*user
+	byName   map[string]*user // lower-case username
+	tokens   map[string]int64
+	projects map[int64]*project
+	byPath   map[string]*project // lower-case full path
+	nextID   int64
+	requests []Request
+	writes   int
+	faults   forgetest.Faults
+	now      func() time.Time
 }
 
 // New starts a fake GitLab; it stops when the test ends.
@@ -135,7 +128,7 @@ func New(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{t: t, users: map[int64]*user{}, byName: map[string]*user{}, tokens: map[string]int64{},
 		projects: map[int64]*project{}, byPath: map[string]*project{}, nextID: 100,
-		rng: mrand.New(mrand.NewPCG(1, 2)), now: func() time.Time { return time.Now().UTC() }}
+		now: func() time.Time { return time.Now().UTC() }}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
 	return s
@@ -344,9 +337,7 @@ func (s *Server) ResetCounts() {
 func (s *Server) FailNext(n int, status int, headers map[string]string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for range n {
-		s.faults = append(s.faults, fault{status: status, headers: headers})
-	}
+	s.faults.FailNext(n, status, headers)
 }
 
 // SetFailureRate makes a fraction p of the requests fail at random
@@ -355,11 +346,7 @@ func (s *Server) FailNext(n int, status int, headers map[string]string) {
 func (s *Server) SetFailureRate(p float64, statuses ...int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.failRate = p
-	if len(statuses) == 0 {
-		statuses = []int{500, 502, 503, 429}
-	}
-	s.failStatuses = statuses
+	s.faults.SetRate(p, statuses...)
 }
 
 // ---- the HTTP side ----
@@ -457,34 +444,23 @@ func (s *Server) authenticate(rp *reply) bool {
 }
 
 func (s *Server) injectFault(rp *reply) bool {
-	var f *fault
-	switch {
-	case len(s.faults) > 0:
-		f = &s.faults[0]
-		s.faults = s.faults[1:]
-	case s.failRate > 0 && s.rng.Float64() < s.failRate:
-		st := s.failStatuses[s.rng.IntN(len(s.failStatuses))]
-		f = &fault{status: st}
-		if st == http.StatusTooManyRequests {
-			f.headers = map[string]string{"Retry-After": "1"}
-		}
-	}
+	f := s.faults.Next()
 	if f == nil {
 		return false
 	}
-	for k, v := range f.headers {
+	for k, v := range f.Headers {
 		rp.w.Header().Set(k, v)
 	}
-	msg := fmt.Sprintf("%d %s", f.status, http.StatusText(f.status))
-	if f.status == http.StatusTooManyRequests {
+	msg := fmt.Sprintf("%d %s", f.Status, http.StatusText(f.Status))
+	if f.Status == http.StatusTooManyRequests {
 		msg = "Retry later"
-		rp.status = f.status
+		rp.status = f.Status
 		rp.w.Header().Set("Content-Type", "text/plain")
-		rp.w.WriteHeader(f.status)
+		rp.w.WriteHeader(f.Status)
 		io.WriteString(rp.w, msg+"\n")
 		return true
 	}
-	s.fail(rp, f.status, msg)
+	s.fail(rp, f.Status, msg)
 	return true
 }
 
