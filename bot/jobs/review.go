@@ -115,7 +115,7 @@ func (d *Deps) ReviewPR(ctx context.Context, a queue.ReviewArgs) error {
 		return nil
 	}
 	src := &prSource{client: client, pr: &pr}
-	cfg, _, err := review.LoadConfig(ctx, src)
+	cfg, cfgErrs, err := review.LoadConfig(ctx, src)
 	if err != nil {
 		return err
 	}
@@ -129,6 +129,7 @@ func (d *Deps) ReviewPR(ctx context.Context, a queue.ReviewArgs) error {
 	}
 	rep, _, err := review.ReviewSource(ctx, src, review.Options{Loader: d.Loader,
 		Today: d.now().UTC().Format(time.DateOnly), OrgPolicies: d.OrgPolicies, Engines: d.Engines, Compute: d.Compute,
+		Config: cfg, ConfigErrors: cfgErrs,
 		Tracked: func(system, mitigation string) (string, string) {
 			t, ok := tracked[track.Key(system, mitigation)]
 			if !ok {

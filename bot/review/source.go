@@ -59,6 +59,10 @@ type Options struct {
 	// Compute, if set, bounds how many reviews compute at once; a review
 	// waits for it once its files are read.
 	Compute *Limiter
+	// Config, if set, is the base's configuration as LoadConfig read it
+	// (with ConfigErrors), for a caller that needed it first.
+	Config       *config.Config
+	ConfigErrors []ConfigError
 	// Tracked tells, for a mitigation of a system, the URL and state (open
 	// or closed) of its tracking issue, if it has one.
 	Tracked func(system, mitigation string) (url, state string)
@@ -71,9 +75,12 @@ type Options struct {
 // and the review goes on with the defaults so that the rest still shows.
 // The error is for a source that cannot be read at all.
 func ReviewSource(ctx context.Context, src Source, o Options) (*Report, *config.Config, error) {
-	cfg, cfgErrs, err := LoadConfig(ctx, src)
-	if err != nil {
-		return nil, nil, err
+	cfg, cfgErrs := o.Config, slices.Clone(o.ConfigErrors)
+	if cfg == nil {
+		var err error
+		if cfg, cfgErrs, err = LoadConfig(ctx, src); err != nil {
+			return nil, nil, err
+		}
 	}
 	var extra []policy.File
 	for _, name := range slices.Sorted(maps.Keys(o.OrgPolicies)) {
