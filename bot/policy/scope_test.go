@@ -3,6 +3,7 @@ package policy_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -200,43 +201,20 @@ func TestScopeChangeIsNarrow(t *testing.T) {
 	if in.Scope != policy.ScopeChange {
 		t.Fatalf("scope %q", in.Scope)
 	}
-	keysOf := func(m any) []string {
-		var out []string
-		switch v := m.(type) {
-		case map[string]policy.ComponentView:
-			for k := range v {
-				out = append(out, k)
-			}
-		case map[string]policy.FlowView:
-			for k := range v {
-				out = append(out, k)
-			}
-		case map[string]policy.ThreatView:
-			for k := range v {
-				out = append(out, k)
-			}
-		case map[string]policy.MitigationView:
-			for k := range v {
-				out = append(out, k)
-			}
-		}
-		sort.Strings(out)
-		return out
-	}
 	for _, side := range []*policy.ModelView{in.Head, in.Base} {
 		// orders and two hops around it; far is three hops away.
-		if got, want := keysOf(side.Components), []string{"customer", "db", "extra-1", "extra-2", "orders", "web"}; !slices.Equal(got, want) {
+		if got, want := sortedKeys(side.Components), []string{"customer", "db", "extra-1", "extra-2", "orders", "web"}; !slices.Equal(got, want) {
 			t.Errorf("components %v, want %v", got, want)
 		}
-		if got := keysOf(side.Threats); !slices.Equal(got, []string{"t1", "t3"}) {
+		if got := sortedKeys(side.Threats); !slices.Equal(got, []string{"t1", "t3"}) {
 			t.Errorf("threats %v, want the changed t1 and the accepted t3", got)
 		}
-		if got := keysOf(side.Mitigations); !slices.Equal(got, []string{"m1"}) {
+		if got := sortedKeys(side.Mitigations); !slices.Equal(got, []string{"m1"}) {
 			t.Errorf("mitigations %v, want m1 (used by t1)", got)
 		}
 		// The flows of the chosen components; extra-2 is only the end of
 		// one of them, so its other flow (e3, to far) is left out.
-		if got, want := keysOf(side.Flows), []string{"browse", "e1", "e2", "place", "store"}; !slices.Equal(got, want) {
+		if got, want := sortedKeys(side.Flows), []string{"browse", "e1", "e2", "place", "store"}; !slices.Equal(got, want) {
 			t.Errorf("flows %v, want %v", got, want)
 		}
 		if len(side.Assets) != 2 {
@@ -268,6 +246,8 @@ func TestScopeDeclarationChecked(t *testing.T) {
 		}
 	}
 }
+
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 func findingKeys(fs []policy.Finding) []string {
 	out := make([]string, len(fs))
