@@ -145,7 +145,12 @@ func (e *Engine) compile(p *Policy, src []byte) {
 	if sv := v.LookupPath(cue.ParsePath("scope")); sv.Exists() {
 		s, err := sv.String()
 		if err != nil || (s != ScopeChange && s != ScopeModel) {
-			p.err = fmt.Errorf("scope must be %q or %q", ScopeChange, ScopeModel)
+			line := ""
+			if pos := sv.Pos(); pos.IsValid() {
+				line = fmt.Sprintf("%s:%d: ", p.File, pos.Line())
+			}
+			p.err = fmt.Errorf("%sscope must be %q or %q, not %v (see docs/policies.md, \"How much of the model\")",
+				line, ScopeChange, ScopeModel, sv)
 			return
 		}
 		p.Scope = s

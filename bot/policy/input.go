@@ -231,11 +231,6 @@ func (in *Input) locate(f *Finding) {
 	}
 }
 
-// View turns a whole model into what policies see.
-func View(m *model.Model) *ModelView {
-	return newViewer(m).view(nil)
-}
-
 // A viewer builds the views of one model's elements, with the indexes
 // they need, so that a view of a few elements costs little whatever the
 // size of the model.
