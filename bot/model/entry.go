@@ -317,107 +317,55 @@ func listRefs(to []ref, list *Node, field refField) []ref {
 // (which the cache may share), into one block per section.
 func (v *validator) decode(m *Model) {
 	if st := v.sections[componentsSection]; st.node != nil {
-		block := make([]Component, len(st.results))
-		m.Components = make(map[string]*Component, len(st.results))
-		m.ComponentOrder = make([]string, 0, len(st.results))
-		for j, er := range st.results {
-			id := st.node.Keys[j]
-			if !er.isMap || m.Components[id] != nil {
-				continue
-			}
-			c := &block[j]
-			*c = *er.component
-			c.Pos.Line += st.node.KeyPos[j].Line - er.base
-			m.Components[id] = c
-			m.ComponentOrder = append(m.ComponentOrder, id)
-		}
-		if len(m.ComponentOrder) == 0 {
-			m.ComponentOrder = nil // as when nothing was appended
-		}
+		m.Components, m.ComponentOrder = decodeSection(st, func(er *entryResult) *Component { return er.component },
+			func(c *Component, d int) { c.Pos.Line += d })
 	}
 	if st := v.sections[assetsSection]; st.node != nil {
-		block := make([]Asset, len(st.results))
-		m.Assets = make(map[string]*Asset, len(st.results))
-		m.AssetOrder = make([]string, 0, len(st.results))
-		for j, er := range st.results {
-			id := st.node.Keys[j]
-			if !er.isMap || m.Assets[id] != nil {
-				continue
-			}
-			a := &block[j]
-			*a = *er.asset
-			a.Pos.Line += st.node.KeyPos[j].Line - er.base
-			m.Assets[id] = a
-			m.AssetOrder = append(m.AssetOrder, id)
-		}
-		if len(m.AssetOrder) == 0 {
-			m.AssetOrder = nil // as when nothing was appended
-		}
+		m.Assets, m.AssetOrder = decodeSection(st, func(er *entryResult) *Asset { return er.asset },
+			func(a *Asset, d int) { a.Pos.Line += d })
 	}
 	if st := v.sections[flowsSection]; st.node != nil {
-		block := make([]Flow, len(st.results))
-		m.Flows = make(map[string]*Flow, len(st.results))
-		m.FlowOrder = make([]string, 0, len(st.results))
-		for j, er := range st.results {
-			id := st.node.Keys[j]
-			if !er.isMap || m.Flows[id] != nil {
-				continue
-			}
-			f := &block[j]
-			*f = *er.flow
-			f.Pos.Line += st.node.KeyPos[j].Line - er.base
-			m.Flows[id] = f
-			m.FlowOrder = append(m.FlowOrder, id)
-		}
-		if len(m.FlowOrder) == 0 {
-			m.FlowOrder = nil // as when nothing was appended
-		}
+		m.Flows, m.FlowOrder = decodeSection(st, func(er *entryResult) *Flow { return er.flow },
+			func(f *Flow, d int) { f.Pos.Line += d })
 	}
 	if st := v.sections[mitigationsSection]; st.node != nil {
-		block := make([]Mitigation, len(st.results))
-		m.Mitigations = make(map[string]*Mitigation, len(st.results))
-		m.MitigationOrder = make([]string, 0, len(st.results))
-		for j, er := range st.results {
-			id := st.node.Keys[j]
-			if !er.isMap || m.Mitigations[id] != nil {
-				continue
-			}
-			mi := &block[j]
-			*mi = *er.mitigation
-			mi.Pos.Line += st.node.KeyPos[j].Line - er.base
-			m.Mitigations[id] = mi
-			m.MitigationOrder = append(m.MitigationOrder, id)
-		}
-		if len(m.MitigationOrder) == 0 {
-			m.MitigationOrder = nil // as when nothing was appended
-		}
+		m.Mitigations, m.MitigationOrder = decodeSection(st, func(er *entryResult) *Mitigation { return er.mitigation },
+			func(mi *Mitigation, d int) { mi.Pos.Line += d })
 	}
 	if st := v.sections[threatsSection]; st.node != nil {
-		block := make([]Threat, len(st.results))
-		m.Threats = make(map[string]*Threat, len(st.results))
-		m.ThreatOrder = make([]string, 0, len(st.results))
-		for j, er := range st.results {
-			id := st.node.Keys[j]
-			if !er.isMap || m.Threats[id] != nil {
-				continue
-			}
-			t := &block[j]
-			*t = *er.threat
-			d := st.node.KeyPos[j].Line - er.base
-			t.Pos.Line += d
-			t.StatusPos.Line += d
-			m.Threats[id] = t
-			m.ThreatOrder = append(m.ThreatOrder, id)
-		}
-		if len(m.ThreatOrder) == 0 {
-			m.ThreatOrder = nil // as when nothing was appended
-		}
+		m.Threats, m.ThreatOrder = decodeSection(st, func(er *entryResult) *Threat { return er.threat },
+			func(t *Threat, d int) { t.Pos.Line += d; t.StatusPos.Line += d })
 		for _, id := range m.ThreatOrder {
 			if t := m.Threats[id]; !t.StatusWritten {
 				t.Status = DeriveStatus(t.Mitigations, m.Mitigations)
 			}
 		}
 	}
+}
+
+// decodeSection copies one section's entries into one block, in file
+// order; shift moves an entry's lines by d (from where its result was
+// checked to where the entry stands). The order is nil when empty, as when
+// nothing was appended.
+func decodeSection[T any](st sectionState, entry func(*entryResult) *T, shift func(e *T, d int)) (map[string]*T, []string) {
+	block := make([]T, len(st.results))
+	byID := make(map[string]*T, len(st.results))
+	order := make([]string, 0, len(st.results))
+	for j, er := range st.results {
+		id := st.node.Keys[j]
+		if !er.isMap || byID[id] != nil {
+			continue
+		}
+		e := &block[j]
+		*e = *entry(er)
+		shift(e, st.node.KeyPos[j].Line-er.base)
+		byID[id] = e
+		order = append(order, id)
+	}
+	if len(order) == 0 {
+		order = nil
+	}
+	return byID, order
 }
 
 // semantic applies the rules that relate entries, and adds the entries'
