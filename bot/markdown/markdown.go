@@ -188,6 +188,11 @@ func Inert(handle string) string { return Code(handle, 0) }
 // strike-through, GitLab's inline diffs and math, or headings.
 const markupPunct = "\\`*_[]<>|~&#!{}$^%"
 
+// blockPunct are the other characters that open a block at the start of a
+// line: a list (- +), a setext heading or thematic break (= -), or a GitLab
+// quick action (/).
+const blockPunct = "-+=/"
+
 // sigils start a mention or a reference (@user, #12, !3, ~label, %milestone,
 // $snippet, ^alert, &epic) when a word follows them.
 const sigils = "@#!~%$^&"
@@ -207,7 +212,7 @@ func writeInline(b *strings.Builder, s string, lineStart bool) {
 		case invisible(r):
 			b.WriteString(`\[` + codePoint(r) + `\]`)
 			continue
-		case r < utf8.RuneSelf && strings.ContainsRune(markupPunct, r), i == 0 && lineStart && asciiPunct(r):
+		case r < utf8.RuneSelf && strings.ContainsRune(markupPunct, r), i == 0 && lineStart && strings.ContainsRune(blockPunct, r):
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		case i == 0 && lineStart && r >= '0' && r <= '9':
@@ -234,11 +239,6 @@ func writeInline(b *strings.Builder, s string, lineStart bool) {
 			b.WriteString(zeroWidthSpace)
 		}
 	}
-}
-
-// asciiPunct: CommonMark lets a backslash escape any of these.
-func asciiPunct(r rune) bool {
-	return r < utf8.RuneSelf && (unicode.IsPunct(r) || unicode.IsSymbol(r))
 }
 
 func hasPrefixFold(rs []rune, prefix string) bool {

@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/tmbot/tmbot/bot/markdown"
 	"github.com/tmbot/tmbot/bot/policy"
 )
 
@@ -85,7 +86,7 @@ func (r *Report) Annotations() []Annotation {
 	add := func(path string, line int, level, title, msg string) {
 		line = max(line, 1)
 		out = append(out, Annotation{Path: path, StartLine: line, EndLine: line, Level: level,
-			Title: cutRunes(mdOneLine(title, maxAnnotationTitle), maxAnnotationTitle), Message: cutBytes(msg, maxAnnotationMessage)})
+			Title: cutRunes(markdown.PlainLine(title, maxAnnotationTitle), maxAnnotationTitle), Message: cutBytes(markdown.Plain(msg), maxAnnotationMessage)})
 	}
 	for _, e := range r.ConfigErrors {
 		add(e.File, e.Line, AnnotationFailure, "Threat-model configuration error", e.Message)
@@ -158,7 +159,7 @@ func diagnosticMessage(msg, field string) string {
 // MaxCheckSummaryLength bytes: long lists are cut with a note.
 func (r *Report) CheckSummary() (title, summary string) {
 	title = strings.TrimLeftFunc(r.Verdict, func(c rune) bool { return !unicode.IsLetter(c) && !unicode.IsDigit(c) })
-	title = mdOneLine(title, maxAnnotationTitle)
+	title = markdown.PlainLine(title, maxAnnotationTitle)
 	if s := r.checkSummary(-1); len(s) <= MaxCheckSummaryLength {
 		return title, s
 	}
@@ -214,36 +215,36 @@ func (r *Report) checkSummary(maxItems int) string {
 		if e.Line > 0 {
 			loc += ":" + strconv.Itoa(e.Line)
 		}
-		blocking = append(blocking, "❌ "+mdCode(loc)+": "+mdText(e.Message, maxMessageRunes))
+		blocking = append(blocking, "❌ "+markdown.Code(loc, maxTitleRunes)+": "+markdown.Text(e.Message, maxMessageRunes))
 	}
 	for i := range r.Models {
 		m := &r.Models[i]
 		for _, d := range m.Errors {
-			blocking = append(blocking, "❌ "+mdCode(fmt.Sprintf("%s:%d:%d", d.File, d.Line, d.Column))+": "+mdText(d.Message, maxMessageRunes))
+			blocking = append(blocking, "❌ "+markdown.Code(fmt.Sprintf("%s:%d:%d", d.File, d.Line, d.Column), maxTitleRunes)+": "+markdown.Text(d.Message, maxMessageRunes))
 		}
 		for _, t := range m.NewUnmitigated {
 			plan := "no mitigation planned"
 			if t.Planned {
 				plan = "mitigation planned"
 			}
-			threats = append(threats, fmt.Sprintf("%s %s: %s (%s risk, %s)", mdCode(t.ID), mdCode(fmt.Sprintf("%s:%d", m.Path, t.Line)),
-				mdText(t.Title, maxTitleRunes), orWord(t.Risk, "unrated"), plan))
+			threats = append(threats, fmt.Sprintf("%s %s: %s (%s risk, %s)", markdown.Code(t.ID, maxTitleRunes), markdown.Code(fmt.Sprintf("%s:%d", m.Path, t.Line), maxTitleRunes),
+				markdown.Text(t.Title, maxTitleRunes), orWord(t.Risk, "unrated"), plan))
 		}
 		for _, f := range m.Findings {
 			file, line, msg := m.findingLocation(f)
-			loc := mdCode(fmt.Sprintf("%s:%d", file, line)) + ": "
-			rule := " (" + mdCode(f.Rule) + ")"
+			loc := markdown.Code(fmt.Sprintf("%s:%d", file, line), maxTitleRunes) + ": "
+			rule := " (" + markdown.Code(f.Rule, maxTitleRunes) + ")"
 			switch f.Severity {
 			case policy.Error:
-				blocking = append(blocking, "❌ "+loc+mdText(msg, maxMessageRunes)+rule)
+				blocking = append(blocking, "❌ "+loc+markdown.Text(msg, maxMessageRunes)+rule)
 			case policy.Warning:
-				warnings = append(warnings, "⚠️ "+loc+mdText(firstSentence(msg), maxMessageRunes)+rule)
+				warnings = append(warnings, "⚠️ "+loc+markdown.Text(firstSentence(msg), maxMessageRunes)+rule)
 			default:
-				notices = append(notices, "💡 "+loc+mdText(firstSentence(msg), maxMessageRunes)+rule)
+				notices = append(notices, "💡 "+loc+markdown.Text(firstSentence(msg), maxMessageRunes)+rule)
 			}
 		}
 		for _, d := range m.Warnings {
-			warnings = append(warnings, "⚠️ "+mdCode(fmt.Sprintf("%s:%d:%d", d.File, d.Line, d.Column))+": "+mdText(d.Message, maxMessageRunes))
+			warnings = append(warnings, "⚠️ "+markdown.Code(fmt.Sprintf("%s:%d:%d", d.File, d.Line, d.Column), maxTitleRunes)+": "+markdown.Text(d.Message, maxMessageRunes))
 		}
 	}
 	list := func(heading string, items []string) {

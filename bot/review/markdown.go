@@ -9,6 +9,7 @@ import (
 
 	"github.com/tmbot/tmbot/bot/catalog"
 	"github.com/tmbot/tmbot/bot/diff"
+	"github.com/tmbot/tmbot/bot/markdown"
 	"github.com/tmbot/tmbot/bot/model"
 	"github.com/tmbot/tmbot/bot/policy"
 )
@@ -168,7 +169,7 @@ func (r *Report) markdown(o mdOptions) string {
 			if e.Line > 0 {
 				loc += ":" + strconv.Itoa(e.Line)
 			}
-			fmt.Fprintf(&b, "- %s: %s\n", mdCode(loc), mdText(e.Message, maxMessageRunes))
+			fmt.Fprintf(&b, "- %s: %s\n", markdown.Code(loc, maxTitleRunes), markdown.Text(e.Message, maxMessageRunes))
 		}
 		if more := len(r.ConfigErrors) - n; more > 0 {
 			fmt.Fprintf(&b, "- %d more configuration errors not shown.\n", more)
@@ -193,16 +194,16 @@ func (r *Report) markdown(o mdOptions) string {
 
 // markdown writes one model file's section.
 func (m *ModelReport) markdown(b *strings.Builder, o mdOptions, threatBudget *int) {
-	b.WriteString("\n---\n\n### " + mdCode(m.Path))
+	b.WriteString("\n---\n\n### " + markdown.Code(m.Path, maxTitleRunes))
 	if name := m.systemName(); name != "" {
-		b.WriteString(" · " + mdText(name, maxTitleRunes))
+		b.WriteString(" · " + markdown.Text(name, maxTitleRunes))
 	}
 	b.WriteString("\n\n")
 	b.WriteString(m.statusLine(o.advisory) + "\n")
 
 	if len(m.Errors) > 0 {
 		b.WriteString("\n#### Validation errors\n\n")
-		b.WriteString("The model does not follow the threat-model format, so it was not reviewed further: fix these, then push again. " + mdCode("tmbot validate "+m.Path) + " shows the same list.\n\n")
+		b.WriteString("The model does not follow the threat-model format, so it was not reviewed further: fix these, then push again. " + markdown.Code("tmbot validate "+m.Path, maxTitleRunes) + " shows the same list.\n\n")
 		writeDiagnostics(b, m.Errors, capTo(len(m.Errors), o.primary), "errors")
 	}
 
@@ -230,7 +231,7 @@ func (m *ModelReport) markdown(b *strings.Builder, o mdOptions, threatBudget *in
 		b.WriteString("\n#### Policy findings\n\n")
 		n := capTo(len(problems), o.secondary)
 		for _, f := range problems[:n] {
-			b.WriteString("- " + severityIcon(f.Severity) + " " + mdText(f.Message, maxMessageRunes) + " " + findingWhere(f, m.Path) + "\n")
+			b.WriteString("- " + severityIcon(f.Severity) + " " + markdown.Text(f.Message, maxMessageRunes) + " " + findingWhere(f, m.Path) + "\n")
 		}
 		if more := len(problems) - n; more > 0 {
 			fmt.Fprintf(b, "- %d more findings not shown: run `tmbot review` locally for the full report.\n", more)
@@ -252,7 +253,7 @@ func (m *ModelReport) markdown(b *strings.Builder, o mdOptions, threatBudget *in
 	if o.diagram {
 		if d := m.Diagram(DiagramMaxNodes); d != "" {
 			b.WriteString("\n<details>\n<summary>Data-flow diagram of what changed</summary>\n\n")
-			b.WriteString(mdFence(d, "mermaid"))
+			b.WriteString(markdown.Fence(d, "mermaid"))
 			b.WriteString("\n" + diagramLegend + "\n\n</details>\n")
 		}
 	}
@@ -281,7 +282,7 @@ func (m *ModelReport) statusLine(advisory bool) string {
 	case "removed":
 		parts = append(parts, "Model file removed")
 	case "renamed":
-		parts = append(parts, "Renamed from "+mdCode(m.OldPath))
+		parts = append(parts, "Renamed from "+markdown.Code(m.OldPath, maxTitleRunes))
 	default:
 		parts = append(parts, "Changed")
 	}
@@ -337,9 +338,9 @@ func (m *ModelReport) statusLine(advisory bool) string {
 func writeDiagnostics(b *strings.Builder, ds []model.Diagnostic, n int, what string) {
 	for _, d := range ds[:n] {
 		loc := fmt.Sprintf("%s:%d:%d", d.File, d.Line, d.Column)
-		b.WriteString("- " + mdCode(loc) + ": " + mdText(d.Message, maxMessageRunes))
+		b.WriteString("- " + markdown.Code(loc, maxTitleRunes) + ": " + markdown.Text(d.Message, maxMessageRunes))
 		if d.Field != "" && !strings.Contains(d.Message, d.Field) {
-			b.WriteString(" (at " + mdCode(d.Field) + ")")
+			b.WriteString(" (at " + markdown.Code(d.Field, maxTitleRunes) + ")")
 		}
 		b.WriteString("\n")
 	}
@@ -428,7 +429,7 @@ func (m *ModelReport) writeThreat(b *strings.Builder, o mdOptions, t NewThreat) 
 	if m.head != nil {
 		th = m.head.Threats[t.ID]
 	}
-	b.WriteString("- " + mdCode(t.ID) + " **" + mdText(t.Title, maxTitleRunes) + "**\n")
+	b.WriteString("- " + markdown.Code(t.ID, maxTitleRunes) + " **" + markdown.Text(t.Title, maxTitleRunes) + "**\n")
 
 	// Facts: risk, why it is new, plan.
 	risk := orWord(t.Risk, "unrated") + " risk"
@@ -451,7 +452,7 @@ func (m *ModelReport) writeThreat(b *strings.Builder, o mdOptions, t NewThreat) 
 	} else {
 		var ms []string
 		for _, mr := range t.Mitigations {
-			ms = append(ms, mdCode(mr.ID)+" "+mdText(mr.Title, maxTitleRunes)+" ("+orWord(mr.Status, "no status")+")")
+			ms = append(ms, markdown.Code(mr.ID, maxTitleRunes)+" "+markdown.Text(mr.Title, maxTitleRunes)+" ("+orWord(mr.Status, "no status")+")")
 		}
 		b.WriteString("  - Mitigations: " + strings.Join(ms, "; ") + "\n")
 	}
@@ -466,7 +467,7 @@ func (m *ModelReport) writeThreat(b *strings.Builder, o mdOptions, t NewThreat) 
 			}
 			// The entry already says what would settle the threat: the
 			// finding's first sentence says why it matters.
-			b.WriteString("  - " + severityIcon(f.Severity) + " " + verb + ": " + mdText(firstSentence(f.Message), maxMessageRunes) + " (" + mdCode(f.Rule) + ")\n")
+			b.WriteString("  - " + severityIcon(f.Severity) + " " + verb + ": " + markdown.Text(firstSentence(f.Message), maxMessageRunes) + " (" + markdown.Code(f.Rule, maxTitleRunes) + ")\n")
 		}
 	}
 	if o.compact && !t.Planned {
@@ -517,9 +518,9 @@ func settleText(t NewThreat, th *model.Threat) string {
 		for _, mr := range t.Mitigations {
 			switch mr.Status {
 			case model.MitigationPlanned, model.MitigationInProgress:
-				planned = append(planned, mdCode(mr.ID))
+				planned = append(planned, markdown.Code(mr.ID, maxTitleRunes))
 			case model.MitigationImplemented, model.MitigationVerified:
-				done = append(done, mdCode(mr.ID))
+				done = append(done, markdown.Code(mr.ID, maxTitleRunes))
 			}
 		}
 		switch {
@@ -535,7 +536,7 @@ func settleText(t NewThreat, th *model.Threat) string {
 	var proposed []string
 	for _, mr := range t.Mitigations {
 		if mr.Status == model.MitigationProposed {
-			proposed = append(proposed, mdCode(mr.ID))
+			proposed = append(proposed, markdown.Code(mr.ID, maxTitleRunes))
 		}
 	}
 	s := "To settle it, do one of these in the model file: "
@@ -576,17 +577,17 @@ func frameworkLinks(t *model.Threat) string {
 // mdLink writes [id](url), or the id as code when there is no URL.
 func mdLink(label, url string) string {
 	if url == "" || strings.ContainsAny(url, " ()<>\n") {
-		return mdCode(label)
+		return markdown.Code(label, maxTitleRunes)
 	}
-	return "[" + mdText(label, maxTitleRunes) + "](" + url + ")"
+	return "[" + markdown.Text(label, maxTitleRunes) + "](" + url + ")"
 }
 
 func findingWhere(f policy.Finding, modelPath string) string {
 	var parts []string
-	parts = append(parts, mdCode(f.Rule))
+	parts = append(parts, markdown.Code(f.Rule, maxTitleRunes))
 	for _, x := range []struct{ what, id string }{{"threat", f.Threat}, {"mitigation", f.Mitigation}, {"flow", f.Flow}, {"component", f.Component}} {
 		if x.id != "" {
-			parts = append(parts, x.what+" "+mdCode(x.id))
+			parts = append(parts, x.what+" "+markdown.Code(x.id, maxTitleRunes))
 			break
 		}
 	}
@@ -596,7 +597,7 @@ func findingWhere(f policy.Finding, modelPath string) string {
 		if f.Line > 0 {
 			loc += ":" + strconv.Itoa(f.Line)
 		}
-		parts = append(parts, mdCode(loc))
+		parts = append(parts, markdown.Code(loc, maxTitleRunes))
 	case f.Line > 0:
 		parts = append(parts, "line "+strconv.Itoa(f.Line))
 	}
@@ -623,12 +624,12 @@ func writeNotices(b *strings.Builder, notices []policy.Finding, o mdOptions, mod
 	fmt.Fprintf(b, "\n<details>\n<summary>💡 %s (notices: nothing here blocks)</summary>\n\n", plural(len(notices), "suggestion", "suggestions"))
 	n := capTo(len(notices), o.secondary)
 	for _, f := range notices[:n] {
-		b.WriteString(mdText(f.Message, maxMessageRunes) + " " + findingWhere(f, modelPath) + "\n\n")
+		b.WriteString(markdown.Text(f.Message, maxMessageRunes) + " " + findingWhere(f, modelPath) + "\n\n")
 		if s := strings.TrimRight(f.Suggestion, " \t\n"); s != "" {
 			if utf8.RuneCountInString(s) > maxSuggestionRunes {
 				b.WriteString("(The suggested text is too long to show here: run `tmbot review` locally.)\n\n")
 			} else {
-				b.WriteString(mdFence(s, "yaml") + "\n")
+				b.WriteString(markdown.Fence(s, "yaml") + "\n")
 			}
 		}
 	}
@@ -671,7 +672,7 @@ func (m *ModelReport) writeTracking(b *strings.Builder, o mdOptions) {
 		}
 		n := capTo(len(closing), o.secondary)
 		for _, t := range closing[:n] {
-			b.WriteString("- **" + mdText(t.Title, maxTitleRunes) + "** (" + mdCode(t.Mitigation) + "): " + mdText(orWord(t.Reason, "no longer tracked"), maxTitleRunes) + "\n")
+			b.WriteString("- **" + markdown.Text(t.Title, maxTitleRunes) + "** (" + markdown.Code(t.Mitigation, maxTitleRunes) + "): " + markdown.Text(orWord(t.Reason, "no longer tracked"), maxTitleRunes) + "\n")
 		}
 		if more := len(closing) - n; more > 0 {
 			fmt.Fprintf(b, "- %d more not shown.\n", more)
@@ -686,18 +687,18 @@ func (m *ModelReport) writeTracking(b *strings.Builder, o mdOptions) {
 }
 
 func trackedLine(t Tracked) string {
-	s := "**" + mdText(t.Title, maxTitleRunes) + "** (" + mdCode(t.Mitigation) + ", " + orWord(t.Status, "planned") + ")"
+	s := "**" + markdown.Text(t.Title, maxTitleRunes) + "** (" + markdown.Code(t.Mitigation, maxTitleRunes) + ", " + markdown.Text(orWord(t.Status, "planned"), maxTitleRunes) + ")"
 	var parts []string
 	if t.Owner != "" {
-		parts = append(parts, "owner "+mdCode(t.Owner)) // as code: no mention, no notification
+		parts = append(parts, "owner "+markdown.Code(t.Owner, maxTitleRunes)) // as code: no mention, no notification
 	}
 	if t.Due != "" {
-		parts = append(parts, "due "+t.Due)
+		parts = append(parts, "due "+markdown.Text(t.Due, maxTitleRunes))
 	}
 	if len(t.Threats) > 0 {
 		var ids []string
 		for _, id := range t.Threats {
-			ids = append(ids, mdCode(id))
+			ids = append(ids, markdown.Code(id, maxTitleRunes))
 		}
 		parts = append(parts, "for "+strings.Join(ids, ", "))
 	}
@@ -717,7 +718,7 @@ func trackedLine(t Tracked) string {
 func changesSentence(d *diff.Diff) string {
 	ph := d.Summary.Phrases()
 	if len(d.ModelFieldsChanged) > 0 {
-		ph = append(ph, "model fields changed: "+strings.Join(d.ModelFieldsChanged, ", "))
+		ph = append(ph, "model fields changed: "+markdown.Text(strings.Join(d.ModelFieldsChanged, ", "), maxMessageRunes))
 	}
 	if n := d.Summary.Lowered; n > 0 {
 		ph = append(ph, plural(n, "risk lowered", "risks lowered"))
@@ -743,11 +744,11 @@ func (m *ModelReport) writeChanges(b *strings.Builder) {
 	lines := strings.TrimRight(d.Text(), "\n")
 	n := strings.Count(lines, "\n") + 1
 	if n <= changesInline {
-		b.WriteString(mdFence(lines, "diff"))
+		b.WriteString(markdown.Fence(lines, "diff"))
 		return
 	}
 	fmt.Fprintf(b, "<details>\n<summary>All %d changes</summary>\n\n", n)
-	b.WriteString(mdFence(lines, "diff"))
+	b.WriteString(markdown.Fence(lines, "diff"))
 	b.WriteString("\n</details>\n")
 }
 
@@ -767,7 +768,7 @@ func writeHowTo(b *strings.Builder, r *Report) {
 	}
 	b.WriteString("\n<details>\n<summary>How to settle a threat in the model file</summary>\n\n")
 	b.WriteString("Plan a mitigation (tmbot opens a tracking issue for it when the model lands on the default branch):\n\n")
-	b.WriteString(mdFence(fmt.Sprintf(`threats:
+	b.WriteString(markdown.Fence(fmt.Sprintf(`threats:
   %s:
     mitigations: [my-mitigation]
 mitigations:
@@ -777,7 +778,7 @@ mitigations:
     owner: "@your-team"
     due: YYYY-MM-DD`, id), "yaml"))
 	b.WriteString("\nOr accept the risk, with who accepts it, why, and until when:\n\n")
-	b.WriteString(mdFence(fmt.Sprintf(`threats:
+	b.WriteString(markdown.Fence(fmt.Sprintf(`threats:
   %s:
     status: accepted
     acceptance:
@@ -807,13 +808,6 @@ func firstSentence(msg string) string {
 	return msg
 }
 
-// mdEscaper escapes the characters that would make user text into markup
-// (emphasis, links, HTML, tables, strike-through, entities, headings).
-var mdEscaper = strings.NewReplacer(
-	`\`, `\\`, "`", "\\`", `*`, `\*`, `_`, `\_`, `[`, `\[`, `]`, `\]`,
-	`<`, `\<`, `>`, `\>`, `|`, `\|`, `~`, `\~`, `&`, `\&`, `#`, `\#`,
-)
-
 // mdOneLine folds whitespace (newlines included) to single spaces and cuts s
 // to at most n runes, with an ellipsis.
 func mdOneLine(s string, n int) string {
@@ -823,43 +817,6 @@ func mdOneLine(s string, n int) string {
 	}
 	r := []rune(s)
 	return strings.TrimRight(string(r[:n-1]), " ") + "…"
-}
-
-// mdText is user text made safe for inline Markdown: one line, at most n
-// runes, markup escaped.
-func mdText(s string, n int) string { return mdEscaper.Replace(mdOneLine(s, n)) }
-
-// mdCode is s as an inline code span, whatever backticks it holds.
-func mdCode(s string) string {
-	s = mdOneLine(s, maxTitleRunes)
-	if s == "" {
-		return "``"
-	}
-	ticks := strings.Repeat("`", longestRun(s, '`')+1)
-	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
-		s = " " + s + " "
-	}
-	return ticks + s + ticks
-}
-
-// mdFence is content as a fenced code block (ending with a newline), with a
-// fence longer than any run of backticks in it.
-func mdFence(content, lang string) string {
-	ticks := strings.Repeat("`", max(3, longestRun(content, '`')+1))
-	return ticks + lang + "\n" + strings.TrimRight(content, "\n") + "\n" + ticks + "\n"
-}
-
-func longestRun(s string, c byte) int {
-	best, cur := 0, 0
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			cur++
-			best = max(best, cur)
-		} else {
-			cur = 0
-		}
-	}
-	return best
 }
 
 func orWord(s, word string) string {

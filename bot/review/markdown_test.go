@@ -247,23 +247,6 @@ func TestMarkdownHugeReportIsCut(t *testing.T) {
 	}
 }
 
-func TestCodeAndFence(t *testing.T) {
-	for in, want := range map[string]string{
-		"plain":   "`plain`",
-		"a`b":     "``a`b``",
-		"`x":      "`` `x ``",
-		"":        "``",
-		"a\nb  c": "`a b c`",
-	} {
-		if got := mdCode(in); got != want {
-			t.Errorf("mdCode(%q) = %q, want %q", in, got, want)
-		}
-	}
-	if got := mdFence("a\n```\nb", "yaml"); got != "````yaml\na\n```\nb\n````\n" {
-		t.Errorf("fence: %q", got)
-	}
-}
-
 func TestFirstSentence(t *testing.T) {
 	for in, want := range map[string]string{
 		`The threat "A. B" (x) is new. To settle it, plan.`: `The threat "A. B" (x) is new.`,

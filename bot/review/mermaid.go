@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/tmbot/tmbot/bot/diff"
+	"github.com/tmbot/tmbot/bot/markdown"
 	"github.com/tmbot/tmbot/bot/model"
 )
 
@@ -268,14 +269,6 @@ func mermaidShape(kind, label string) string {
 	return "[" + q + "]"
 }
 
-// mermaidEscaper turns the characters that end or confuse a quoted Mermaid
-// label (and a Markdown code fence) into Mermaid entity codes.
-var mermaidEscaper = strings.NewReplacer(
-	`#`, "#35;", `"`, "#quot;", `<`, "#lt;", `>`, "#gt;", `&`, "#amp;",
-	`[`, "#91;", `]`, "#93;", `(`, "#40;", `)`, "#41;", `{`, "#123;", `}`, "#125;",
-	`|`, "#124;", "`", "#96;", `;`, "#59;",
-)
-
 // mermaidLabel is s as the text of a quoted Mermaid label: one line, at
 // most 80 runes, with quotes, brackets and markup characters as entities.
-func mermaidLabel(s string) string { return mermaidEscaper.Replace(mdOneLine(s, 80)) }
+func mermaidLabel(s string) string { return markdown.MermaidLabel(s, 80) }

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/tmbot/tmbot/bot/markdown"
 	"github.com/tmbot/tmbot/bot/model"
 	"github.com/tmbot/tmbot/bot/policy"
 	"github.com/tmbot/tmbot/bot/sarif"
@@ -132,7 +133,7 @@ func newThreatMessage(t NewThreat) string {
 	case "reopened":
 		what = "Reopened"
 	}
-	s := fmt.Sprintf("%s %s-risk threat %q (%s) is open", what, orWord(t.Risk, "unrated"), mdOneLine(t.Title, maxTitleRunes), t.ID)
+	s := fmt.Sprintf("%s %s-risk threat %q (%s) is open", what, orWord(t.Risk, "unrated"), markdown.PlainLine(t.Title, maxTitleRunes), t.ID)
 	if t.Planned {
 		var ids []string
 		for _, m := range t.Mitigations {
@@ -147,7 +148,7 @@ func newThreatMessage(t NewThreat) string {
 // finding is about the model, else at line 1 with the file it came from
 // named in the message (a policy file may not be in the repository).
 func (m *ModelReport) findingLocation(f policy.Finding) (file string, line int, msg string) {
-	msg = mdOneLine(f.Message, maxMessageRunes)
+	msg = markdown.PlainLine(f.Message, maxMessageRunes)
 	if f.File == "" || f.File == m.Path {
 		return m.Path, max(f.Line, 1), msg
 	}
