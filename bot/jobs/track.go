@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tmbot/tmbot/bot/forge"
+	"github.com/tmbot/tmbot/bot/markdown"
 	"github.com/tmbot/tmbot/bot/model"
 	"github.com/tmbot/tmbot/bot/queue"
 	"github.com/tmbot/tmbot/bot/review"
@@ -130,8 +131,8 @@ func (d *Deps) Track(ctx context.Context, a queue.TrackArgs) error {
 			if url, err := d.proposeImplemented(ctx, client, repo, branch, sha, act); err != nil {
 				log.Warn("could not open the pull request; commenting instead", "key", act.Key, "err", err)
 			} else {
-				act.Comment = fmt.Sprintf("This issue was closed, but the threat model still plans `%s`. tmbot opened %s, which marks it implemented in `%s`; merge it if the work is done, or close it and set `status: wont_do` if it will not be.",
-					act.Mitigation.ID, url, act.Mitigation.File)
+				act.Comment = fmt.Sprintf("This issue was closed, but the threat model still plans %s. tmbot opened %s, which marks it implemented in %s; merge it if the work is done, or close it and set `status: wont_do` if it will not be.",
+					markdown.Code(act.Mitigation.ID, 0), url, markdown.Code(act.Mitigation.File, 0))
 			}
 		}
 		if err := d.apply(ctx, client, repo, act, remembered); err != nil {
@@ -270,11 +271,11 @@ func (d *Deps) proposeImplemented(ctx context.Context, client forge.Client, repo
 	}
 	return p.ProposeChange(ctx, repo, forge.Proposal{
 		BaseBranch: branch, BaseSHA: sha, Branch: "tmbot/implement-" + w.System + "-" + w.ID, Path: w.File, Content: edited,
-		Message: fmt.Sprintf("Mark mitigation %s implemented\n\nIts tracking issue #%d was closed.", w.ID, act.Number),
+		Message: fmt.Sprintf("Mark mitigation %s implemented\n\nIts tracking issue #%d was closed.", markdown.PlainLine(w.ID, 0), act.Number),
 		Title:   track.Title("Threat model: mark " + w.ID + " implemented"),
-		Body: fmt.Sprintf("The tracking issue #%d of the mitigation `%s` (%s) was closed, but `%s` still says `status: %s`.\n\n"+
+		Body: fmt.Sprintf("The tracking issue #%d of the mitigation %s (%s) was closed, but %s still says %s.\n\n"+
 			"This pull request changes that one line to `status: implemented`. Merge it if the work is done; close it if not.\n\nCloses #%d.",
-			act.Number, w.ID, w.Title, w.File, w.Status, act.Number),
+			act.Number, markdown.Code(w.ID, 0), markdown.Text(w.Title, 200), markdown.Code(w.File, 0), markdown.Code("status: "+w.Status, 0), act.Number),
 	})
 }
 

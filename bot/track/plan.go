@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/tmbot/tmbot/bot/forge"
+	"github.com/tmbot/tmbot/bot/markdown"
 	"github.com/tmbot/tmbot/bot/model"
 )
 
@@ -105,7 +106,7 @@ func Plan(models []Model, issues []forge.Issue, mem map[string]Remembered, s Set
 			}
 		case mem[k].ClosedByBot:
 			actions = append(actions, Action{Kind: Reopen, Key: k, Number: is.Number, Spec: spec, Mitigation: &w,
-				Comment: fmt.Sprintf("The threat model plans `%s` again (status `%s` in `%s`), so tmbot reopens this issue.", w.ID, w.Status, w.File)})
+				Comment: fmt.Sprintf("The threat model plans %s again (status %s in %s), so tmbot reopens this issue.", code(w.ID), code(w.Status), code(w.File))})
 		case !mem[k].HumanCloseNoted:
 			actions = append(actions, Action{Kind: NoteHumanClosed, Key: k, Number: is.Number, Mitigation: &w,
 				Comment: humanClosedNote(w)})
@@ -156,11 +157,11 @@ func renamedFrom(w Mitigation, byKey map[string]*forge.Issue, wanted map[string]
 }
 
 func humanClosedNote(w Mitigation) string {
-	return fmt.Sprintf("This issue was closed, but the threat model still plans `%s` (status `%s` in `%s`, line %d), so the threats it addresses are still open there.\n\n"+
+	return fmt.Sprintf("This issue was closed, but the threat model still plans %s (status %s in %s, line %d), so the threats it addresses are still open there.\n\n"+
 		"If the work is done, change that line to:\n\n```yaml\n    status: implemented\n```\n\n"+
 		"If it will not be done, set `status: wont_do` and settle the threats another way. tmbot will not reopen this issue; "+
 		"until the model changes, its reviews show this mitigation as \"issue closed, model not updated\".",
-		w.ID, w.Status, w.File, w.Line)
+		code(w.ID), code(w.Status), code(w.File), w.Line)
 }
 
 // closeReason says why a mitigation's issue is closed: completed when the
@@ -177,13 +178,16 @@ func closeReason(key string, models []Model) (string, string) {
 			}
 			switch mit.Status {
 			case model.MitigationImplemented, model.MitigationVerified:
-				return forge.ReasonCompleted, fmt.Sprintf("The threat model now marks `%s` as `%s` in `%s`, so tmbot closes this issue as completed.", id, mit.Status, f.Path)
+				return forge.ReasonCompleted, fmt.Sprintf("The threat model now marks %s as %s in %s, so tmbot closes this issue as completed.", code(id), code(mit.Status), code(f.Path))
 			case model.MitigationWontDo, model.MitigationProposed:
-				return forge.ReasonNotPlanned, fmt.Sprintf("The threat model now marks `%s` as `%s` in `%s`: it is no longer planned, so tmbot closes this issue as not planned.", id, mit.Status, f.Path)
+				return forge.ReasonNotPlanned, fmt.Sprintf("The threat model now marks %s as %s in %s: it is no longer planned, so tmbot closes this issue as not planned.", code(id), code(mit.Status), code(f.Path))
 			default:
-				return forge.ReasonNotPlanned, fmt.Sprintf("No open threat in `%s` needs `%s` any more (the threats it addressed were mitigated another way, accepted, marked not applicable or removed), so tmbot closes this issue as not planned.", f.Path, id)
+				return forge.ReasonNotPlanned, fmt.Sprintf("No open threat in %s needs %s any more (the threats it addressed were mitigated another way, accepted, marked not applicable or removed), so tmbot closes this issue as not planned.", code(f.Path), code(id))
 			}
 		}
 	}
-	return forge.ReasonNotPlanned, fmt.Sprintf("The mitigation `%s` was removed from the threat model, so tmbot closes this issue as not planned.", key)
+	return forge.ReasonNotPlanned, fmt.Sprintf("The mitigation %s was removed from the threat model, so tmbot closes this issue as not planned.", code(key))
 }
+
+// code is an id, a status or a path as inline code in a comment.
+func code(s string) string { return markdown.Code(s, maxIDRunes) }

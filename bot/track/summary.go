@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/tmbot/tmbot/bot/markdown"
 	"github.com/tmbot/tmbot/bot/model"
 )
 
@@ -25,11 +26,11 @@ func SummaryBody(models []Model, links map[string]string) string {
 	}
 	for _, f := range sorted {
 		if f.Model == nil {
-			fmt.Fprintf(&b, "\n### `%s`\n\n⚠️ This model is invalid, so its tracking is on hold: %s\n", f.Path, escape(f.Invalid))
+			fmt.Fprintf(&b, "\n### %s\n\n⚠️ This model is invalid, so its tracking is on hold: %s\n", markdown.Code(f.Path, maxIDRunes), markdown.Text(f.Invalid, maxDescRunes))
 			continue
 		}
 		m := f.Model
-		fmt.Fprintf(&b, "\n### %s (`%s`)\n\n", escape(m.System.Name), f.Path)
+		fmt.Fprintf(&b, "\n### %s (%s)\n\n", markdown.Text(m.System.Name, maxNameRunes), markdown.Code(f.Path, maxIDRunes))
 		var open []*model.Threat
 		for _, id := range m.ThreatOrder {
 			if t := m.Threats[id]; t.Status == model.StatusOpen {
@@ -49,7 +50,7 @@ func SummaryBody(models []Model, links map[string]string) string {
 				if mit == nil {
 					continue
 				}
-				s := fmt.Sprintf("`%s` (%s)", mid, mit.Status)
+				s := fmt.Sprintf("%s (%s)", markdown.CellCode(mid, maxIDRunes), markdown.Cell(mit.Status, maxIDRunes))
 				if l := links[Key(m.System.ID, mid)]; l != "" {
 					s += " " + l
 				}
@@ -58,7 +59,8 @@ func SummaryBody(models []Model, links map[string]string) string {
 			if len(mits) == 0 {
 				mits = []string{"none"}
 			}
-			fmt.Fprintf(&b, "| %s | `%s` %s | %s |\n", t.Risk, t.ID, escape(strings.ReplaceAll(t.Title, "|", "/")), strings.Join(mits, ", "))
+			fmt.Fprintf(&b, "| %s | %s %s | %s |\n", markdown.Cell(string(t.Risk), maxIDRunes), markdown.CellCode(t.ID, maxIDRunes),
+				markdown.Cell(t.Title, maxNameRunes), strings.Join(mits, ", "))
 		}
 	}
 	return b.String()

@@ -17,9 +17,9 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/tmbot/tmbot/bot/forge"
+	"github.com/tmbot/tmbot/bot/markdown"
 	"github.com/tmbot/tmbot/bot/model"
 	"github.com/tmbot/tmbot/bot/review"
 )
@@ -120,15 +120,10 @@ func KeyOf(body string) (string, bool) {
 // SummaryMarker marks the repository's tracking issue.
 const SummaryMarker = "<!-- tmbot:summary -->"
 
-// Title cuts a title to what the forge allows, with an ellipsis.
-func Title(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) <= forge.MaxIssueTitle {
-		return s
-	}
-	r := []rune(s)
-	return strings.TrimSpace(string(r[:forge.MaxIssueTitle-1])) + "…"
-}
+// Title is s as an issue title: plain text on one line, mentioning no one,
+// invisible characters marked, cut to what the forge allows with an
+// ellipsis.
+func Title(s string) string { return markdown.Title(s, forge.MaxIssueTitle) }
 
 // Settings shape the issues.
 type Settings struct {
@@ -137,43 +132,55 @@ type Settings struct {
 	Assign func(owner string) string
 }
 
-// Spec is what a mitigation's issue should be.
+// Caps on user text in an issue body.
+const (
+	maxNameRunes = 200
+	maxDescRunes = 4000
+	maxIDRunes   = 200
+)
+
+// Spec is what a mitigation's issue should be. The owner is mentioned only
+// when the forge confirmed the handle (Settings.Assign gave a login for
+// it); otherwise it is written as code, which notifies no one.
 func Spec(m Mitigation, s Settings) forge.IssueSpec {
+	var login string
+	if s.Assign != nil {
+		login = s.Assign(m.Owner)
+	}
+	code := func(v string) string { return markdown.Code(v, maxIDRunes) }
 	var b strings.Builder
 	b.WriteString(Marker(m.Key) + "\n")
-	fmt.Fprintf(&b, "tmbot tracks this mitigation of the threat model **%s** (`%s`).\n\n", escape(m.SystemName), m.System)
-	fmt.Fprintf(&b, "**What to do:** %s\n\n", escape(m.Title))
-	if m.Desc != "" {
-		b.WriteString(escape(m.Desc) + "\n\n")
+	fmt.Fprintf(&b, "tmbot tracks this mitigation of the threat model **%s** (%s).\n\n", markdown.Text(m.SystemName, maxNameRunes), code(m.System))
+	fmt.Fprintf(&b, "**What to do:** %s\n\n", markdown.Text(m.Title, maxNameRunes))
+	if d := markdown.Paragraph(m.Desc, maxDescRunes); d != "" {
+		b.WriteString(d + "\n\n")
 	}
+	cellCode := func(v string) string { return markdown.CellCode(v, maxIDRunes) }
 	fmt.Fprintf(&b, "| | |\n|---|---|\n")
-	fmt.Fprintf(&b, "| Mitigation | `%s` in `%s` line %d |\n", m.ID, m.File, m.Line)
-	fmt.Fprintf(&b, "| Status in the model | %s |\n", m.Status)
+	fmt.Fprintf(&b, "| Mitigation | %s in %s line %d |\n", cellCode(m.ID), cellCode(m.File), m.Line)
+	fmt.Fprintf(&b, "| Status in the model | %s |\n", markdown.Cell(m.Status, maxIDRunes))
 	if m.Owner != "" {
-		fmt.Fprintf(&b, "| Owner | `%s` |\n", m.Owner)
+		owner := cellCode(m.Owner)
+		if login != "" {
+			owner = markdown.Mention(login)
+		}
+		fmt.Fprintf(&b, "| Owner | %s |\n", owner)
 	}
 	if m.Due != "" {
-		fmt.Fprintf(&b, "| Due | %s |\n", m.Due)
+		fmt.Fprintf(&b, "| Due | %s |\n", markdown.Cell(m.Due, maxIDRunes))
 	}
-	fmt.Fprintf(&b, "| Highest risk addressed | %s |\n\n", m.Risk)
+	fmt.Fprintf(&b, "| Highest risk addressed | %s |\n\n", markdown.Cell(string(m.Risk), maxIDRunes))
 	b.WriteString("**Threats it addresses:**\n\n")
 	for _, t := range m.Threats {
-		fmt.Fprintf(&b, "- `%s` %s (%s risk)\n", t.ID, escape(t.Title), t.Risk)
+		fmt.Fprintf(&b, "- %s %s (%s risk)\n", code(t.ID), markdown.Text(t.Title, maxNameRunes), markdown.Text(string(t.Risk), maxIDRunes))
 	}
-	fmt.Fprintf(&b, "\nWhen it is done, set `status: implemented` (or `verified`) for `%s` in `%s`; tmbot closes this issue when that change lands on the default branch.\n", m.ID, m.File)
+	fmt.Fprintf(&b, "\nWhen it is done, set `status: implemented` (or `verified`) for %s in %s; tmbot closes this issue when that change lands on the default branch.\n", code(m.ID), code(m.File))
 	spec := forge.IssueSpec{Title: Title(m.Title), Body: b.String(), Due: m.Due}
 	spec.Labels = append(append([]string{}, s.Labels...), "risk:"+string(m.Risk))
-	if s.Assign != nil {
-		if login := s.Assign(m.Owner); login != "" {
-			spec.Assignees = []string{login}
-		}
+	if login != "" {
+		spec.Assignees = []string{login}
 	}
 	return spec
-}
-
-func escape(s string) string {
-	r := strings.NewReplacer("<", "&lt;", ">", "&gt;", "@", "@\u200b")
-	return r.Replace(strings.TrimSpace(s))
 }
 
 // Same reports whether an issue already says what spec says.

@@ -20,7 +20,7 @@ import (
 const canary = "PWNED"
 
 var (
-	hostileLine = canary + " @all @alice [click](https://evil.example) ![img](https://evil.example/x.png) " +
+	hostileLine = "Name " + canary + " @all @alice [click](https://evil.example) ![img](https://evil.example/x.png) " +
 		"<img src=x onerror=alert(1)> </details> <b>bold</b> https://evil.example/login www.evil.example #1 !1 " +
 		"safe\u202eevil\u202c zero\u200bwidth"
 	hostileText = canary + " first line\n# " + canary + " heading\n/close\n/assign @alice\n</details>\n| a | b |\n---\n> quote\n" + hostileLine
@@ -72,6 +72,11 @@ func checkInert(t *testing.T, where, body string, references bool, mentions ...s
 	if !strings.Contains(body, canary) {
 		t.Errorf("%s does not show the user text at all:\n%s", where, body)
 	}
+	checkMarkdown(t, where, body, references, mentions...)
+}
+
+func checkMarkdown(t *testing.T, where, body string, references bool, mentions ...string) {
+	t.Helper()
 	seen := map[string]bool{}
 	for _, p := range markdowntest.Problems(body, markdowntest.Options{Canary: canary, References: references, Mentions: mentions}) {
 		if !seen[p] {
@@ -186,11 +191,18 @@ func TestHostileModelGitLab(t *testing.T) {
 		return len(reviewNotes(g, 1)) == 1 && len(g.Statuses(glProject, sha("hostile-head"))) > 0 && len(g.Discussions(glProject, 1)) > 1
 	})
 	waitIdle(t, svc.url)
+	withText := 0
 	for _, n := range g.Notes(glProject, 1) {
 		if n.Author != glBot {
 			continue
 		}
-		checkInert(t, "note", n.Body, false)
+		if strings.Contains(n.Body, canary) {
+			withText++
+		}
+		checkMarkdown(t, "note", n.Body, false)
+	}
+	if withText < 2 {
+		t.Errorf("%d notes show the user text, want the review note and the invalid model's thread", withText)
 	}
 	for _, st := range g.Statuses(glProject, sha("hostile-head")) {
 		checkPlain(t, "status description", st.Description)

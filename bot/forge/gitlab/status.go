@@ -15,6 +15,7 @@ import (
 	gl "gitlab.com/gitlab-org/api/client-go/v2"
 
 	"github.com/tmbot/tmbot/bot/forge"
+	"github.com/tmbot/tmbot/bot/markdown"
 	"github.com/tmbot/tmbot/bot/review"
 )
 
@@ -82,12 +83,21 @@ func failures(anns []review.Annotation) []finding {
 // threatID matches the ids of a model (threats, components…).
 var threatID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
+// Caps on a finding's text in its note.
+const (
+	maxFindingTitle   = 255
+	maxFindingMessage = 64 * 1024
+)
+
 // findingBody is the first note of a finding's discussion. A finding
 // about one threat (its title ends in ": <id>") is told without the id and
 // without its long message: the thread sits on the threat's line, and the
 // review note, which names every new threat by its id, explains it; so the
 // id is named in one note only. Other findings (an invalid model, a
 // configuration error) carry their message.
+//
+// The title, path and message are a model's or a policy's text: written
+// with bot/markdown, so none of it is markup, a mention or a quick action.
 func findingBody(f finding) string {
 	var b strings.Builder
 	b.WriteString(findingMarker(f.key) + "\n")
@@ -99,9 +109,9 @@ func findingBody(f finding) string {
 	if title == "" {
 		title = "Threat model finding"
 	}
-	fmt.Fprintf(&b, "**%s** (`%s:%d`)\n", title, f.path, f.line)
+	fmt.Fprintf(&b, "**%s** (%s)\n", markdown.Text(title, maxFindingTitle), markdown.Code(fmt.Sprintf("%s:%d", f.path, f.line), 0))
 	if msg != "" {
-		b.WriteString("\n" + msg + "\n")
+		b.WriteString("\n" + markdown.Paragraph(msg, maxFindingMessage) + "\n")
 	}
 	b.WriteString("\n_tmbot resolves this thread when the finding is gone._\n")
 	return cutEllipsis(b.String(), MaxNoteBody)
@@ -115,7 +125,7 @@ func fingerprint(parts ...any) string {
 
 // statusDescription is the status's one line.
 func statusDescription(chk forge.Check) string {
-	d := strings.TrimSpace(strings.ReplaceAll(chk.Title, "\n", " "))
+	d := markdown.PlainLine(chk.Title, 0)
 	if d == "" {
 		d = "Threat model review"
 		if chk.Conclusion == forge.ConclusionBlock {

@@ -24,8 +24,9 @@ type Options struct {
 	Mentions []string
 	// References: the bot may reference issues (#12) on purpose.
 	References bool
-	// Canary is a word that only user text carries: a heading, a
-	// <details> or <summary> whose text holds it was made by a user.
+	// Canary is a word that only user text carries, at the start of each
+	// of its lines: a heading that starts with it, or a <details> or
+	// <summary> that holds it, was made by a user.
 	Canary string
 }
 
@@ -178,10 +179,10 @@ func Problems(body string, o Options) []string {
 				}
 			case "h1", "h2", "h3", "h4", "h5", "h6":
 				inHeading = false
-				// The bot's heading of a model file ("path · system name")
-				// carries user text after a "·"; any other heading that
-				// holds the canary was made by a user.
-				if o.Canary != "" && strings.Contains(headingText.String(), o.Canary) && !strings.Contains(headingText.String(), "·") {
+				// The bot's headings start with its own words or a path
+				// (a system name may follow): a heading that starts with
+				// the canary was made by a user.
+				if o.Canary != "" && strings.HasPrefix(strings.TrimSpace(headingText.String()), o.Canary) {
 					add("a heading from user text: %q", headingText.String())
 				}
 			case "tr":
