@@ -18,4 +18,3 @@ func TestCodeAndFence(t *testing.T) {
 		t.Errorf("fence: %q", got)
 	}
 }
-
