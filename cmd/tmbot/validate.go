@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/tmbot/tmbot/bot/model"
 	"github.com/tmbot/tmbot/bot/sarif"
@@ -41,7 +42,7 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fl.Usage()
 		return exitUsage
 	}
-	files, err := findModelFiles(paths)
+	files, err := findModelFiles(paths, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "tmbot: %v\n", err)
 		return exitUsage
@@ -63,8 +64,9 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		results []fileResult
 		valid   = true
 	)
-	for _, f := range files {
-		data, err := readLimited(f, lim.MaxBytes)
+	for _, mf := range files {
+		f := mf.name
+		data, err := mf.read(lim.MaxBytes)
 		if err != nil {
 			fmt.Fprintf(stderr, "tmbot: %v\n", err)
 			return exitUsage
@@ -121,18 +123,50 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	return exitOK
 }
 
-// readLimited reads a file, but no more than a little past limit bytes: the
+// modelFile is a model file to validate: one named on the command line
+// (root empty), or one found in a folder (root is the folder, rel its path
+// below it).
+type modelFile struct {
+	name      string
+	root, rel string
+}
+
+// read reads the file, but no more than a little past limit bytes: the
 // loader refuses larger files by their size, and reading a huge file whole
-// would cost what the limit is there to prevent.
+// would cost what the limit is there to prevent. A file found in a folder
+// is opened through the folder (os.Root), so a symbolic link cannot take
+// the read outside it, even one that changed since the folder was searched.
+func (m modelFile) read(limit int64) ([]byte, error) {
+	if m.root == "" {
+		return readLimited(m.name, limit)
+	}
+	root, err := os.OpenRoot(m.root)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	f, err := root.Open(m.rel)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: it cannot be read, or it is a symbolic link that leaves %s", m.name, m.root)
+	}
+	return readAllLimited(f, m.name, limit)
+}
+
+// readLimited reads a file named on the command line, no more than a
+// little past limit bytes.
 func readLimited(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
+	return readAllLimited(f, path, limit)
+}
+
+func readAllLimited(f *os.File, name string, limit int64) ([]byte, error) {
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	return data, nil
 }
@@ -140,8 +174,13 @@ func readLimited(path string, limit int64) ([]byte, error) {
 // findModelFiles expands folders into the model files below them. A file
 // named on the command line is taken whatever its name. The name of a file
 // found in a folder is the folder argument joined with its path below it.
-func findModelFiles(paths []string) ([]string, error) {
-	var files []string
+//
+// A folder may hold a checkout nobody vouches for (a fork's, in CI): a
+// symbolic link in it that leads outside the folder is not followed, and
+// is named in a warning on stderr, so that validating the folder never
+// reads (and prints parts of) files elsewhere on the machine.
+func findModelFiles(paths []string, stderr io.Writer) ([]modelFile, error) {
+	var files []modelFile
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
@@ -151,10 +190,14 @@ func findModelFiles(paths []string) ([]string, error) {
 			return nil, err
 		}
 		if !st.IsDir() {
-			files = append(files, p)
+			files = append(files, modelFile{name: p})
 			continue
 		}
-		var found []string
+		realRoot, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			return nil, fmt.Errorf("search %s: %w", p, err)
+		}
+		var found []modelFile
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
@@ -162,13 +205,19 @@ func findModelFiles(paths []string) ([]string, error) {
 			if d.IsDir() && path != p && (d.Name() == ".git" || d.Name() == "node_modules") {
 				return filepath.SkipDir
 			}
-			if !d.IsDir() && model.IsModelFile(d.Name()) {
-				rel, err := filepath.Rel(p, path)
-				if err != nil {
-					return err
-				}
-				found = append(found, filepath.Join(p, rel))
+			if d.IsDir() || !model.IsModelFile(d.Name()) {
+				return nil
 			}
+			rel, err := filepath.Rel(p, path)
+			if err != nil {
+				return err
+			}
+			name := filepath.Join(p, rel)
+			if d.Type()&fs.ModeSymlink != 0 && !linkStaysIn(path, realRoot) {
+				fmt.Fprintf(stderr, "tmbot: warning: skipping %s: it is a symbolic link that leads outside %s (or nowhere), and links that leave the folder are not followed\n", name, p)
+				return nil
+			}
+			found = append(found, modelFile{name: name, root: p, rel: rel})
 			return nil
 		})
 		if err != nil {
@@ -177,8 +226,19 @@ func findModelFiles(paths []string) ([]string, error) {
 		if len(found) == 0 {
 			return nil, fmt.Errorf("%s: no threat-model files (*.threatmodel.yaml, .yml, .json or .cue) in this folder", p)
 		}
-		sort.Strings(found)
+		sort.Slice(found, func(i, j int) bool { return found[i].name < found[j].name })
 		files = append(files, found...)
 	}
 	return files, nil
+}
+
+// linkStaysIn reports whether the symbolic link at path leads to a file
+// inside the folder realRoot (a path with no links in it).
+func linkStaysIn(path, realRoot string) bool {
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(realRoot, target)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
