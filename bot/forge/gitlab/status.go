@@ -29,7 +29,9 @@ import (
 // a discussion that names file:line in its text. The first note of each
 // starts with a hidden marker that names the finding (its file, title and
 // message, not its line, so that an edit above it does not make a second
-// one); nothing is stored: the discussions are found again by the marker.
+// one); nothing is stored: the discussions are found again by the marker,
+// and only those the token's user started count (anyone can start a
+// discussion with the marker: the bot neither resolves nor reuses it).
 // A discussion whose finding is gone is resolved, and one whose finding
 // comes back is unresolved.
 //
@@ -223,6 +225,10 @@ func (c *Client) syncFindings(ctx context.Context, pr *forge.PullRequest, fs []f
 		return nil
 	}
 	op := fmt.Sprintf("keep the findings' discussions of %s!%d", pr.Repo.FullName(), pr.Number)
+	bot, err := c.Bot(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
 	ours := map[string]*gl.Discussion{}
 	opts := &gl.ListMergeRequestDiscussionsOptions{ListOptions: gl.ListOptions{PerPage: perPage}}
 	for {
@@ -238,7 +244,7 @@ func (c *Client) syncFindings(ctx context.Context, pr *forge.PullRequest, fs []f
 			return mapped
 		}
 		for _, d := range page {
-			if len(d.Notes) == 0 || d.Notes[0] == nil {
+			if len(d.Notes) == 0 || d.Notes[0] == nil || !bot.Wrote(d.Notes[0].Author.Username, d.Notes[0].Author.ID) {
 				continue
 			}
 			if k, ok := findingKey(d.Notes[0].Body); ok {
