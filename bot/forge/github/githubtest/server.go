@@ -1413,8 +1413,11 @@ func (s *Server) editComment(rp *reply, rr *repo, idText string) {
 		s.fail(rp, http.StatusNotFound, "Not Found", docsREST)
 		return
 	}
+	if !s.mayWrite(rp, "issues", "pull_requests") {
+		return
+	}
 	body, ok := s.commentBody(rp)
-	if !ok || !s.mayWrite(rp, "issues", "pull_requests") || !s.mayEdit(rp, c.User) {
+	if !ok || !s.mayEdit(rp, c.User) {
 		return
 	}
 	c.Body = body
