@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/tmbot/tmbot/bot/forge"
+	"github.com/tmbot/tmbot/bot/forge/gitlab"
 	"github.com/tmbot/tmbot/bot/review"
 )
 
@@ -79,5 +80,29 @@ func TestFindingsIgnoreStrangersThreads(t *testing.T) {
 	}
 	if ours != 1 {
 		t.Errorf("%d discussions of the bot for the finding, want 1 (a stranger's thread stood for it)", ours)
+	}
+}
+
+// TestStrangersStatusDoesNotStandForTheBots: a developer writes a
+// "threat-model" status identical to the one the bot is about to write.
+// A client that has not written one yet (after a restart) still writes its
+// own: only the bot's status stands for the bot.
+func TestStrangersStatusDoesNotStandForTheBots(t *testing.T) {
+	f := setup(t)
+	pr, _ := f.c.PullRequest(ctx(t), f.repo, 1)
+	chk := forge.Check{Conclusion: forge.ConclusionOK, Title: "No new unmitigated threat"}
+	alice, err := gitlab.New(f.gl.URL(), f.gl.AddToken("alice"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := alice.SetCheck(ctx(t), pr, chk); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.c.SetCheck(ctx(t), pr, chk); err != nil {
+		t.Fatal(err)
+	}
+	sts := f.gl.Statuses(proj, head)
+	if len(sts) != 2 || sts[0].Author != "alice" || sts[1].Author != botU || sts[1].Status != "success" {
+		t.Errorf("statuses: %+v", sts)
 	}
 }

@@ -37,8 +37,9 @@ import (
 //
 // A status is written only when it differs from the one the head has (the
 // client remembers what it wrote; after a restart, unless the check is
-// Fresh, it reads the head's statuses first): GitLab keeps every status
-// written, so rewriting an unchanged one would pile them up.
+// Fresh, it reads the head's statuses first; a latest status someone else
+// wrote does not count): GitLab keeps every status written, so rewriting
+// an unchanged one would pile them up.
 
 // findingPrefix starts the hidden marker of a finding's discussion.
 const findingPrefix = `<!-- tmbot:finding key="`
@@ -171,8 +172,16 @@ func (c *Client) setStatus(ctx context.Context, pr *forge.PullRequest, chk forge
 			}
 		}
 		if latest != nil && latest.Status == string(state) && latest.Description == desc && latest.TargetURL == chk.DetailsURL {
-			c.statuses.Put(key, fp)
-			return nil
+			// Only the bot's own status stands for it: any developer can
+			// write a status with its name.
+			bot, err := c.Bot(ctx)
+			if err != nil {
+				return fmt.Errorf("%s: %w", op, err)
+			}
+			if bot.Wrote(latest.Author.Username, latest.Author.ID) {
+				c.statuses.Put(key, fp)
+				return nil
+			}
 		}
 	}
 	opts := &gl.SetCommitStatusOptions{State: state, Name: gl.Ptr(forge.StatusName), Description: gl.Ptr(desc),
