@@ -94,6 +94,30 @@ func TestStrangersMarkerCommentIsLeftAlone(t *testing.T) {
 	}
 }
 
+// TestRememberedStrangersCommentIsReplaced: a version that did not look at
+// authors adopted a stranger's marker comment and remembered its id. The
+// edit is refused (403); the bot writes its own comment instead of failing
+// at every review.
+func TestRememberedStrangersCommentIsReplaced(t *testing.T) {
+	ctx := context.Background()
+	gh, repo, d := githubPR(t)
+	theirs := gh.AddComment("acme/svc", 1, "mallory", strangerReview)
+	key := reviewArgs(repo, "").PRKey
+	if err := d.Store.SavePRState(ctx, key, store.PRState{CommentID: theirs, CommentHash: "adopted"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.ReviewPR(ctx, reviewArgs(repo, "pull_request.synchronize")); err != nil {
+		t.Fatalf("review: %v", err)
+	}
+	cs := gh.Comments("acme/svc", 1)
+	if len(cs) != 2 || cs[0].Body != strangerReview || cs[1].User != gh.BotLogin() {
+		t.Fatalf("comments: %+v", cs)
+	}
+	if st, _ := d.Store.GetPRState(ctx, key); st.CommentID != cs[1].ID {
+		t.Errorf("remembered comment %d, want the bot's %d", st.CommentID, cs[1].ID)
+	}
+}
+
 // TestRefusedCommentStillGetsTheCheck: the installation's owner granted no
 // write access to issues or pull requests, so GitHub refuses the comment
 // (403); the head gets its check run all the same, and the job fails
