@@ -68,9 +68,36 @@ func (p PullRequest) Key() string { return fmt.Sprintf("%s#%d", p.Repo.Key(), p.
 
 // Comment is a comment on a request or an issue.
 type Comment struct {
-	ID     int64  `json:"id"`
-	Body   string `json:"body"`
-	Author string `json:"author,omitempty"`
+	ID   int64  `json:"id"`
+	Body string `json:"body"`
+	// Author and AuthorID are who wrote it, as the forge says (the login,
+	// and the user's numeric id; 0 when the forge gave none).
+	Author   string `json:"author,omitempty"`
+	AuthorID int64  `json:"author_id,omitempty"`
+}
+
+// Identity is who the bot writes as: on GitHub the App's "<slug>[bot]"
+// user, on GitLab the token's user. The bot adopts (edits, resolves,
+// closes) only what this identity wrote: anyone can write a comment that
+// starts with the bot's marker.
+type Identity struct {
+	// Login is the user's login ("tmbot[bot]", "project_7_bot_1f2e").
+	Login string `json:"login"`
+	// ID is the user's numeric id, 0 when unknown (GitHub's GET /app does
+	// not give the bot user's id; its login, which ends in "[bot]", is one
+	// no person can take).
+	ID int64 `json:"id,omitempty"`
+}
+
+// Wrote reports whether something written by (login, id) is the bot's.
+// Ids are compared when both are known (a GitLab user can change their
+// username, not their id), logins otherwise, without regard to case. An
+// empty identity wrote nothing.
+func (b Identity) Wrote(login string, id int64) bool {
+	if b.ID != 0 && id != 0 {
+		return b.ID == id
+	}
+	return b.Login != "" && strings.EqualFold(b.Login, login)
 }
 
 // Check is the result a request's head gets: a check run named "Threat
@@ -151,8 +178,10 @@ type Client interface {
 	// repository.
 	CanAssign(ctx context.Context, repo Repo, user string) (bool, error)
 	// BotLogin is the login the bot writes as (to tell its own actions
-	// from people's).
+	// from people's): Bot's Login.
 	BotLogin(ctx context.Context) (string, error)
+	// Bot is who the bot writes as, read once per client and kept.
+	Bot(ctx context.Context) (Identity, error)
 }
 
 // Issue is an issue as the forge has it.
@@ -169,6 +198,10 @@ type Issue struct {
 	URL         string   `json:"url"`
 	// ClosedBy is the login of whoever closed it, when closed.
 	ClosedBy string `json:"closed_by,omitempty"`
+	// Author and AuthorID are who opened it (AuthorID 0 when the forge
+	// gave none).
+	Author   string `json:"author,omitempty"`
+	AuthorID int64  `json:"author_id,omitempty"`
 	Due      string `json:"due,omitempty"`
 }
 
@@ -203,6 +236,17 @@ var (
 	// removed: the job ends cleanly.
 	ErrGone = errors.New("gone")
 )
+
+// Forbidden reports whether err is the forge refusing a call (HTTP 403)
+// for want of a right: for example an edit of a comment someone else
+// wrote. A rate limit is not one.
+func Forbidden(err error) bool {
+	var ae *APIError
+	if _, limited := RetryAfter(err, time.Now()); limited || !errors.As(err, &ae) {
+		return false
+	}
+	return ae.Status == 403
+}
 
 // RateLimitError says the forge asks to wait until Until (primary or
 // secondary rate limit). The job is postponed to then, not dropped.

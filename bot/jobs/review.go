@@ -175,6 +175,7 @@ func (d *Deps) post(ctx context.Context, client forge.Client, pr *forge.PullRequ
 		return fmt.Errorf("read the state of %s: %w", key, err)
 	}
 	body := rep.Markdown()
+	var commentErr error
 	if h := hash(body); h != st.CommentHash || st.CommentID == 0 {
 		// A comment can exist without a remembered id only if a write was
 		// begun before (the marker below) or the request is not new.
@@ -186,10 +187,14 @@ func (d *Deps) post(ctx context.Context, client forge.Client, pr *forge.PullRequ
 			}
 		}
 		id, err := d.upsertComment(ctx, client, pr, st.CommentID, body, rep.Summary.Models > 0, mayExist)
-		if err != nil {
-			return err
-		}
-		if id != 0 {
+		switch {
+		case err != nil:
+			// The check does not wait on the comment: a comment the forge
+			// refuses must not leave the head without its check. The job
+			// still fails after the check, so that the comment is tried again.
+			commentErr = err
+			d.Log.Warn("could not write the review comment; setting the check all the same", "pr", key, "err", err)
+		case id != 0:
 			st.CommentID, st.CommentHash = id, h
 			if err := d.Store.SavePRState(ctx, key, st); err != nil {
 				return fmt.Errorf("save the state of %s: %w", key, err)
@@ -212,7 +217,7 @@ func (d *Deps) post(ctx context.Context, client forge.Client, pr *forge.PullRequ
 			}
 		}
 		if err := client.SetCheck(ctx, pr, check); err != nil {
-			return fmt.Errorf("set the check of %s at %s: %w", key, pr.HeadSHA, err)
+			return errors.Join(fmt.Errorf("set the check of %s at %s: %w", key, pr.HeadSHA, err), commentErr)
 		}
 		st.CheckHash, st.CheckHeadSHA = h, pr.HeadSHA
 	}
@@ -221,33 +226,45 @@ func (d *Deps) post(ctx context.Context, client forge.Client, pr *forge.PullRequ
 		return fmt.Errorf("save the state of %s: %w", key, err)
 	}
 	errs := rep.Summary.Errors
-	return d.Store.AddReview(ctx, store.ReviewRecord{PRKey: key, RepoKey: pr.Repo.Key(), HeadSHA: pr.HeadSHA,
-		Blocking: rep.Blocking, Models: rep.Summary.Models, NewUnmitigated: rep.Summary.NewUnmitigated, Errors: errs, At: d.now().UTC()})
+	if err := d.Store.AddReview(ctx, store.ReviewRecord{PRKey: key, RepoKey: pr.Repo.Key(), HeadSHA: pr.HeadSHA,
+		Blocking: rep.Blocking, Models: rep.Summary.Models, NewUnmitigated: rep.Summary.NewUnmitigated, Errors: errs, At: d.now().UTC()}); err != nil {
+		return errors.Join(err, commentErr)
+	}
+	return commentErr
 }
 
 // upsertComment edits the bot's comment in place or creates it. Without a
-// remembered id it looks for the marker first, so that lost state never
-// makes a second comment. A request that touches no model gets no new
-// comment; an existing one is edited to say so.
+// remembered id it looks for its marker first, so that lost state never
+// makes a second comment; only a comment the bot wrote counts (anyone can
+// post the marker, and the forge refuses edits of others' comments). A
+// request that touches no model gets no new comment; an existing one is
+// edited to say so.
 func (d *Deps) upsertComment(ctx context.Context, client forge.Client, pr *forge.PullRequest, id int64, body string, touchesModels, mayExist bool) (int64, error) {
 	if id != 0 {
 		err := client.UpdateComment(ctx, pr, id, body)
 		if err == nil {
 			return id, nil
 		}
-		if !errors.Is(err, forge.ErrNotFound) {
+		// Forbidden: the remembered comment is someone else's (adopted by
+		// a version that did not look at authors): look for the bot's own.
+		if !errors.Is(err, forge.ErrNotFound) && !forge.Forbidden(err) {
 			return 0, fmt.Errorf("edit comment %d on %s: %w", id, pr.Key(), err)
 		}
+		mayExist = true
 	}
 	var comments []forge.Comment
+	var bot forge.Identity
 	if mayExist {
 		var err error
+		if bot, err = client.Bot(ctx); err != nil {
+			return 0, fmt.Errorf("learn who the bot is on %s: %w", pr.Repo.Forge, err)
+		}
 		if comments, err = client.ListComments(ctx, pr); err != nil {
 			return 0, fmt.Errorf("list comments on %s: %w", pr.Key(), err)
 		}
 	}
 	for _, c := range comments {
-		if strings.HasPrefix(c.Body, review.Marker) {
+		if c.ID != id && bot.Wrote(c.Author, c.AuthorID) && strings.HasPrefix(c.Body, review.Marker) {
 			if c.Body != body {
 				if err := client.UpdateComment(ctx, pr, c.ID, body); err != nil {
 					return 0, fmt.Errorf("edit comment %d on %s: %w", c.ID, pr.Key(), err)

@@ -34,8 +34,8 @@ const TrackPause = 15 * time.Second
 // Track reconciles a repository's tracking issues with the models on its
 // default branch: one open issue per planned mitigation of an open threat,
 // each closed with a reason when the model no longer plans it, and one
-// summary issue. Safe to repeat: it finds its issues by their hidden
-// markers and remembers them in the store.
+// summary issue. Safe to repeat: it finds its issues (those it opened) by
+// their hidden markers and remembers them in the store.
 func (d *Deps) Track(ctx context.Context, a queue.TrackArgs) error {
 	repo := a.Repo
 	log := d.Log.With("repo", repo.Key(), "reason", a.Reason)
@@ -94,6 +94,11 @@ func (d *Deps) Track(ctx context.Context, a queue.TrackArgs) error {
 	if err != nil {
 		return fmt.Errorf("list the issues of %s: %w", repo.FullName(), err)
 	}
+	bot, err := client.Bot(ctx)
+	if err != nil {
+		return fmt.Errorf("learn who the bot is on %s: %w", repo.Forge, err)
+	}
+	issues = ownIssues(issues, bot)
 	remembered, err := d.Store.TrackedIssues(ctx, repo.Key())
 	if err != nil {
 		return err
@@ -167,6 +172,19 @@ func (d *Deps) Track(ctx context.Context, a queue.TrackArgs) error {
 		}
 	}
 	return nil
+}
+
+// ownIssues keeps the issues the bot opened. Anyone who may open an issue
+// can give it the label and a marker; the bot neither edits, closes nor
+// counts such an issue as one of its own.
+func ownIssues(issues []forge.Issue, bot forge.Identity) []forge.Issue {
+	out := issues[:0:0]
+	for _, is := range issues {
+		if bot.Wrote(is.Author, is.AuthorID) {
+			out = append(out, is)
+		}
+	}
+	return out
 }
 
 func (d *Deps) creationsPerRun() int {

@@ -330,7 +330,7 @@ func (c *Client) ListComments(ctx context.Context, pr *forge.PullRequest) ([]for
 			return nil, c.notFound(ctx, pr.Repo, c.mapError(fmt.Sprintf("list the comments of %s#%d", pr.Repo.FullName(), pr.Number), err))
 		}
 		for _, cm := range cs {
-			out = append(out, forge.Comment{ID: cm.GetID(), Body: cm.GetBody(), Author: cm.GetUser().GetLogin()})
+			out = append(out, forge.Comment{ID: cm.GetID(), Body: cm.GetBody(), Author: cm.GetUser().GetLogin(), AuthorID: cm.GetUser().GetID()})
 		}
 		if resp.NextPage == 0 {
 			return out, nil
@@ -345,7 +345,7 @@ func (c *Client) CreateComment(ctx context.Context, pr *forge.PullRequest, body 
 	if err != nil {
 		return nil, c.notFound(ctx, pr.Repo, c.mapError(fmt.Sprintf("comment on %s#%d", pr.Repo.FullName(), pr.Number), err))
 	}
-	return &forge.Comment{ID: cm.GetID(), Body: cm.GetBody(), Author: cm.GetUser().GetLogin()}, nil
+	return &forge.Comment{ID: cm.GetID(), Body: cm.GetBody(), Author: cm.GetUser().GetLogin(), AuthorID: cm.GetUser().GetID()}, nil
 }
 
 // UpdateComment implements forge.Client: forge.ErrNotFound when the

@@ -102,7 +102,7 @@ func validationDetails(err error) string {
 func toIssue(is *github.Issue) forge.Issue {
 	out := forge.Issue{Number: is.GetNumber(), Title: is.GetTitle(), Body: is.GetBody(), State: is.GetState(),
 		StateReason: is.GetStateReason(), URL: is.GetHTMLURL(), ClosedBy: is.GetClosedBy().GetLogin(),
-		Labels: []string{}, Assignees: []string{}}
+		Author: is.GetUser().GetLogin(), AuthorID: is.GetUser().GetID(), Labels: []string{}, Assignees: []string{}}
 	for _, l := range is.Labels {
 		if l.GetName() != "" {
 			out.Labels = append(out.Labels, l.GetName())
@@ -262,6 +262,17 @@ func (c *Client) BotLogin(ctx context.Context) (string, error) {
 		return "", c.mapError("read the App (GET /app)", err)
 	}
 	return slug + "[bot]", nil
+}
+
+// Bot implements forge.Client: the App's "<slug>[bot]" user, by login
+// (GET /app gives the slug, not the bot user's id; no person can take a
+// login that ends in "[bot]"). As BotLogin, one call per App, then kept.
+func (c *Client) Bot(ctx context.Context) (forge.Identity, error) {
+	login, err := c.BotLogin(ctx)
+	if err != nil {
+		return forge.Identity{}, err
+	}
+	return forge.Identity{Login: login}, nil
 }
 
 // BotLogin is the login of what the App writes, "<slug>[bot]" (GET /app

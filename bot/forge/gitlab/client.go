@@ -82,7 +82,7 @@ type Client struct {
 	locks    cache.KeyedMutex
 
 	botMu sync.Mutex
-	bot   string
+	bot   forge.Identity // the token's user, once read
 }
 
 type fileKey struct{ repo, sha, path string }
@@ -514,7 +514,7 @@ func (c *Client) ListComments(ctx context.Context, pr *forge.PullRequest) ([]for
 			if n.System {
 				continue
 			}
-			out = append(out, forge.Comment{ID: n.ID, Body: n.Body, Author: n.Author.Username})
+			out = append(out, forge.Comment{ID: n.ID, Body: n.Body, Author: n.Author.Username, AuthorID: n.Author.ID})
 		}
 		if resp.NextPage == 0 {
 			return out, nil
@@ -531,7 +531,7 @@ func (c *Client) CreateComment(ctx context.Context, pr *forge.PullRequest, body 
 	if err != nil {
 		return nil, c.fail(ctx, pr.Repo, op, resp, err)
 	}
-	return &forge.Comment{ID: n.ID, Body: n.Body, Author: n.Author.Username}, nil
+	return &forge.Comment{ID: n.ID, Body: n.Body, Author: n.Author.Username, AuthorID: n.Author.ID}, nil
 }
 
 // UpdateComment implements forge.Client: forge.ErrNotFound when the note is
@@ -659,18 +659,26 @@ func (c *Client) BranchHead(ctx context.Context, repo forge.Repo, branch string)
 // BotLogin implements forge.Client: the username of the token's user (for
 // a project or group access token, its bot user), read once.
 func (c *Client) BotLogin(ctx context.Context) (string, error) {
+	id, err := c.Bot(ctx)
+	return id.Login, err
+}
+
+// Bot implements forge.Client: the token's user, its username and id
+// (GET /user), read once and kept.
+func (c *Client) Bot(ctx context.Context) (forge.Identity, error) {
 	c.botMu.Lock()
 	defer c.botMu.Unlock()
-	if c.bot != "" {
+	if c.bot.Login != "" {
 		return c.bot, nil
 	}
+	const op = "read the token's user (GET /user)"
 	u, resp, err := c.gl.Users.CurrentUser(gl.WithContext(ctx))
 	if err != nil {
-		return "", mapError("read the token's user (GET /user)", resp, err)
+		return forge.Identity{}, mapError(op, resp, err)
 	}
-	if u.Username == "" {
-		return "", &Error{Forge: "gitlab", Op: "read the token's user (GET /user)", Message: "GitLab's answer names no username"}
+	if u.Username == "" || u.ID == 0 {
+		return forge.Identity{}, &Error{Forge: "gitlab", Op: op, Message: "GitLab's answer names no username or id"}
 	}
-	c.bot = u.Username
+	c.bot = forge.Identity{Login: u.Username, ID: u.ID}
 	return c.bot, nil
 }

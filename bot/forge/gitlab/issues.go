@@ -61,6 +61,9 @@ func toIssue(is *gl.Issue) forge.Issue {
 	if len(out.Assignees) == 0 && is.Assignee != nil && is.Assignee.Username != "" {
 		out.Assignees = append(out.Assignees, is.Assignee.Username)
 	}
+	if is.Author != nil {
+		out.Author, out.AuthorID = is.Author.Username, is.Author.ID
+	}
 	if is.ClosedBy != nil && out.State == "closed" {
 		out.ClosedBy = is.ClosedBy.Username
 	}

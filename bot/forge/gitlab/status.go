@@ -30,14 +30,17 @@ import (
 // a discussion that names file:line in its text. The first note of each
 // starts with a hidden marker that names the finding (its file, title and
 // message, not its line, so that an edit above it does not make a second
-// one); nothing is stored: the discussions are found again by the marker.
+// one); nothing is stored: the discussions are found again by the marker,
+// and only those the token's user started count (anyone can start a
+// discussion with the marker: the bot neither resolves nor reuses it).
 // A discussion whose finding is gone is resolved, and one whose finding
 // comes back is unresolved.
 //
 // A status is written only when it differs from the one the head has (the
 // client remembers what it wrote; after a restart, unless the check is
-// Fresh, it reads the head's statuses first): GitLab keeps every status
-// written, so rewriting an unchanged one would pile them up.
+// Fresh, it reads the head's statuses first; a latest status someone else
+// wrote does not count): GitLab keeps every status written, so rewriting
+// an unchanged one would pile them up.
 
 // findingPrefix starts the hidden marker of a finding's discussion.
 const findingPrefix = `<!-- tmbot:finding key="`
@@ -179,8 +182,16 @@ func (c *Client) setStatus(ctx context.Context, pr *forge.PullRequest, chk forge
 			}
 		}
 		if latest != nil && latest.Status == string(state) && latest.Description == desc && latest.TargetURL == chk.DetailsURL {
-			c.statuses.Put(key, fp)
-			return nil
+			// Only the bot's own status stands for it: any developer can
+			// write a status with its name.
+			bot, err := c.Bot(ctx)
+			if err != nil {
+				return fmt.Errorf("%s: %w", op, err)
+			}
+			if bot.Wrote(latest.Author.Username, latest.Author.ID) {
+				c.statuses.Put(key, fp)
+				return nil
+			}
 		}
 	}
 	opts := &gl.SetCommitStatusOptions{State: state, Name: gl.Ptr(forge.StatusName), Description: gl.Ptr(desc),
@@ -233,6 +244,10 @@ func (c *Client) syncFindings(ctx context.Context, pr *forge.PullRequest, fs []f
 		return nil
 	}
 	op := fmt.Sprintf("keep the findings' discussions of %s!%d", pr.Repo.FullName(), pr.Number)
+	bot, err := c.Bot(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
 	ours := map[string]*gl.Discussion{}
 	opts := &gl.ListMergeRequestDiscussionsOptions{ListOptions: gl.ListOptions{PerPage: perPage}}
 	for {
@@ -248,7 +263,7 @@ func (c *Client) syncFindings(ctx context.Context, pr *forge.PullRequest, fs []f
 			return mapped
 		}
 		for _, d := range page {
-			if len(d.Notes) == 0 || d.Notes[0] == nil {
+			if len(d.Notes) == 0 || d.Notes[0] == nil || !bot.Wrote(d.Notes[0].Author.Username, d.Notes[0].Author.ID) {
 				continue
 			}
 			if k, ok := findingKey(d.Notes[0].Body); ok {

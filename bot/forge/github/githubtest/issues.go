@@ -752,6 +752,9 @@ func (s *Server) createIssue(rp *reply, rr *repo) {
 		s.fail(rp, http.StatusGone, msgIssuesDisabled, docsIssues)
 		return
 	}
+	if !s.mayWrite(rp, "issues") {
+		return
+	}
 	var in struct {
 		Title     *string   `json:"title"`
 		Body      *string   `json:"body"`
@@ -809,6 +812,8 @@ func (s *Server) editIssue(rp *reply, rr *repo, num string) {
 		return
 	case is.deleted:
 		s.fail(rp, http.StatusGone, msgIssueDeleted, docsIssues)
+		return
+	case !s.mayWrite(rp, "issues") || !s.mayEdit(rp, is.User):
 		return
 	}
 	var in struct {

@@ -6,7 +6,9 @@
 // installation token of the installation that owns the repository (another
 // installation's repository answers 404), pagination and its Link header,
 // rate-limit headers and errors, 422 for invalid check runs (more than 50
-// annotations in one request among them).
+// annotations in one request among them), 403 for a write the
+// installation's permissions do not grant and for an edit of another
+// user's comment or issue (permissions.go).
 //
 // Faults can be injected (FailNext, SetFailureRate, SetRateLimitRemaining),
 // the API can be made slow (SetLatency), and every request is logged for
@@ -144,6 +146,7 @@ type installation struct {
 	id        int64
 	account   string
 	suspended bool
+	perms     map[string]string // nil: defaultPermissions (permissions.go)
 }
 
 type token struct {
@@ -878,7 +881,7 @@ func (s *Server) accessToken(rp *reply, idText string) {
 	s.secrets = append(s.secrets, tok)
 	s.write(rp, http.StatusCreated, map[string]any{
 		"token": tok, "expires_at": exp.Format(time.RFC3339),
-		"permissions":          map[string]string{"contents": "read", "pull_requests": "read", "issues": "write", "checks": "write", "metadata": "read"},
+		"permissions":          s.permissionsOf(id),
 		"repository_selection": "selected",
 	})
 }
@@ -1381,6 +1384,9 @@ func (s *Server) commentBody(rp *reply) (string, bool) {
 }
 
 func (s *Server) createComment(rp *reply, rr *repo, num string) {
+	if !s.mayWrite(rp, "issues", "pull_requests") {
+		return
+	}
 	number, ok := s.commentTarget(rr, num) // a pull request or an issue
 	if !ok {
 		s.fail(rp, http.StatusNotFound, "Not Found", docsREST)
@@ -1407,13 +1413,11 @@ func (s *Server) editComment(rp *reply, rr *repo, idText string) {
 		s.fail(rp, http.StatusNotFound, "Not Found", docsREST)
 		return
 	}
-	body, ok := s.commentBody(rp)
-	if !ok {
+	if !s.mayWrite(rp, "issues", "pull_requests") {
 		return
 	}
-	if !strings.EqualFold(c.User, s.BotLogin()) {
-		// An App may edit others' comments only with more rights than it asks for.
-		s.fail(rp, http.StatusForbidden, "Resource not accessible by integration", docsREST)
+	body, ok := s.commentBody(rp)
+	if !ok || !s.mayEdit(rp, c.User) {
 		return
 	}
 	c.Body = body
@@ -1503,6 +1507,9 @@ func validateOutput(o *outputIn) ([]Annotation, string) {
 }
 
 func (s *Server) createCheckRun(rp *reply, rr *repo) {
+	if !s.mayWrite(rp, "checks") {
+		return
+	}
 	var in checkRunIn
 	if !s.decode(rp, &in) {
 		return
@@ -1612,6 +1619,9 @@ func (s *Server) checkRunByText(rr *repo, text string) *CheckRun {
 }
 
 func (s *Server) updateCheckRun(rp *reply, rr *repo, idText string) {
+	if !s.mayWrite(rp, "checks") {
+		return
+	}
 	c := s.checkRunByText(rr, idText)
 	if c == nil {
 		s.fail(rp, http.StatusNotFound, "Not Found", docsREST)
