@@ -54,7 +54,7 @@ findings: [{rule: "bad", severity: "error", message: input.head.threats.nope.tit
 		t.Run(c.name, func(t *testing.T) {
 			e := custom(t, map[string]string{"policies/repo/bad.cue": c.src})
 			in := input(t, nil, load(t, oneThreat), today)
-			fs := e.Evaluate(in)
+			fs := evalAll(t, e, in)
 			if len(fs) != 1 {
 				t.Fatalf("want exactly one finding, got:\n%s", dump(fs))
 			}
@@ -75,7 +75,7 @@ findings: [{rule: "bad", severity: "error", message: input.head.threats.nope.tit
 // has failed to evaluate, even though its findings list is fine.
 func TestEngineInputConflictBlocks(t *testing.T) {
 	e := custom(t, map[string]string{"policies/repo/bad.cue": "input: today: 3\nfindings: []\n"})
-	fs := e.Evaluate(input(t, nil, load(t, oneThreat), today))
+	fs := evalAll(t, e, input(t, nil, load(t, oneThreat), today))
 	if len(fs) != 1 || fs[0].Rule != policy.RulePolicyError {
 		t.Fatalf("want one policy-error, got:\n%s", dump(fs))
 	}
@@ -88,7 +88,7 @@ func TestEngineBrokenPolicyNextToDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Add(".tmbot/policies/mine.cue", []byte("findings: [ {"))
-	fs := e.Evaluate(input(t, nil, load(t, oneThreat), today))
+	fs := evalAll(t, e, input(t, nil, load(t, oneThreat), today))
 	var broken, unplanned int
 	for _, f := range fs {
 		switch f.Rule {
