@@ -50,24 +50,36 @@ findings: [{rule: "bad", severity: "error", message: input.head.threats.nope.tit
 		{"incomplete value", `findings: [{rule: "bad", severity: "error", message: string}]`, nil},
 		{"findings not a list", `findings: "none"`, nil},
 	}
+	// The same failures read the same whether the policy is evaluated in
+	// this process (the service's own) or in a child process (a
+	// repository's).
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			e := custom(t, map[string]string{"policies/repo/bad.cue": c.src})
-			in := input(t, nil, load(t, oneThreat), today)
-			fs := evalAll(t, e, in)
-			if len(fs) != 1 {
-				t.Fatalf("want exactly one finding, got:\n%s", dump(fs))
-			}
-			f := fs[0]
-			if f.Rule != policy.RulePolicyError || f.Severity != policy.Error || f.Policy != "policies/repo/bad.cue" ||
-				f.File != "policies/repo/bad.cue" {
-				t.Errorf("got %+v", f)
-			}
-			if !policy.Blocking(fs) {
-				t.Error("a broken policy does not block")
-			}
-			mustContain(t, "message", f.Message, append([]string{"the policy policies/repo/bad.cue failed", "cannot pass"}, c.parts...)...)
-		})
+		for _, o := range []struct {
+			name   string
+			origin policy.Origin
+		}{{"in-process", policy.FromService}, {"child", policy.FromRepository}} {
+			t.Run(c.name+"/"+o.name, func(t *testing.T) {
+				e, err := policy.NewEngine(policy.Options{NoDefaults: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				e.AddFile(policy.File{Path: "policies/repo/bad.cue", Source: []byte(c.src), Origin: o.origin})
+				in := input(t, nil, load(t, oneThreat), today)
+				fs := evalAll(t, e, in)
+				if len(fs) != 1 {
+					t.Fatalf("want exactly one finding, got:\n%s", dump(fs))
+				}
+				f := fs[0]
+				if f.Rule != policy.RulePolicyError || f.Severity != policy.Error || f.Policy != "policies/repo/bad.cue" ||
+					f.File != "policies/repo/bad.cue" {
+					t.Errorf("got %+v", f)
+				}
+				if !policy.Blocking(fs) {
+					t.Error("a broken policy does not block")
+				}
+				mustContain(t, "message", f.Message, append([]string{"the policy policies/repo/bad.cue failed", "cannot pass"}, c.parts...)...)
+			})
+		}
 	}
 }
 
