@@ -24,7 +24,7 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fl.Usage = func() {
 		fmt.Fprintln(stderr, "usage: tmbot review [--repo DIR] [--base REF] [--head REF] [--format markdown|json|sarif]")
 		fmt.Fprintln(stderr, "Reviews the threat models a branch changes, exactly as the bot comments on a pull request.")
-		fmt.Fprintln(stderr, "Exit status: 0, or 1 when a policy error or an invalid model blocks; 2 on a usage or I/O error.")
+		fmt.Fprintln(stderr, "Exit status: 0, or 1 when a policy error or an invalid model blocks; 2 on a usage or I/O error, or when interrupted.")
 		fl.PrintDefaults()
 	}
 	rest, ok := parseFlags(fl, args, stderr)
@@ -73,6 +73,10 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitUsage
 	}
 	rep, _, err := review.ReviewSource(ctx, src, review.Options{Loader: loader, Today: *today, PolicyBudget: budget})
+	if err != nil && ctx.Err() != nil {
+		fmt.Fprintln(stderr, "tmbot: interrupted: the review was stopped")
+		return exitUsage
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "tmbot: %v\n", err)
 		return exitUsage
