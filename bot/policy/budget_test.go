@@ -65,6 +65,13 @@ func TestRepositoryPolicyOverTimeIsAPolicyError(t *testing.T) {
 	if !policy.Blocking(fs) {
 		t.Error("a policy over its budget does not block")
 	}
+	// The review's next model file does not spend the budget again on it;
+	// the other policy still runs.
+	fs = evalAll(t, e, input(t, nil, load(t, oneThreat), today))
+	if len(fs) != 2 || fs[0].File != ".tmbot/policies/a.cue" || fs[1].Rule != "ok" {
+		t.Fatalf("second model file:\n%s", dump(fs))
+	}
+	mustContain(t, "message", fs[0].Message, "time limit of 2s", "not run again")
 }
 
 // A repository policy that builds a huge value is stopped at its memory

@@ -68,6 +68,11 @@ type childAnswer struct {
 // evaluateInChild evaluates a repository's policy in a child process,
 // under the engine's budget. encode gives the input of a scope.
 func (e *Engine) evaluateInChild(ctx context.Context, p *Policy, encode func(scope string) ([]byte, error)) ([]Finding, error) {
+	if err, ok := e.overBudget[p]; ok {
+		// One runaway policy costs a review its budget once, not once per
+		// model file.
+		return nil, fmt.Errorf("%w; it is not run again on the other model files of this review", err)
+	}
 	for range 2 {
 		raw, err := encode(p.Scope)
 		if err != nil {
@@ -81,8 +86,12 @@ func (e *Engine) evaluateInChild(ctx context.Context, p *Policy, encode func(sco
 		if err != nil {
 			var le *sandbox.LimitError
 			if errors.As(err, &le) {
-				return nil, fmt.Errorf("it was stopped because %v (a repository's policy is evaluated under a limit of %v and %s for each model file; the service's TMBOT_CUE_TIMEOUT and TMBOT_CUE_MEMORY set it)",
+				err = fmt.Errorf("it was stopped because %v (a repository's policy is evaluated under a limit of %v and %s for each model file; the service's TMBOT_CUE_TIMEOUT and TMBOT_CUE_MEMORY set it)",
 					err, e.budget.Timeout, sandbox.FormatBytes(e.budget.MemoryBytes))
+				if e.overBudget == nil {
+					e.overBudget = map[*Policy]error{}
+				}
+				e.overBudget[p] = err
 			}
 			return nil, err
 		}

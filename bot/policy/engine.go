@@ -84,6 +84,10 @@ type Engine struct {
 	// orgOverridable and budget: see Options.
 	orgOverridable bool
 	budget         sandbox.Budget
+	// overBudget holds the repository policies that exceeded the budget
+	// in this review, with the error, so as not to run them again on its
+	// other model files. Pool clears it between reviews.
+	overBudget map[*Policy]error
 	// uses counts evaluations in ctx, and inputBytes the JSON it compiled:
 	// a CUE context keeps what it compiles, so the engine starts a new one
 	// every recompileEvery evaluations or recompileBytes of input

@@ -66,6 +66,9 @@ func (p *Pool) Get(o Options, extra []File) (e *Engine, release func(), err erro
 }
 
 func (p *Pool) put(key [sha256.Size]byte, e *Engine) {
+	e.mu.Lock()
+	e.overBudget = nil // a policy may fit its budget on another review's models
+	e.mu.Unlock()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.nIdle >= p.maxIdle {
