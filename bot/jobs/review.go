@@ -16,6 +16,7 @@ import (
 	"github.com/tmbot/tmbot/bot/policy"
 	"github.com/tmbot/tmbot/bot/queue"
 	"github.com/tmbot/tmbot/bot/review"
+	"github.com/tmbot/tmbot/bot/sandbox"
 	"github.com/tmbot/tmbot/bot/store"
 	"github.com/tmbot/tmbot/bot/track"
 )
@@ -33,6 +34,9 @@ type Deps struct {
 	// OrgPolicies are the organisation's policy files, from the service
 	// configuration.
 	OrgPolicies map[string][]byte
+	// OrgPoliciesOverridable and PolicyBudget: see review.Options.
+	OrgPoliciesOverridable bool
+	PolicyBudget           sandbox.Budget
 	// Engines lends compiled policy engines to reviews (nil: each review
 	// compiles its own).
 	Engines *policy.Pool
@@ -129,6 +133,7 @@ func (d *Deps) ReviewPR(ctx context.Context, a queue.ReviewArgs) error {
 	}
 	rep, _, err := review.ReviewSource(ctx, src, review.Options{Loader: d.Loader,
 		Today: d.now().UTC().Format(time.DateOnly), OrgPolicies: d.OrgPolicies, Engines: d.Engines, Compute: d.Compute,
+		OrgPoliciesOverridable: d.OrgPoliciesOverridable, PolicyBudget: d.PolicyBudget,
 		Config: cfg, ConfigErrors: cfgErrs,
 		Tracked: func(system, mitigation string) (string, string) {
 			t, ok := tracked[track.Key(system, mitigation)]

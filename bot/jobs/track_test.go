@@ -17,6 +17,7 @@ import (
 	ghforge "github.com/tmbot/tmbot/bot/forge/github"
 	"github.com/tmbot/tmbot/bot/forge/github/githubtest"
 	"github.com/tmbot/tmbot/bot/model"
+	"github.com/tmbot/tmbot/bot/policy"
 	"github.com/tmbot/tmbot/bot/queue"
 	"github.com/tmbot/tmbot/bot/store"
 	"github.com/tmbot/tmbot/bot/track"
@@ -24,6 +25,7 @@ import (
 
 func TestMain(m *testing.M) {
 	model.RunCUEChildIfRequested()
+	policy.RunChildIfRequested()
 	os.Exit(m.Run())
 }
 

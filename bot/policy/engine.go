@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"path"
@@ -12,6 +13,7 @@ import (
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/errors"
 
+	"github.com/tmbot/tmbot/bot/sandbox"
 	"github.com/tmbot/tmbot/policies"
 )
 
@@ -45,6 +47,10 @@ type Finding struct {
 	Policy string `json:"policy"`
 	File   string `json:"file,omitempty"`
 	Line   int    `json:"line,omitempty"`
+	// Mandatory: the finding comes from an organisation policy, which the
+	// repository's settings cannot turn off: as an error it blocks even
+	// where the repository sets blocking: false. The engine sets it.
+	Mandatory bool `json:"mandatory,omitempty"`
 }
 
 // Policy is one compiled policy file.
@@ -54,9 +60,14 @@ type Policy struct {
 	Name, File string
 	// Scope is what the policy sees of the models: ScopeChange (the
 	// default) or ScopeModel, as the file declares with scope: "model".
+	// A repository's policy is not compiled here: its scope is learnt at
+	// its first evaluation.
 	Scope string
-	value cue.Value
-	err   error
+	// Origin says who wrote the file.
+	Origin Origin
+	value  cue.Value
+	err    error
+	source []byte // of a repository's policy, for its child process
 }
 
 // Engine evaluates a set of policies. Policies are compiled once; an Engine
@@ -70,6 +81,13 @@ type Engine struct {
 	sources  [][]byte // of policies, to compile them again in a new context
 	disabled map[string]bool
 	severity map[string]string
+	// orgOverridable and budget: see Options.
+	orgOverridable bool
+	budget         sandbox.Budget
+	// overBudget holds the repository policies that exceeded the budget
+	// in this review, with the error, so as not to run them again on its
+	// other model files. Pool clears it between reviews.
+	overBudget map[*Policy]error
 	// uses counts evaluations in ctx, and inputBytes the JSON it compiled:
 	// a CUE context keeps what it compiles, so the engine starts a new one
 	// every recompileEvery evaluations or recompileBytes of input
@@ -96,12 +114,22 @@ type Options struct {
 	Severity map[string]string
 	// NoDefaults leaves out the embedded default policies.
 	NoDefaults bool
+	// OrgOverridable lets Disable and Severity turn off and lower the
+	// organisation's policies too, and their errors follow the
+	// repository's blocking setting (the service's
+	// TMBOT_ORG_POLICIES_OVERRIDABLE). By default they cannot: such a
+	// setting is refused, and the review says so.
+	OrgOverridable bool
+	// Budget bounds the evaluation of each repository policy on each
+	// model file (zero: sandbox.DefaultTimeout and DefaultMemory).
+	Budget sandbox.Budget
 }
 
 // NewEngine compiles the default policies (unless told not to) and the
 // shared data they read.
 func NewEngine(o Options) (*Engine, error) {
-	e := &Engine{disabled: map[string]bool{}, severity: map[string]string{}, maxBytes: recompileBytes}
+	e := &Engine{disabled: map[string]bool{}, severity: map[string]string{}, maxBytes: recompileBytes,
+		orgOverridable: o.OrgOverridable, budget: o.Budget.WithDefaults()}
 	for _, d := range o.Disable {
 		e.disabled[d] = true
 	}
@@ -123,21 +151,34 @@ func NewEngine(o Options) (*Engine, error) {
 	return e, nil
 }
 
-// Add compiles one more policy file. A file that does not compile is kept:
-// evaluating it yields a blocking finding that names the file.
+// Add compiles one more policy file that the service trusts as it trusts
+// the defaults: it is compiled and evaluated in this process. A file that
+// does not compile is kept: evaluating it yields a blocking finding that
+// names the file.
 func (e *Engine) Add(file string, src []byte) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	name := strings.TrimSuffix(path.Base(file), ".cue")
-	p := &Policy{Name: name, File: file}
-	e.compile(p, src)
-	e.policies = append(e.policies, p)
-	e.sources = append(e.sources, src)
+	e.AddFile(File{Path: file, Source: src, Origin: FromService})
 }
 
-func (e *Engine) compile(p *Policy, src []byte) {
+// AddFile adds one more policy file. A repository's policy is not compiled
+// here: each evaluation runs in a child process, under the budget.
+func (e *Engine) AddFile(f File) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	name := strings.TrimSuffix(path.Base(f.Path), ".cue")
+	p := &Policy{Name: name, File: f.Path, Origin: f.Origin, Scope: ScopeChange}
+	if f.Origin == FromRepository {
+		p.source = f.Source
+	} else {
+		compile(e.ctx, p, f.Source)
+	}
+	e.policies = append(e.policies, p)
+	e.sources = append(e.sources, f.Source)
+}
+
+// compile compiles p's source in ctx and reads its scope.
+func compile(ctx *cue.Context, p *Policy, src []byte) {
 	p.value, p.err, p.Scope = cue.Value{}, nil, ScopeChange
-	v := e.ctx.CompileBytes(src, cue.Filename(p.File))
+	v := ctx.CompileBytes(src, cue.Filename(p.File))
 	if err := v.Err(); err != nil {
 		p.err = err
 		return
@@ -168,7 +209,9 @@ func (e *Engine) newContext() error {
 		return fmt.Errorf("compile policies/data.cue: %w", err)
 	}
 	for i, p := range e.policies {
-		e.compile(p, e.sources[i])
+		if p.Origin != FromRepository {
+			compile(e.ctx, p, e.sources[i])
+		}
 	}
 	return nil
 }
@@ -181,52 +224,92 @@ func (e *Engine) Policies() []*Policy {
 }
 
 // Evaluate runs every enabled policy on one model's input and returns the
-// findings, each with its file and line when the element is known.
-func (e *Engine) Evaluate(in *Input) []Finding {
+// findings, each with its file and line when the element is known. A
+// repository's policies run in a child process each, under the engine's
+// budget; one that exceeds it yields a policy-error finding that names the
+// file and the limit. The error is ctx's, when it ends first.
+func (e *Engine) Evaluate(ctx context.Context, in *Input) ([]Finding, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.uses++; e.uses > recompileEvery || e.inputBytes > e.maxBytes {
 		if err := e.newContext(); err != nil {
-			return []Finding{{Rule: RulePolicyError, Severity: Error, Message: err.Error()}}
+			return []Finding{{Rule: RulePolicyError, Severity: Error, Message: err.Error()}}, nil
 		}
 		e.uses = 1
 	}
-	// The input of each scope, compiled when a policy first needs it.
-	inputs := map[string]cue.Value{}
-	var out []Finding
-	for _, p := range e.policies {
-		if e.disabled[p.Name] {
-			continue
+	// The input of each scope, encoded and compiled when a policy first
+	// needs it.
+	raws := map[string][]byte{}
+	encode := func(scope string) ([]byte, error) {
+		if raw, ok := raws[scope]; ok {
+			return raw, nil
 		}
-		input, ok := inputs[p.Scope]
-		if !ok && p.err == nil {
-			scoped := in
-			if p.Scope == ScopeModel {
-				scoped = in.Whole()
-			}
-			raw, err := json.Marshal(scoped)
-			if err != nil {
-				return []Finding{{Rule: RulePolicyError, Severity: Error, Message: "encode the policy input: " + err.Error()}}
-			}
-			e.inputBytes += len(raw)
-			input = e.ctx.CompileBytes(raw, cue.Filename("input.json"))
-			inputs[p.Scope] = input
+		scoped := in
+		if scope == ScopeModel {
+			scoped = in.Whole()
 		}
-		fs, err := e.evaluate(p, input)
+		raw, err := json.Marshal(scoped)
 		if err != nil {
-			out = append(out, Finding{Rule: RulePolicyError, Severity: Error, Policy: p.File, File: p.File,
+			return nil, fmt.Errorf("encode the policy input: %w", err)
+		}
+		raws[scope] = raw
+		return raw, nil
+	}
+	inputs := map[string]cue.Value{}
+	var out, refused []Finding
+	refusedRule := map[string]bool{}
+	for _, p := range e.policies {
+		mandatory := p.Origin == FromOrganisation && !e.orgOverridable
+		if e.disabled[p.Name] {
+			if !mandatory {
+				continue
+			}
+			refused = append(refused, refusal(p, fmt.Sprintf("The repository's %s asks not to run %s (policies.disable: %s), but it is an organisation policy, which a repository cannot turn off: it ran.",
+				settingsFile, p.File, p.Name)))
+		}
+		var fs []Finding
+		var err error
+		if p.Origin == FromRepository {
+			fs, err = e.evaluateInChild(ctx, p, encode)
+			if cerr := ctx.Err(); cerr != nil {
+				return nil, cerr
+			}
+		} else {
+			input, ok := inputs[p.Scope]
+			if !ok && p.err == nil {
+				raw, err := encode(p.Scope)
+				if err != nil {
+					return []Finding{{Rule: RulePolicyError, Severity: Error, Message: err.Error()}}, nil
+				}
+				e.inputBytes += len(raw)
+				input = e.ctx.CompileBytes(raw, cue.Filename("input.json"))
+				inputs[p.Scope] = input
+			}
+			fs, err = evaluate(p, input, e.data)
+		}
+		if err != nil {
+			out = append(out, Finding{Rule: RulePolicyError, Severity: Error, Policy: p.File, File: p.File, Mandatory: mandatory,
 				Message: fmt.Sprintf("the policy %s failed, so this review cannot pass until it is fixed: %s", p.File, errorText(err))})
 			continue
 		}
 		for _, f := range fs {
 			if s, ok := e.severity[f.Rule]; ok {
-				f.Severity = s
+				if mandatory && rank(s) < rank(f.Severity) {
+					if !refusedRule[f.Rule] {
+						refusedRule[f.Rule] = true
+						refused = append(refused, refusal(p, fmt.Sprintf("The repository's %s sets policies.severity.%s: %s, but %s comes from the organisation policy %s, whose severity a repository cannot lower: it stays %s.",
+							settingsFile, f.Rule, s, f.Rule, p.File, f.Severity)))
+					}
+				} else {
+					f.Severity = s
+				}
 			}
-			f.Policy = p.File
+			f.Policy, f.Mandatory = p.File, mandatory
 			in.locate(&f)
 			out = append(out, f)
 		}
 	}
+	out = append(out, refused...)
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if rank(a.Severity) != rank(b.Severity) {
@@ -237,14 +320,28 @@ func (e *Engine) Evaluate(in *Input) []Finding {
 		}
 		return a.Line < b.Line
 	})
-	return out
+	return out, nil
 }
 
-func (e *Engine) evaluate(p *Policy, input cue.Value) ([]Finding, error) {
+// RuleSettingRefused is the rule of the warning that says a repository's
+// setting was refused: it tried to turn off an organisation policy, or to
+// lower the severity of its findings.
+const RuleSettingRefused = "setting-refused"
+
+// settingsFile is the repository's settings file (bot/config's FileName;
+// this package does not import it).
+const settingsFile = ".tmbot.yaml"
+
+func refusal(p *Policy, msg string) Finding {
+	return Finding{Rule: RuleSettingRefused, Severity: Warning, Policy: p.File, File: settingsFile, Message: msg}
+}
+
+// evaluate evaluates a compiled policy on its input, with the shared data.
+func evaluate(p *Policy, input, data cue.Value) ([]Finding, error) {
 	if p.err != nil {
 		return nil, p.err
 	}
-	v := p.value.FillPath(cue.ParsePath("input"), input).FillPath(cue.ParsePath("data"), e.data)
+	v := p.value.FillPath(cue.ParsePath("input"), input).FillPath(cue.ParsePath("data"), data)
 	if err := v.Err(); err != nil {
 		return nil, err // the policy contradicts its input
 	}
@@ -259,17 +356,22 @@ func (e *Engine) evaluate(p *Policy, input cue.Value) ([]Finding, error) {
 	if err := fv.Decode(&fs); err != nil {
 		return nil, err
 	}
+	return fs, checkFindings(fs)
+}
+
+// checkFindings reports the first finding that is not well formed.
+func checkFindings(fs []Finding) error {
 	for i, f := range fs {
 		switch {
 		case f.Rule == "":
-			return nil, fmt.Errorf("finding %d has no rule", i)
+			return fmt.Errorf("finding %d has no rule", i)
 		case f.Message == "":
-			return nil, fmt.Errorf("finding %d (%s) has no message", i, f.Rule)
+			return fmt.Errorf("finding %d (%s) has no message", i, f.Rule)
 		case f.Severity != Error && f.Severity != Warning && f.Severity != Notice:
-			return nil, fmt.Errorf("finding %d (%s) has severity %q: allowed: error|warning|notice", i, f.Rule, f.Severity)
+			return fmt.Errorf("finding %d (%s) has severity %q: allowed: error|warning|notice", i, f.Rule, f.Severity)
 		}
 	}
-	return fs, nil
+	return nil
 }
 
 func errorText(err error) string {

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"context"
 	"testing"
 
 	"github.com/tmbot/tmbot/bot/diff"
@@ -20,13 +21,13 @@ func TestEngineRecompilesAfterInputBudget(t *testing.T) {
 	in := NewInput("x.threatmodel.yaml", "2026-06-15", nil, m, diff.Compare(nil, m))
 	e.maxBytes = 1
 	first := e.ctx
-	if fs := e.Evaluate(in); len(fs) != 1 || fs[0].Message != "web" {
+	if fs, _ := e.Evaluate(context.Background(), in); len(fs) != 1 || fs[0].Message != "web" {
 		t.Fatalf("findings %+v", fs)
 	}
 	if e.ctx != first || e.inputBytes == 0 {
 		t.Fatalf("first evaluation: new context %v, %d bytes", e.ctx != first, e.inputBytes)
 	}
-	if fs := e.Evaluate(in); len(fs) != 1 || fs[0].Message != "web" {
+	if fs, _ := e.Evaluate(context.Background(), in); len(fs) != 1 || fs[0].Message != "web" {
 		t.Fatalf("findings after the new context %+v", fs)
 	}
 	if e.ctx == first || e.uses != 1 {

@@ -37,37 +37,53 @@ func TestEnginePolicyErrors(t *testing.T) {
 	cases := []struct {
 		name, src string
 		parts     []string
+		child     bool // also evaluated in a child process
 	}{
-		{"does not compile", "findings: [ {rule: \"x\"\n", []string{"policies/repo/bad.cue"}},
-		{"bad severity", `findings: [{rule: "bad", severity: "fatal", message: "m"}]`, []string{`severity "fatal"`, "error|warning|notice"}},
-		{"no rule", `findings: [{severity: "error", message: "m"}]`, []string{"has no rule"}},
-		{"no message", `findings: [{rule: "bad", severity: "error"}]`, []string{"has no message"}},
+		{"does not compile", "findings: [ {rule: \"x\"\n", []string{"policies/repo/bad.cue"}, true},
+		{"bad severity", `findings: [{rule: "bad", severity: "fatal", message: "m"}]`, []string{`severity "fatal"`, "error|warning|notice"}, true},
+		{"no rule", `findings: [{severity: "error", message: "m"}]`, []string{"has no rule"}, false},
+		{"no message", `findings: [{rule: "bad", severity: "error"}]`, []string{"has no message"}, false},
 		{"no findings", `input: _
 data: _
-other: 1`, []string{"defines no findings list"}},
+other: 1`, []string{"defines no findings list"}, false},
 		{"evaluation fails", `input: _
-findings: [{rule: "bad", severity: "error", message: input.head.threats.nope.title}]`, nil},
-		{"incomplete value", `findings: [{rule: "bad", severity: "error", message: string}]`, nil},
-		{"findings not a list", `findings: "none"`, nil},
+findings: [{rule: "bad", severity: "error", message: input.head.threats.nope.title}]`, nil, true},
+		{"incomplete value", `findings: [{rule: "bad", severity: "error", message: string}]`, nil, false},
+		{"findings not a list", `findings: "none"`, nil, false},
 	}
+	// The same failures read the same whether the policy is evaluated in
+	// this process (the service's own) or in a child process (a
+	// repository's; a few cases, each child costs a process start).
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			e := custom(t, map[string]string{"policies/repo/bad.cue": c.src})
-			in := input(t, nil, load(t, oneThreat), today)
-			fs := e.Evaluate(in)
-			if len(fs) != 1 {
-				t.Fatalf("want exactly one finding, got:\n%s", dump(fs))
+		for _, o := range []struct {
+			name   string
+			origin policy.Origin
+		}{{"in-process", policy.FromService}, {"child", policy.FromRepository}} {
+			if o.origin == policy.FromRepository && !c.child {
+				continue
 			}
-			f := fs[0]
-			if f.Rule != policy.RulePolicyError || f.Severity != policy.Error || f.Policy != "policies/repo/bad.cue" ||
-				f.File != "policies/repo/bad.cue" {
-				t.Errorf("got %+v", f)
-			}
-			if !policy.Blocking(fs) {
-				t.Error("a broken policy does not block")
-			}
-			mustContain(t, "message", f.Message, append([]string{"the policy policies/repo/bad.cue failed", "cannot pass"}, c.parts...)...)
-		})
+			t.Run(c.name+"/"+o.name, func(t *testing.T) {
+				e, err := policy.NewEngine(policy.Options{NoDefaults: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				e.AddFile(policy.File{Path: "policies/repo/bad.cue", Source: []byte(c.src), Origin: o.origin})
+				in := input(t, nil, load(t, oneThreat), today)
+				fs := evalAll(t, e, in)
+				if len(fs) != 1 {
+					t.Fatalf("want exactly one finding, got:\n%s", dump(fs))
+				}
+				f := fs[0]
+				if f.Rule != policy.RulePolicyError || f.Severity != policy.Error || f.Policy != "policies/repo/bad.cue" ||
+					f.File != "policies/repo/bad.cue" {
+					t.Errorf("got %+v", f)
+				}
+				if !policy.Blocking(fs) {
+					t.Error("a broken policy does not block")
+				}
+				mustContain(t, "message", f.Message, append([]string{"the policy policies/repo/bad.cue failed", "cannot pass"}, c.parts...)...)
+			})
+		}
 	}
 }
 
@@ -75,7 +91,7 @@ findings: [{rule: "bad", severity: "error", message: input.head.threats.nope.tit
 // has failed to evaluate, even though its findings list is fine.
 func TestEngineInputConflictBlocks(t *testing.T) {
 	e := custom(t, map[string]string{"policies/repo/bad.cue": "input: today: 3\nfindings: []\n"})
-	fs := e.Evaluate(input(t, nil, load(t, oneThreat), today))
+	fs := evalAll(t, e, input(t, nil, load(t, oneThreat), today))
 	if len(fs) != 1 || fs[0].Rule != policy.RulePolicyError {
 		t.Fatalf("want one policy-error, got:\n%s", dump(fs))
 	}
@@ -88,7 +104,7 @@ func TestEngineBrokenPolicyNextToDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Add(".tmbot/policies/mine.cue", []byte("findings: [ {"))
-	fs := e.Evaluate(input(t, nil, load(t, oneThreat), today))
+	fs := evalAll(t, e, input(t, nil, load(t, oneThreat), today))
 	var broken, unplanned int
 	for _, f := range fs {
 		switch f.Rule {

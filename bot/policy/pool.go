@@ -5,14 +5,16 @@ import (
 	"encoding/binary"
 	"maps"
 	"slices"
+	"strconv"
 	"sync"
 )
 
-// File is a policy file to add to an engine: where it came from and its
-// source.
+// File is a policy file to add to an engine: where it came from, its
+// source, and who wrote it.
 type File struct {
 	Path   string
 	Source []byte
+	Origin Origin
 }
 
 // Pool keeps compiled engines for reuse between reviews. Compiling the
@@ -64,6 +66,9 @@ func (p *Pool) Get(o Options, extra []File) (e *Engine, release func(), err erro
 }
 
 func (p *Pool) put(key [sha256.Size]byte, e *Engine) {
+	e.mu.Lock()
+	e.overBudget = nil // a policy may fit its budget on another review's models
+	e.mu.Unlock()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.nIdle >= p.maxIdle {
@@ -93,7 +98,7 @@ func build(o Options, extra []File) (*Engine, error) {
 		return nil, err
 	}
 	for _, f := range extra {
-		e.Add(f.Path, f.Source)
+		e.AddFile(f)
 	}
 	return e, nil
 }
@@ -110,6 +115,11 @@ func poolKey(o Options, extra []File) [sha256.Size]byte {
 	if o.NoDefaults {
 		field([]byte("no-defaults"))
 	}
+	if o.OrgOverridable {
+		field([]byte("org-overridable"))
+	}
+	b := o.Budget.WithDefaults()
+	field([]byte("budget " + strconv.FormatInt(int64(b.Timeout), 10) + " " + strconv.FormatInt(b.MemoryBytes, 10)))
 	disable := slices.Sorted(slices.Values(o.Disable))
 	field([]byte("disable"))
 	for _, d := range disable {
@@ -123,6 +133,7 @@ func poolKey(o Options, extra []File) [sha256.Size]byte {
 	field([]byte("files"))
 	for _, f := range extra {
 		field([]byte(f.Path))
+		field([]byte{byte(f.Origin)})
 		field(f.Source)
 	}
 	var key [sha256.Size]byte

@@ -53,7 +53,7 @@ func TestPoolReuse(t *testing.T) {
 	// file evaluates the changed file.
 	e, release, _ := p.Get(policy.Options{NoDefaults: true}, changed)
 	defer release()
-	fs := e.Evaluate(input(t, nil, load(t, shop{}.String()), today))
+	fs := evalAll(t, e, input(t, nil, load(t, shop{}.String()), today))
 	if len(fs) != 1 || fs[0].Rule != "x" {
 		t.Errorf("findings: %s", dump(fs))
 	}

@@ -230,7 +230,7 @@ func TestScopeChangeIsNarrow(t *testing.T) {
 // A policy's scope must be "change" or "model".
 func TestScopeDeclarationChecked(t *testing.T) {
 	e := custom(t, map[string]string{".tmbot/policies/odd.cue": "input: _\nscope: \"everything\"\nfindings: []\n"})
-	fs := e.Evaluate(input(t, nil, load(t, shop{}.String()), today))
+	fs := evalAll(t, e, input(t, nil, load(t, shop{}.String()), today))
 	if len(fs) != 1 || fs[0].Rule != policy.RulePolicyError || !strings.Contains(fs[0].Message, `scope must be "change" or "model"`) {
 		t.Fatalf("want one policy-error about scope, got:\n%s", dump(fs))
 	}

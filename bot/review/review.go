@@ -230,7 +230,9 @@ func (r *Reviewer) reviewOne(ctx context.Context, c Change) ModelReport {
 		return model.Risk(mr.NewUnmitigated[i].Risk).Rank() > model.Risk(mr.NewUnmitigated[j].Risk).Rank()
 	})
 	if r.Engine != nil {
-		mr.Findings = r.Engine.Evaluate(policy.NewInput(c.Path, r.Today, base, head, d))
+		// An error is ctx's: the review is abandoned, and its caller
+		// sees ctx ended.
+		mr.Findings, _ = r.Engine.Evaluate(ctx, policy.NewInput(c.Path, r.Today, base, head, d))
 		if mr.Findings == nil {
 			mr.Findings = []policy.Finding{}
 		}
@@ -376,6 +378,9 @@ func (rep *Report) finish(nonBlocking bool) {
 		for _, f := range m.Findings {
 			if f.Rule == policy.RulePolicyError {
 				rep.Blocking = true // a broken policy never passes, whatever the setting
+			}
+			if f.Mandatory && f.Severity == policy.Error {
+				rep.Blocking = true // an organisation policy's error blocks, whatever the setting
 			}
 		}
 		if !m.Valid {

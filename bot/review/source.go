@@ -10,6 +10,7 @@ import (
 	"github.com/tmbot/tmbot/bot/config"
 	"github.com/tmbot/tmbot/bot/model"
 	"github.com/tmbot/tmbot/bot/policy"
+	"github.com/tmbot/tmbot/bot/sandbox"
 )
 
 // Side is one end of a request.
@@ -51,8 +52,14 @@ type Options struct {
 	// Today is the date policies judge by (YYYY-MM-DD).
 	Today string
 	// OrgPolicies are the organisation's policy files (name → source),
-	// from the service configuration.
-	OrgPolicies map[string][]byte
+	// from the service configuration. A repository cannot turn them off,
+	// lower their severity or make their errors non-blocking, unless
+	// OrgPoliciesOverridable.
+	OrgPolicies            map[string][]byte
+	OrgPoliciesOverridable bool
+	// PolicyBudget bounds the evaluation of each of the repository's own
+	// policies on each model file (zero: the defaults, 10 s and 512 MiB).
+	PolicyBudget sandbox.Budget
 	// Engines, if set, lends compiled policy engines, so that reviews
 	// under the same policies do not compile them again.
 	Engines *policy.Pool
@@ -84,7 +91,7 @@ func ReviewSource(ctx context.Context, src Source, o Options) (*Report, *config.
 	}
 	var extra []policy.File
 	for _, name := range slices.Sorted(maps.Keys(o.OrgPolicies)) {
-		extra = append(extra, policy.File{Path: name, Source: o.OrgPolicies[name]})
+		extra = append(extra, policy.File{Path: name, Source: o.OrgPolicies[name], Origin: policy.FromOrganisation})
 	}
 	for _, p := range cfg.Policies.Files {
 		data, found, err := src.ReadFile(ctx, Base, p)
@@ -96,7 +103,7 @@ func ReviewSource(ctx context.Context, src Source, o Options) (*Report, *config.
 				Message: fmt.Sprintf("policies.files names %s, which is not on the base branch", p)})
 			continue
 		}
-		extra = append(extra, policy.File{Path: p, Source: data})
+		extra = append(extra, policy.File{Path: p, Source: data, Origin: policy.FromRepository})
 	}
 	files, err := src.ChangedFiles(ctx)
 	if err != nil {
@@ -129,13 +136,16 @@ func ReviewSource(ctx context.Context, src Source, o Options) (*Report, *config.
 	}
 	defer done()
 	engine, release, err := o.Engines.Get(policy.Options{Disable: cfg.Policies.Disable, Severity: cfg.Policies.Severity,
-		NoDefaults: !cfg.Policies.Defaults}, extra)
+		NoDefaults: !cfg.Policies.Defaults, OrgOverridable: o.OrgPoliciesOverridable, Budget: o.PolicyBudget}, extra)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer release()
 	r := &Reviewer{Loader: o.Loader, Engine: engine, Today: o.Today, NonBlocking: !cfg.Blocking, Tracked: o.Tracked}
 	rep := r.Review(ctx, changes)
+	if err := ctx.Err(); err != nil {
+		return nil, nil, fmt.Errorf("review stopped: %w", err)
+	}
 	for _, e := range cfgErrs {
 		rep.AddConfigError(e)
 	}

@@ -62,6 +62,14 @@ type Settings struct {
 	RetryMax       time.Duration `yaml:"retry_max"`
 	// PoliciesDir holds the organisation's own CUE policies (*.cue).
 	PoliciesDir string `yaml:"policies_dir"`
+	// OrgPoliciesOverridable lets a repository's .tmbot.yaml turn off or
+	// lower the organisation's policies, and make their errors
+	// non-blocking (default: it cannot).
+	OrgPoliciesOverridable bool `yaml:"org_policies_overridable"`
+	// CUETimeout and CUEMemory bound the evaluation of one CUE model file
+	// and of one repository policy on one model file (0: 10 s, 512 MiB).
+	CUETimeout time.Duration `yaml:"cue_timeout"`
+	CUEMemory  int64         `yaml:"cue_memory"`
 	// MaxBodyBytes bounds a webhook body; larger ones get 413.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 	// LogLevel: debug, info, warn or error.
@@ -151,6 +159,7 @@ func LoadSettings(file string, getenv func(string) string) (Settings, error) {
 		{"TMBOT_JOB_LOCK_TTL", &s.JobLockTTL},
 		{"TMBOT_RETRY_BASE", &s.RetryBase},
 		{"TMBOT_RETRY_MAX", &s.RetryMax},
+		{"TMBOT_CUE_TIMEOUT", &s.CUETimeout},
 	} {
 		if v := getenv(d.name); v != "" {
 			t, err := parseDuration(v)
@@ -169,6 +178,20 @@ func LoadSettings(file string, getenv func(string) string) (Settings, error) {
 			return s, fmt.Errorf("TMBOT_RESYNC_RESERVE: %q is not a number of calls", v)
 		}
 		s.ResyncReserve = n
+	}
+	if v := getenv("TMBOT_ORG_POLICIES_OVERRIDABLE"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return s, fmt.Errorf("TMBOT_ORG_POLICIES_OVERRIDABLE: write true or false")
+		}
+		s.OrgPoliciesOverridable = b
+	}
+	if v := getenv("TMBOT_CUE_MEMORY"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return s, fmt.Errorf("TMBOT_CUE_MEMORY: write a number of bytes, such as 536870912 for 512 MiB")
+		}
+		s.CUEMemory = n
 	}
 	if v := getenv("TMBOT_WORKERS"); v != "" {
 		n, err := strconv.Atoi(v)

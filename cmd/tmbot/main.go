@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/tmbot/tmbot/bot/model"
+	"github.com/tmbot/tmbot/bot/policy"
 )
 
 // Exit codes of the command line contract.
@@ -39,6 +40,7 @@ func commands() []command {
 
 func main() {
 	model.RunCUEChildIfRequested()
+	policy.RunChildIfRequested()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

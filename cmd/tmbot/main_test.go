@@ -11,10 +11,12 @@ import (
 	"testing"
 
 	"github.com/tmbot/tmbot/bot/model"
+	"github.com/tmbot/tmbot/bot/policy"
 )
 
 func TestMain(m *testing.M) {
 	model.RunCUEChildIfRequested()
+	policy.RunChildIfRequested()
 	os.Exit(m.Run())
 }
 

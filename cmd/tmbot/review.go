@@ -9,6 +9,7 @@ import (
 
 	"github.com/tmbot/tmbot/bot/model"
 	"github.com/tmbot/tmbot/bot/review"
+	"github.com/tmbot/tmbot/bot/sandbox"
 )
 
 func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -18,10 +19,12 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	head := fl.String("head", "HEAD", "the head ref")
 	format := fl.String("format", "markdown", "output format: markdown, json or sarif")
 	today := fl.String("today", "", "judge expiry as of this date, YYYY-MM-DD (default: today)")
+	cueTimeout := fl.Duration("cue-timeout", 0, "time budget of one CUE model's evaluation, and of one repository policy's on one model (default 10s)")
+	cueMemory := fl.Int64("cue-memory", 0, "memory budget of the same, in bytes (default 512 MiB)")
 	fl.Usage = func() {
 		fmt.Fprintln(stderr, "usage: tmbot review [--repo DIR] [--base REF] [--head REF] [--format markdown|json|sarif]")
 		fmt.Fprintln(stderr, "Reviews the threat models a branch changes, exactly as the bot comments on a pull request.")
-		fmt.Fprintln(stderr, "Exit status: 0, or 1 when a policy error or an invalid model blocks; 2 on a usage or I/O error.")
+		fmt.Fprintln(stderr, "Exit status: 0, or 1 when a policy error or an invalid model blocks; 2 on a usage or I/O error, or when interrupted.")
 		fl.PrintDefaults()
 	}
 	rest, ok := parseFlags(fl, args, stderr)
@@ -63,12 +66,17 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitUsage
 	}
 	src.base, src.head = string(trimNL(mb)), headID
-	loader, err := model.NewLoader(model.Limits{})
+	budget := sandbox.Budget{Timeout: *cueTimeout, MemoryBytes: *cueMemory}
+	loader, err := model.NewLoader(model.Limits{CUE: model.CUEBudget(budget)})
 	if err != nil {
 		fmt.Fprintf(stderr, "tmbot: %v\n", err)
 		return exitUsage
 	}
-	rep, _, err := review.ReviewSource(ctx, src, review.Options{Loader: loader, Today: *today})
+	rep, _, err := review.ReviewSource(ctx, src, review.Options{Loader: loader, Today: *today, PolicyBudget: budget})
+	if err != nil && ctx.Err() != nil {
+		fmt.Fprintln(stderr, "tmbot: interrupted: the review was stopped")
+		return exitUsage
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "tmbot: %v\n", err)
 		return exitUsage

@@ -21,6 +21,7 @@ import (
 	"github.com/tmbot/tmbot/bot/policy"
 	"github.com/tmbot/tmbot/bot/queue"
 	"github.com/tmbot/tmbot/bot/review"
+	"github.com/tmbot/tmbot/bot/sandbox"
 	"github.com/tmbot/tmbot/bot/server"
 	"github.com/tmbot/tmbot/bot/store"
 )
@@ -69,7 +70,8 @@ func serve(ctx context.Context, settings server.Settings, log *slog.Logger, read
 		return err
 	}
 	defer st.Close()
-	loader, err := model.NewLoader(model.Limits{})
+	budget := sandbox.Budget{Timeout: settings.CUETimeout, MemoryBytes: settings.CUEMemory}
+	loader, err := model.NewLoader(model.Limits{CUE: model.CUEBudget(budget)})
 	if err != nil {
 		return err
 	}
@@ -94,6 +96,7 @@ func serve(ctx context.Context, settings server.Settings, log *slog.Logger, read
 		}
 	}
 	deps := &jobs.Deps{Store: st, Loader: loader, Log: log, OrgPolicies: orgPolicies, ResyncReserve: settings.ResyncReserve,
+		OrgPoliciesOverridable: settings.OrgPoliciesOverridable, PolicyBudget: budget,
 		Engines: policy.NewPool(settings.Workers), // one idle engine per worker
 		// Reviews compute on all cores but one, whatever the workers: the
 		// last core answers webhooks (docs/performance.md).
