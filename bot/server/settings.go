@@ -36,6 +36,10 @@ type Settings struct {
 		// Webhooks; "whsec_<base64>" is decoded) when they carry a
 		// signature.
 		SigningKey string `yaml:"webhook_signing_key"`
+		// SharedSecret: "allow" accepts WebhookSecret itself (and
+		// SigningKey) from any project, for the migration to one secret
+		// per project (gitlab_secret.go); anything else refuses it.
+		SharedSecret string `yaml:"shared_secret"`
 		// BotUsername is the token's user, to ignore the bot's own issue
 		// events; learned from GitLab when empty.
 		BotUsername string `yaml:"bot_username"`
@@ -67,6 +71,12 @@ type Settings struct {
 	// LogLevel: debug, info, warn or error.
 	LogLevel string `yaml:"log_level"`
 }
+
+// Values of TMBOT_GITLAB_SHARED_SECRET.
+const (
+	SharedSecretAllow  = "allow"
+	SharedSecretRefuse = "refuse"
+)
 
 // MaxWebhookBody is GitHub's cap on a webhook payload ("Payloads are capped
 // at 25 MB", GitHub Docs, Webhook events and payloads); a larger body is
@@ -132,6 +142,12 @@ func LoadSettings(file string, getenv func(string) string) (Settings, error) {
 	str("TMBOT_GITLAB_WEBHOOK_SECRET_PREVIOUS", &s.GitLab.WebhookSecretPrevious)
 	str("TMBOT_GITLAB_WEBHOOK_SIGNING_KEY", &s.GitLab.SigningKey)
 	str("TMBOT_GITLAB_BOT_USERNAME", &s.GitLab.BotUsername)
+	str("TMBOT_GITLAB_SHARED_SECRET", &s.GitLab.SharedSecret)
+	switch s.GitLab.SharedSecret {
+	case "", SharedSecretAllow, SharedSecretRefuse:
+	default:
+		return s, fmt.Errorf("TMBOT_GITLAB_SHARED_SECRET (gitlab.shared_secret) must be %s or %s", SharedSecretAllow, SharedSecretRefuse)
+	}
 	str("TMBOT_DASHBOARD_TOKEN", &s.DashboardToken)
 	str("TMBOT_POLICIES_DIR", &s.PoliciesDir)
 	str("TMBOT_LOG_LEVEL", &s.LogLevel)
