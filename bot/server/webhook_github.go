@@ -153,20 +153,28 @@ func (s *Server) handleGitHub(w http.ResponseWriter, r *http.Request) {
 	if !handled {
 		h = nil
 	}
-	s.accept(w, r, "github", id, event, log, h, payload)
+	// The signature covers the body, not the delivery id: a signed body
+	// replayed with a new X-GitHub-Delivery is the same delivery.
+	sum := sha256.Sum256(body)
+	s.accept(w, r, "github", id, event, log, h, payload, "body-sha256:"+hex.EncodeToString(sum[:]))
 }
 
 // accept stores a verified delivery and what its handler makes of it in
 // one transaction, then answers: 202 when accepted, 200 for a delivery seen
 // before (nothing is done twice), 503 when it could not be stored (the
-// forge redelivers). A nil handler records the delivery only.
-func (s *Server) accept(w http.ResponseWriter, r *http.Request, forgeName, id, event string, log *slog.Logger, h eventHandler, payload any) {
+// forge redelivers). A nil handler records the delivery only. also are
+// more keys the delivery is known by (its body's hash): seen before under
+// any of them, it is a duplicate. Keys are remembered for
+// jobs.DeliveryRetention.
+func (s *Server) accept(w http.ResponseWriter, r *http.Request, forgeName, id, event string, log *slog.Logger, h eventHandler, payload any, also ...string) {
 	dup := false
 	err := s.store.InTx(r.Context(), func(tx *sql.Tx) error {
-		isNew, err := s.store.RecordDelivery(r.Context(), tx, forgeName, id, event)
-		if err != nil || !isNew {
-			dup = !isNew
-			return err
+		for _, key := range append([]string{id}, also...) {
+			isNew, err := s.store.RecordDelivery(r.Context(), tx, forgeName, key, event)
+			if err != nil || !isNew {
+				dup = !isNew
+				return err
+			}
 		}
 		if h == nil {
 			return nil
