@@ -2,8 +2,11 @@ package server
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -114,7 +117,7 @@ func LoadSettings(file string, getenv func(string) string) (Settings, error) {
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
 		if err := dec.Decode(&s); err != nil {
-			return s, fmt.Errorf("settings file %s: %v", file, err)
+			return s, fmt.Errorf("settings file %s: %s", file, withoutValues(err))
 		}
 	}
 	str := func(name string, dst *string) {
@@ -127,7 +130,7 @@ func LoadSettings(file string, getenv func(string) string) (Settings, error) {
 	if v := getenv("TMBOT_GITHUB_APP_ID"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return s, fmt.Errorf("TMBOT_GITHUB_APP_ID: %q is not a number", v)
+			return s, errors.New("TMBOT_GITHUB_APP_ID is not a number (the App's ID, on its settings page)")
 		}
 		s.GitHub.AppID = id
 	}
@@ -154,7 +157,7 @@ func LoadSettings(file string, getenv func(string) string) (Settings, error) {
 	if v := getenv("TMBOT_RESYNC_INTERVAL"); v != "" {
 		d, err := parseDuration(v)
 		if err != nil {
-			return s, fmt.Errorf("TMBOT_RESYNC_INTERVAL: %v", err)
+			return s, fmt.Errorf("TMBOT_RESYNC_INTERVAL %v", err)
 		}
 		s.ResyncInterval = d
 	}
@@ -171,32 +174,32 @@ func LoadSettings(file string, getenv func(string) string) (Settings, error) {
 		if v := getenv(d.name); v != "" {
 			t, err := parseDuration(v)
 			if err != nil {
-				return s, fmt.Errorf("%s: %v", d.name, err)
+				return s, fmt.Errorf("%s %v", d.name, err)
 			}
 			*d.dst = t
 		}
 	}
 	if s.JobRescueAfter != 0 && s.JobRescueAfter <= s.JobTimeout {
-		return s, fmt.Errorf("the job rescue delay (%v) must be longer than the job timeout (%v)", s.JobRescueAfter, s.JobTimeout)
+		return s, errors.New("the job rescue delay (TMBOT_JOB_RESCUE_AFTER, job_rescue_after) must be longer than the job timeout (TMBOT_JOB_TIMEOUT, job_timeout)")
 	}
 	if v := getenv("TMBOT_RESYNC_RESERVE"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			return s, fmt.Errorf("TMBOT_RESYNC_RESERVE: %q is not a number of calls", v)
+			return s, errors.New("TMBOT_RESYNC_RESERVE is not a number of calls (0 or more)")
 		}
 		s.ResyncReserve = n
 	}
 	if v := getenv("TMBOT_WORKERS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			return s, fmt.Errorf("TMBOT_WORKERS: %q is not a positive number", v)
+			return s, errors.New("TMBOT_WORKERS is not a positive number")
 		}
 		s.Workers = n
 	}
 	if s.GitHub.PrivateKey == "" && s.GitHub.PrivateKeyFile != "" {
-		key, err := os.ReadFile(s.GitHub.PrivateKeyFile)
+		key, err := readPrivateKey(s.GitHub.PrivateKeyFile)
 		if err != nil {
-			return s, fmt.Errorf("read the GitHub App private key: %w", err)
+			return s, err
 		}
 		s.GitHub.PrivateKey = string(key)
 	}
@@ -211,16 +214,46 @@ func LoadSettings(file string, getenv func(string) string) (Settings, error) {
 	return s, nil
 }
 
-// parseDuration reads "0", "3600" (seconds) or a Go duration ("1h").
+// parseDuration reads "0", "3600" (seconds) or a Go duration ("1h"). Its
+// error does not repeat the value (settings may hold secrets).
 func parseDuration(v string) (time.Duration, error) {
-	if n, err := strconv.Atoi(v); err == nil {
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
 		return time.Duration(n) * time.Second, nil
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d < 0 {
-		return 0, fmt.Errorf("%q is not a duration (write 1h, 30m or a number of seconds; 0 turns it off)", v)
+		return 0, errors.New("is not a duration (write 1h, 30m or a number of seconds; 0 turns it off)")
 	}
 	return d, nil
+}
+
+// readPrivateKey reads the GitHub App's key from the file named by
+// TMBOT_GITHUB_PRIVATE_KEY_FILE. Neither the setting's value (which may be
+// the key itself, pasted in the wrong place) nor the file's content
+// reaches the error.
+func readPrivateKey(file string) ([]byte, error) {
+	if strings.Contains(file, "-----BEGIN") || strings.ContainsAny(file, "\n\r") || len(file) > 4096 {
+		return nil, errors.New("TMBOT_GITHUB_PRIVATE_KEY_FILE (github.private_key_file) holds a key, not the path of a file: " +
+			"put the key in TMBOT_GITHUB_PRIVATE_KEY, or in a file whose path goes in TMBOT_GITHUB_PRIVATE_KEY_FILE")
+	}
+	key, err := os.ReadFile(file)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // without the path
+		}
+		return nil, fmt.Errorf("read the GitHub App private key, the file named by TMBOT_GITHUB_PRIVATE_KEY_FILE: %v", err)
+	}
+	return key, nil
+}
+
+// yamlQuoted is how yaml.v3 quotes a value in its errors.
+var yamlQuoted = regexp.MustCompile("`[^`]*`")
+
+// withoutValues is a settings file's decoding error without the values
+// yaml.v3 quotes in it ("line 3: cannot unmarshal !!str `...` into int64").
+func withoutValues(err error) string {
+	return yamlQuoted.ReplaceAllString(err.Error(), "(a value)")
 }
 
 func withSlash(u string) string {
