@@ -16,6 +16,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -100,6 +101,7 @@ type dashboard struct {
 	key       []byte
 
 	failures throttle
+	proxies  []netip.Prefix // trusted reverse proxies (dashboard_throttle.go)
 }
 
 func newDashboard(token string, st *store.Store, log *slog.Logger) *dashboard {
@@ -118,6 +120,7 @@ func (s *Server) dashboardRoutes(mux *http.ServeMux) {
 		return
 	}
 	d := newDashboard(s.settings.DashboardToken, s.store, s.log)
+	d.proxies, _ = parsePrefixes(s.settings.TrustedProxies) // checked by LoadSettings
 	d.routes(mux)
 }
 
@@ -201,7 +204,7 @@ func (d *dashboard) tokenOK(token string) bool {
 // (resting).
 func (d *dashboard) authenticated(r *http.Request) (ok, resting bool) {
 	if h := r.Header.Get("Authorization"); h != "" {
-		client := clientKey(r)
+		client := clientKey(r, d.proxies)
 		if d.failures.resting(client, d.now()) {
 			d.log.Warn("dashboard: bearer token not checked, too many wrong tokens from this client", "remote", r.RemoteAddr)
 			return false, true
@@ -316,7 +319,7 @@ func (d *dashboard) handleLogin(w http.ResponseWriter, r *http.Request) {
 		d.renderLogin(w, http.StatusBadRequest, "The form could not be read; try again.")
 		return
 	}
-	client := clientKey(r)
+	client := clientKey(r, d.proxies)
 	if d.failures.resting(client, d.now()) {
 		d.log.Warn("dashboard: login refused, too many wrong tokens from this client", "remote", r.RemoteAddr)
 		w.Header().Set("Retry-After", strconv.Itoa(int(loginWindow/time.Second)))

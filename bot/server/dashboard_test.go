@@ -677,3 +677,41 @@ func BenchmarkDashboard10k(b *testing.B) {
 	}
 	b.ReportMetric(float64(check.Body.Len())/1e6, "MB/page")
 }
+
+// Behind a trusted reverse proxy, the client is the address the proxy
+// puts in X-Forwarded-For (not the proxy, which every user shares, and not
+// what the client wrote in the header itself); from an untrusted peer the
+// header is ignored.
+func TestDashboardThrottleBehindAProxy(t *testing.T) {
+	st := storetest.Open(t, "sqlite")
+	settings := DefaultSettings()
+	settings.DashboardToken = testDashToken
+	settings.TrustedProxies = []string{"10.0.0.0/8", "192.0.2.1"}
+	h := New(settings, st, nil, slog.New(slog.DiscardHandler)).Handler()
+	const proxy = "10.1.2.3:40000"
+	for i := range loginFailures {
+		// The attacker varies the header's first entries; the proxy appends
+		// the address it saw.
+		do(t, h, call{method: http.MethodPost, path: "/dashboard/login", form: url.Values{"token": {"guess"}}, remote: proxy,
+			header: map[string]string{"X-Forwarded-For": fmt.Sprintf("198.18.0.%d, 203.0.113.9", i)}})
+	}
+	via := func(xff, remote string) int {
+		return do(t, h, call{method: http.MethodPost, path: "/dashboard/login", form: url.Values{"token": {testDashToken}},
+			remote: remote, header: map[string]string{"X-Forwarded-For": xff}}).Code
+	}
+	if code := via("203.0.113.9", proxy); code != http.StatusTooManyRequests {
+		t.Errorf("the guessing client through the proxy: %d", code)
+	}
+	if code := via("198.51.100.7, 10.9.9.9", proxy); code != http.StatusSeeOther {
+		t.Errorf("another client through two proxies: %d", code)
+	}
+	if code := via("198.51.100.8", "203.0.113.9:1"); code != http.StatusTooManyRequests {
+		t.Errorf("the guessing client, directly, naming another client in the header: %d", code)
+	}
+	for _, bad := range []string{"not-an-address", "10.0.0.0/33"} {
+		_, err := LoadSettings("", func(k string) string { return map[string]string{"TMBOT_TRUSTED_PROXIES": "10.0.0.1," + bad}[k] })
+		if err == nil || strings.Contains(err.Error(), bad) {
+			t.Errorf("TMBOT_TRUSTED_PROXIES with %q: %v", bad, err)
+		}
+	}
+}

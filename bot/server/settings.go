@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/netip"
 	"os"
 	"regexp"
 	"strconv"
@@ -48,6 +49,10 @@ type Settings struct {
 		BotUsername string `yaml:"bot_username"`
 	} `yaml:"gitlab"`
 	DashboardToken string `yaml:"dashboard_token"`
+	// TrustedProxies are the reverse proxies (addresses or CIDR prefixes)
+	// whose X-Forwarded-For names the client, for the dashboard's
+	// wrong-token throttle; a request from anywhere else is its own client.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 	// ResyncInterval: how often missed webhooks are caught up; 0 turns it
 	// off. The first resync runs ResyncFirst after start.
 	ResyncInterval time.Duration `yaml:"resync_interval"`
@@ -152,6 +157,12 @@ func LoadSettings(file string, getenv func(string) string) (Settings, error) {
 		return s, fmt.Errorf("TMBOT_GITLAB_SHARED_SECRET (gitlab.shared_secret) must be %s or %s", SharedSecretAllow, SharedSecretRefuse)
 	}
 	str("TMBOT_DASHBOARD_TOKEN", &s.DashboardToken)
+	if v := getenv("TMBOT_TRUSTED_PROXIES"); v != "" {
+		s.TrustedProxies = strings.Split(v, ",")
+	}
+	if _, err := parsePrefixes(s.TrustedProxies); err != nil {
+		return s, err
+	}
 	str("TMBOT_POLICIES_DIR", &s.PoliciesDir)
 	str("TMBOT_LOG_LEVEL", &s.LogLevel)
 	if v := getenv("TMBOT_RESYNC_INTERVAL"); v != "" {
@@ -212,6 +223,28 @@ func LoadSettings(file string, getenv func(string) string) (Settings, error) {
 	s.GitHub.APIURL = withSlash(s.GitHub.APIURL)
 	s.GitLab.URL = strings.TrimRight(s.GitLab.URL, "/")
 	return s, nil
+}
+
+// parsePrefixes reads the trusted proxies: addresses or CIDR prefixes.
+func parsePrefixes(list []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for i, v := range list {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(v); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(v)
+		if err != nil {
+			return nil, fmt.Errorf("TMBOT_TRUSTED_PROXIES (trusted_proxies): entry %d is not an IP address or a CIDR prefix", i+1)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 // parseDuration reads "0", "3600" (seconds) or a Go duration ("1h"). Its
