@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -9,14 +10,16 @@ import (
 	"embed"
 	"encoding/base64"
 	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/tmbot/tmbot/bot/store"
@@ -29,7 +32,9 @@ import (
 // "Authorization: Bearer" header, or with the session cookie that the login
 // form (/dashboard/login, a POST) sets. The cookie never holds the token:
 // it holds an expiry, a nonce and an HMAC of both under a key derived from
-// the token, so changing the token ends every session. Tokens and MACs are
+// the token, so changing the token ends every session. Each session is also
+// recorded in the store (by a hash of its nonce): logging out deletes it,
+// and every replica refuses its cookie from then on. Tokens and MACs are
 // compared in constant time; the token is never logged, put in a URL or
 // written into a page. docs/dashboard.md describes it for its readers.
 
@@ -43,9 +48,9 @@ const (
 	sessionVersion  = "v1"
 )
 
-// Failed logins: more than loginFailures in loginWindow (across all
-// clients) and the login form refuses to check tokens until the window
-// has passed.
+// Failed logins and wrong bearer tokens: more than loginFailures in
+// loginWindow from one client and its tokens are not checked until the
+// window has passed (dashboard_throttle.go).
 const (
 	loginFailures = 10
 	loginWindow   = time.Minute
@@ -95,8 +100,8 @@ type dashboard struct {
 	tokenHash [32]byte
 	key       []byte
 
-	mu       sync.Mutex
-	failures []time.Time
+	failures throttle
+	proxies  []netip.Prefix // trusted reverse proxies (dashboard_throttle.go)
 }
 
 func newDashboard(token string, st *store.Store, log *slog.Logger) *dashboard {
@@ -115,6 +120,7 @@ func (s *Server) dashboardRoutes(mux *http.ServeMux) {
 		return
 	}
 	d := newDashboard(s.settings.DashboardToken, s.store, s.log)
+	d.proxies, _ = parsePrefixes(s.settings.TrustedProxies) // checked by LoadSettings
 	d.routes(mux)
 }
 
@@ -150,7 +156,13 @@ func (d *dashboard) headers(h http.Handler) http.Handler {
 // with the login form.
 func (d *dashboard) page(h http.HandlerFunc) http.Handler {
 	return d.headers(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !d.authenticated(r) {
+		ok, resting := d.authenticated(r)
+		if resting {
+			w.Header().Set("Retry-After", strconv.Itoa(int(loginWindow/time.Second)))
+			d.renderLogin(w, http.StatusTooManyRequests, "Too many wrong tokens: wait a minute and try again.")
+			return
+		}
+		if !ok {
 			d.renderLogin(w, http.StatusUnauthorized, "")
 			return
 		}
@@ -161,7 +173,13 @@ func (d *dashboard) page(h http.HandlerFunc) http.Handler {
 // api lets an authenticated client through to h; anyone else gets 401.
 func (d *dashboard) api(h http.HandlerFunc) http.Handler {
 	return d.headers(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !d.authenticated(r) {
+		ok, resting := d.authenticated(r)
+		if resting {
+			w.Header().Set("Retry-After", strconv.Itoa(int(loginWindow/time.Second)))
+			writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": "too many wrong tokens from this address: wait a minute"})
+			return
+		}
+		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="tmbot dashboard"`)
 			writeJSON(w, http.StatusUnauthorized, map[string]string{
 				"error": "send the dashboard token as Authorization: Bearer, or log in at /dashboard/login"})
@@ -181,14 +199,26 @@ func (d *dashboard) tokenOK(token string) bool {
 }
 
 // authenticated: a bearer token, when the request has an Authorization
-// header (and then only it), else a valid session cookie.
-func (d *dashboard) authenticated(r *http.Request) bool {
+// header (and then only it), else a valid session cookie. A wrong bearer
+// token counts against the client; a client with too many is not checked
+// (resting).
+func (d *dashboard) authenticated(r *http.Request) (ok, resting bool) {
 	if h := r.Header.Get("Authorization"); h != "" {
+		client := clientKey(r, d.proxies)
+		if d.failures.resting(client, d.now()) {
+			d.log.Warn("dashboard: bearer token not checked, too many wrong tokens from this client", "remote", r.RemoteAddr)
+			return false, true
+		}
 		scheme, token, ok := strings.Cut(h, " ")
-		return ok && strings.EqualFold(scheme, "Bearer") && d.tokenOK(strings.TrimSpace(token))
+		if ok && strings.EqualFold(scheme, "Bearer") && d.tokenOK(strings.TrimSpace(token)) {
+			return true, false
+		}
+		d.failures.fail(client, d.now())
+		d.log.Info("dashboard: wrong bearer token", "remote", r.RemoteAddr)
+		return false, false
 	}
 	c, err := r.Cookie(sessionCookie)
-	return err == nil && d.sessionOK(c.Value)
+	return err == nil && d.sessionOK(r.Context(), c.Value), false
 }
 
 // sessionMAC signs the payload of a session value.
@@ -200,31 +230,60 @@ func (d *dashboard) sessionMAC(payload string) []byte {
 
 // newSession is a session value: v1.EXPIRY.NONCE.MAC, the MAC an
 // HMAC-SHA256 of "v1.EXPIRY.NONCE" under the key derived from the token.
-func (d *dashboard) newSession() (string, time.Time) {
+// The session is recorded in the store (by a hash of its nonce), so that
+// logging out ends it on every replica.
+func (d *dashboard) newSession(ctx context.Context) (string, time.Time, error) {
 	exp := d.now().Add(sessionLifetime).Truncate(time.Second)
 	var nonce [16]byte
 	_, _ = rand.Read(nonce[:])
-	payload := sessionVersion + "." + strconv.FormatInt(exp.Unix(), 10) + "." + base64.RawURLEncoding.EncodeToString(nonce[:])
-	return payload + "." + base64.RawURLEncoding.EncodeToString(d.sessionMAC(payload)), exp
+	n := base64.RawURLEncoding.EncodeToString(nonce[:])
+	if err := d.store.CreateSession(ctx, sessionID(n), exp); err != nil {
+		return "", exp, fmt.Errorf("dashboard: start a session: %w", err)
+	}
+	payload := sessionVersion + "." + strconv.FormatInt(exp.Unix(), 10) + "." + n
+	return payload + "." + base64.RawURLEncoding.EncodeToString(d.sessionMAC(payload)), exp, nil
 }
 
-// sessionOK checks a session value's MAC (constant time) and expiry.
-func (d *dashboard) sessionOK(v string) bool {
+// sessionID is what the store knows a session by: the hex SHA-256 of its
+// nonce.
+func sessionID(nonce string) string {
+	sum := sha256.Sum256([]byte(nonce))
+	return hex.EncodeToString(sum[:])
+}
+
+// sessionNonce checks a session value's MAC (constant time) and expiry,
+// and returns its nonce.
+func (d *dashboard) sessionNonce(v string) (string, bool) {
 	i := strings.LastIndexByte(v, '.')
 	if i < 0 || len(v) > 200 {
-		return false
+		return "", false
 	}
 	payload := v[:i]
 	got, err := base64.RawURLEncoding.DecodeString(v[i+1:])
 	if err != nil || !hmac.Equal(got, d.sessionMAC(payload)) {
-		return false
+		return "", false
 	}
 	parts := strings.Split(payload, ".")
 	if len(parts) != 3 || parts[0] != sessionVersion {
-		return false
+		return "", false
 	}
 	exp, err := strconv.ParseInt(parts[1], 10, 64)
-	return err == nil && d.now().Unix() < exp
+	return parts[2], err == nil && d.now().Unix() < exp
+}
+
+// sessionOK checks a session value (sessionNonce), and that the session
+// has not ended (logout) in the store.
+func (d *dashboard) sessionOK(ctx context.Context, v string) bool {
+	nonce, ok := d.sessionNonce(v)
+	if !ok {
+		return false
+	}
+	active, err := d.store.SessionActive(ctx, sessionID(nonce), d.now())
+	if err != nil {
+		d.log.ErrorContext(ctx, "dashboard: cannot read the session", "err", err)
+		return false
+	}
+	return active
 }
 
 type loginView struct {
@@ -245,27 +304,11 @@ func (d *dashboard) renderLogin(w http.ResponseWriter, code int, msg string) {
 }
 
 func (d *dashboard) handleLoginForm(w http.ResponseWriter, r *http.Request) {
-	if d.authenticated(r) {
+	if ok, _ := d.authenticated(r); ok {
 		http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
 		return
 	}
 	d.renderLogin(w, http.StatusOK, "")
-}
-
-// tooManyFailures records nothing; it reports whether the login form is
-// resting after too many wrong tokens.
-func (d *dashboard) tooManyFailures() bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	cutoff := d.now().Add(-loginWindow)
-	d.failures = slices.DeleteFunc(d.failures, func(t time.Time) bool { return t.Before(cutoff) })
-	return len(d.failures) >= loginFailures
-}
-
-func (d *dashboard) recordFailure() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.failures = append(d.failures, d.now())
 }
 
 // handleLogin is POST /dashboard/login: the token in the form body (never
@@ -276,25 +319,43 @@ func (d *dashboard) handleLogin(w http.ResponseWriter, r *http.Request) {
 		d.renderLogin(w, http.StatusBadRequest, "The form could not be read; try again.")
 		return
 	}
-	if d.tooManyFailures() {
-		d.log.Warn("dashboard: login refused, too many wrong tokens", "remote", r.RemoteAddr)
+	client := clientKey(r, d.proxies)
+	if d.failures.resting(client, d.now()) {
+		d.log.Warn("dashboard: login refused, too many wrong tokens from this client", "remote", r.RemoteAddr)
+		w.Header().Set("Retry-After", strconv.Itoa(int(loginWindow/time.Second)))
 		d.renderLogin(w, http.StatusTooManyRequests, "Too many wrong tokens: wait a minute and try again.")
 		return
 	}
 	if !d.tokenOK(r.PostForm.Get("token")) {
-		d.recordFailure()
+		d.failures.fail(client, d.now())
 		d.log.Info("dashboard: wrong token at login", "remote", r.RemoteAddr)
 		d.renderLogin(w, http.StatusUnauthorized, "That is not the dashboard token.")
 		return
 	}
-	value, exp := d.newSession()
+	value, exp, err := d.newSession(r.Context())
+	if err != nil {
+		d.log.ErrorContext(r.Context(), "dashboard: login", "err", err)
+		d.renderLogin(w, http.StatusInternalServerError, "The session could not be started; see the service's log.")
+		return
+	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: value, Path: "/", Expires: exp,
 		MaxAge: int(sessionLifetime / time.Second), HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
 	d.log.Info("dashboard: logged in", "remote", r.RemoteAddr)
 	http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
 }
 
+// handleLogout ends the session on the server (every replica refuses its
+// cookie from now on) and clears the cookie.
 func (d *dashboard) handleLogout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if nonce, ok := d.sessionNonce(c.Value); ok {
+			if err := d.store.DeleteSession(r.Context(), sessionID(nonce)); err != nil {
+				d.log.ErrorContext(r.Context(), "dashboard: logout", "err", err)
+				http.Error(w, "the session could not be ended; try again", http.StatusInternalServerError)
+				return
+			}
+		}
+	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: true,
 		SameSite: http.SameSiteStrictMode})
 	http.Redirect(w, r, "/dashboard/login", http.StatusSeeOther)

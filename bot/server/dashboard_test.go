@@ -118,6 +118,7 @@ func dashServer(t testing.TB, st *store.Store, token string) (http.Handler, *byt
 
 type call struct {
 	method, path, bearer string
+	remote               string // the client's address ("192.0.2.1:1234" when empty)
 	cookie               *http.Cookie
 	form                 url.Values
 	header               map[string]string
@@ -145,6 +146,9 @@ func do(t testing.TB, h http.Handler, c call) *httptest.ResponseRecorder {
 	for k, v := range c.header {
 		req.Header.Set(k, v)
 	}
+	if c.remote != "" {
+		req.RemoteAddr = c.remote
+	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return rec
@@ -167,7 +171,14 @@ func TestDashboardOffWithoutToken(t *testing.T) {
 // login posts the token through the form and returns the session cookie.
 func login(t testing.TB, h http.Handler, token string) (*httptest.ResponseRecorder, *http.Cookie) {
 	t.Helper()
-	rec := do(t, h, call{method: http.MethodPost, path: "/dashboard/login", form: url.Values{"token": {token}}})
+	return loginFrom(t, h, token, "")
+}
+
+// loginFrom posts the login form from a client address ("" for the
+// default).
+func loginFrom(t testing.TB, h http.Handler, token, remote string) (*httptest.ResponseRecorder, *http.Cookie) {
+	t.Helper()
+	rec := do(t, h, call{method: http.MethodPost, path: "/dashboard/login", form: url.Values{"token": {token}}, remote: remote})
 	for _, c := range rec.Result().Cookies() {
 		if c.Name == sessionCookie {
 			return rec, c
@@ -190,13 +201,15 @@ func TestDashboardAuth(t *testing.T) {
 	paths := []string{"/dashboard", "/api/v1/mitigations", "/api/v1/mitigations.csv", "/api/v1/systems",
 		"/api/v1/threats/summary", "/api/v1/risk-history", "/api/v1/accepted-risks"}
 
-	// No token, a wrong token, a wrong scheme: 401 for the page and the API.
-	for _, p := range paths {
+	// No token, a wrong token, a wrong scheme: 401 for the page and the API
+	// (each path from its own address, under the wrong-token throttle).
+	for i, p := range paths {
 		for _, c := range []call{{path: p}, {path: p, bearer: "wrong"}, {path: p, bearer: testDashToken + "x"},
 			{path: p, header: map[string]string{"Authorization": "Basic " + testDashToken}},
 			{path: p, header: map[string]string{"Authorization": "Bearer"}},
 			{path: p, cookie: &http.Cookie{Name: sessionCookie, Value: testDashToken}},
 			{path: p + "?token=" + testDashToken}} {
+			c.remote = fmt.Sprintf("198.51.100.%d:4321", i+1)
 			rec := do(t, h, c)
 			if rec.Code != http.StatusUnauthorized {
 				t.Errorf("%s %+v: %d, want 401", p, c, rec.Code)
@@ -269,12 +282,12 @@ func TestDashboardAuth(t *testing.T) {
 		}
 	}
 	d := newDashboard(testDashToken, st, nil)
-	value, _ := d.newSession()
-	if !d.sessionOK(value) {
-		t.Fatal("a fresh session is refused")
+	value, _, err := d.newSession(context.Background())
+	if err != nil || !d.sessionOK(context.Background(), value) {
+		t.Fatalf("a fresh session is refused: %v", err)
 	}
 	d.now = func() time.Time { return time.Now().Add(sessionLifetime + time.Minute) }
-	if d.sessionOK(value) {
+	if d.sessionOK(context.Background(), value) {
 		t.Error("an expired session is accepted")
 	}
 
@@ -313,20 +326,94 @@ func TestDashboardAuth(t *testing.T) {
 	}
 }
 
-func TestDashboardLoginThrottle(t *testing.T) {
+// Wrong tokens at the login form from one address make that address
+// wait; another address (the real user) still logs in, and the API's
+// bearer token still works from it.
+func TestDashboardLoginThrottlePerAddress(t *testing.T) {
 	st := storetest.Open(t, "sqlite")
 	h, _ := dashServer(t, st, testDashToken)
+	const attacker, user = "203.0.113.9:5555", "198.51.100.7:6666"
 	for i := range loginFailures {
-		if rec, _ := login(t, h, fmt.Sprint("guess-", i)); rec.Code != http.StatusUnauthorized {
+		if rec, _ := loginFrom(t, h, fmt.Sprint("guess-", i), attacker); rec.Code != http.StatusUnauthorized {
 			t.Fatalf("guess %d: %d", i, rec.Code)
 		}
 	}
-	if rec, c := login(t, h, testDashToken); rec.Code != http.StatusTooManyRequests || c != nil {
-		t.Fatalf("after %d wrong tokens: %d", loginFailures, rec.Code)
+	if rec, c := loginFrom(t, h, testDashToken, attacker); rec.Code != http.StatusTooManyRequests || c != nil {
+		t.Fatalf("the guessing address after %d wrong tokens: %d", loginFailures, rec.Code)
 	}
-	// The API's bearer token still works.
-	if rec := do(t, h, call{path: "/api/v1/systems", bearer: testDashToken}); rec.Code != http.StatusOK {
-		t.Errorf("bearer while the form rests: %d", rec.Code)
+	if rec, c := loginFrom(t, h, testDashToken, user); rec.Code != http.StatusSeeOther || c == nil {
+		t.Errorf("another address is locked out by the guesses: %d", rec.Code)
+	}
+	// The same IPv6 /64 is one client.
+	for i := range loginFailures {
+		loginFrom(t, h, fmt.Sprint("guess-", i), fmt.Sprintf("[2001:db8:1:2::%x]:443", i+1))
+	}
+	if rec, _ := loginFrom(t, h, testDashToken, "[2001:db8:1:2::ffff]:443"); rec.Code != http.StatusTooManyRequests {
+		t.Errorf("a new address in the same /64: %d", rec.Code)
+	}
+	if rec, _ := loginFrom(t, h, testDashToken, "[2001:db8:1:3::1]:443"); rec.Code != http.StatusSeeOther {
+		t.Errorf("another /64: %d", rec.Code)
+	}
+	if rec := do(t, h, call{path: "/api/v1/systems", bearer: testDashToken, remote: user}); rec.Code != http.StatusOK {
+		t.Errorf("bearer from another address: %d", rec.Code)
+	}
+}
+
+// Wrong bearer tokens are throttled like logins: after loginFailures from
+// one address, even the right token from it waits (429); other addresses
+// are not affected.
+func TestDashboardBearerFailuresThrottled(t *testing.T) {
+	st := storetest.Open(t, "sqlite")
+	h, _ := dashServer(t, st, testDashToken)
+	const attacker, user = "203.0.113.9:5555", "198.51.100.7:6666"
+	for i := range loginFailures {
+		if rec := do(t, h, call{path: "/api/v1/systems", bearer: fmt.Sprint("guess-", i), remote: attacker}); rec.Code != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d", i, rec.Code)
+		}
+	}
+	for _, p := range []string{"/api/v1/systems", "/dashboard"} {
+		rec := do(t, h, call{path: p, bearer: testDashToken, remote: attacker})
+		if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
+			t.Errorf("%s, the right token from the guessing address: %d %v", p, rec.Code, rec.Header())
+		}
+	}
+	if rec, _ := loginFrom(t, h, testDashToken, attacker); rec.Code != http.StatusTooManyRequests {
+		t.Errorf("the login form from the guessing address: %d", rec.Code)
+	}
+	if rec := do(t, h, call{path: "/api/v1/systems", bearer: testDashToken, remote: user}); rec.Code != http.StatusOK {
+		t.Errorf("the right token from another address: %d", rec.Code)
+	}
+}
+
+// Logging out ends the session on the server: its cookie, replayed, is
+// refused, by this process and by another replica on the same store.
+func TestDashboardLogoutEndsTheSession(t *testing.T) {
+	st := storetest.Open(t, "sqlite")
+	h, _ := dashServer(t, st, testDashToken)
+	replica, _ := dashServer(t, st, testDashToken)
+	_, c := login(t, h, testDashToken)
+	if c == nil {
+		t.Fatal("no session cookie")
+	}
+	for name, hh := range map[string]http.Handler{"this replica": h, "another replica": replica} {
+		if rec := do(t, hh, call{path: "/dashboard", cookie: c}); rec.Code != http.StatusOK {
+			t.Fatalf("%s, before logout: %d", name, rec.Code)
+		}
+	}
+	if rec := do(t, h, call{method: http.MethodPost, path: "/dashboard/logout", cookie: c}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("logout: %d", rec.Code)
+	}
+	for name, hh := range map[string]http.Handler{"this replica": h, "another replica": replica} {
+		for _, p := range []string{"/dashboard", "/api/v1/mitigations"} {
+			if rec := do(t, hh, call{path: p, cookie: c}); rec.Code != http.StatusUnauthorized {
+				t.Errorf("%s, %s with the cookie after logout: %d", name, p, rec.Code)
+			}
+		}
+	}
+	// Another session is not affected.
+	_, c2 := login(t, replica, testDashToken)
+	if rec := do(t, h, call{path: "/dashboard", cookie: c2}); rec.Code != http.StatusOK {
+		t.Errorf("a new session: %d", rec.Code)
 	}
 }
 
@@ -589,4 +676,42 @@ func BenchmarkDashboard10k(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(check.Body.Len())/1e6, "MB/page")
+}
+
+// Behind a trusted reverse proxy, the client is the address the proxy
+// puts in X-Forwarded-For (not the proxy, which every user shares, and not
+// what the client wrote in the header itself); from an untrusted peer the
+// header is ignored.
+func TestDashboardThrottleBehindAProxy(t *testing.T) {
+	st := storetest.Open(t, "sqlite")
+	settings := DefaultSettings()
+	settings.DashboardToken = testDashToken
+	settings.TrustedProxies = []string{"10.0.0.0/8", "192.0.2.1"}
+	h := New(settings, st, nil, slog.New(slog.DiscardHandler)).Handler()
+	const proxy = "10.1.2.3:40000"
+	for i := range loginFailures {
+		// The attacker varies the header's first entries; the proxy appends
+		// the address it saw.
+		do(t, h, call{method: http.MethodPost, path: "/dashboard/login", form: url.Values{"token": {"guess"}}, remote: proxy,
+			header: map[string]string{"X-Forwarded-For": fmt.Sprintf("198.18.0.%d, 203.0.113.9", i)}})
+	}
+	via := func(xff, remote string) int {
+		return do(t, h, call{method: http.MethodPost, path: "/dashboard/login", form: url.Values{"token": {testDashToken}},
+			remote: remote, header: map[string]string{"X-Forwarded-For": xff}}).Code
+	}
+	if code := via("203.0.113.9", proxy); code != http.StatusTooManyRequests {
+		t.Errorf("the guessing client through the proxy: %d", code)
+	}
+	if code := via("198.51.100.7, 10.9.9.9", proxy); code != http.StatusSeeOther {
+		t.Errorf("another client through two proxies: %d", code)
+	}
+	if code := via("198.51.100.8", "203.0.113.9:1"); code != http.StatusTooManyRequests {
+		t.Errorf("the guessing client, directly, naming another client in the header: %d", code)
+	}
+	for _, bad := range []string{"not-an-address", "10.0.0.0/33"} {
+		_, err := LoadSettings("", func(k string) string { return map[string]string{"TMBOT_TRUSTED_PROXIES": "10.0.0.1," + bad}[k] })
+		if err == nil || strings.Contains(err.Error(), bad) {
+			t.Errorf("TMBOT_TRUSTED_PROXIES with %q: %v", bad, err)
+		}
+	}
 }

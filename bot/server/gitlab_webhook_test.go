@@ -62,20 +62,23 @@ func TestGitLabToken(t *testing.T) {
 func TestGitLabDeliveryKey(t *testing.T) {
 	r, _ := http.NewRequest("POST", "/", nil)
 	body := []byte("{}")
-	k0 := gitlabDeliveryKey(r, body)
+	k0 := gitlabDeliveryKey(r, body, false)
 	r.Header.Set("webhook-id", "msg_1")
-	if gitlabDeliveryKey(r, body) != "msg_1" {
+	if gitlabDeliveryKey(r, body, false) != "msg_1" {
 		t.Error("webhook-id")
 	}
 	r.Header.Set("X-Gitlab-Event-UUID", "uuid-1")
-	if gitlabDeliveryKey(r, body) != "uuid-1" {
+	if gitlabDeliveryKey(r, body, false) != "uuid-1" {
 		t.Error("X-Gitlab-Event-UUID")
 	}
 	r.Header.Set("Idempotency-Key", "idem-1")
-	if gitlabDeliveryKey(r, body) != "idem-1" {
+	if gitlabDeliveryKey(r, body, false) != "idem-1" {
 		t.Error("Idempotency-Key")
 	}
-	if k0 == "" || k0 == gitlabDeliveryKey(&http.Request{Header: http.Header{}}, []byte("[]")) {
+	if gitlabDeliveryKey(r, body, true) != "msg_1" {
+		t.Error("a verified signature's webhook-id does not come first")
+	}
+	if k0 == "" || k0 == gitlabDeliveryKey(&http.Request{Header: http.Header{}}, []byte("[]"), false) {
 		t.Error("the body's hash does not tell bodies apart")
 	}
 }

@@ -24,6 +24,7 @@ type metrics struct {
 	jobs       *prometheus.GaugeVec
 	reviews    *prometheus.HistogramVec
 	previous   *prometheus.CounterVec
+	shared     *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -46,8 +47,11 @@ func newMetrics() *metrics {
 		previous: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tmbot_webhook_previous_secret_total",
 			Help: "Deliveries authenticated by the previous webhook secret (a rotation is under way; once this stops growing, remove the previous secret)."},
 			[]string{"forge"}),
+		shared: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tmbot_gitlab_shared_secret_total",
+			Help: "GitLab deliveries that carried the service's shared secret or signing key instead of their project's, by result (accepted while TMBOT_GITLAB_SHARED_SECRET=allow, else refused)."},
+			[]string{"result"}),
 	}
-	m.reg.MustRegister(m.deliveries, m.ackSeconds, m.jobs, m.reviews, m.apiCalls, m.rateLeft, m.previous,
+	m.reg.MustRegister(m.deliveries, m.ackSeconds, m.jobs, m.reviews, m.apiCalls, m.rateLeft, m.previous, m.shared,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }

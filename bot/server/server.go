@@ -24,7 +24,8 @@ type Server struct {
 	log      *slog.Logger
 	metrics  *metrics
 	ready    atomic.Bool
-	gl       gitlabState // webhook_gitlab.go
+	gl       gitlabState  // webhook_gitlab.go
+	bodies   *bodyLimiter // body.go
 }
 
 // New makes a server over a migrated store and a queue.
@@ -32,7 +33,8 @@ func New(settings Settings, st *store.Store, q *queue.Queue, log *slog.Logger) *
 	if settings.MaxBodyBytes <= 0 {
 		settings.MaxBodyBytes = MaxWebhookBody
 	}
-	s := &Server{settings: settings, store: st, queue: q, log: log, metrics: newMetrics()}
+	s := &Server{settings: settings, store: st, queue: q, log: log, metrics: newMetrics(),
+		bodies: newBodyLimiter(bodyBytesInFlight, settings.MaxBodyBytes)}
 	s.gl.signingKey = signingKey(settings.GitLab.SigningKey)
 	s.gl.bot = strings.TrimPrefix(strings.TrimSpace(settings.GitLab.BotUsername), "@")
 	return s

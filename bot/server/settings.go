@@ -2,8 +2,12 @@ package server
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
+	"net/netip"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -36,11 +40,19 @@ type Settings struct {
 		// Webhooks; "whsec_<base64>" is decoded) when they carry a
 		// signature.
 		SigningKey string `yaml:"webhook_signing_key"`
+		// SharedSecret: "allow" accepts WebhookSecret itself (and
+		// SigningKey) from any project, for the migration to one secret
+		// per project (gitlab_secret.go); anything else refuses it.
+		SharedSecret string `yaml:"shared_secret"`
 		// BotUsername is the token's user, to ignore the bot's own issue
 		// events; learned from GitLab when empty.
 		BotUsername string `yaml:"bot_username"`
 	} `yaml:"gitlab"`
 	DashboardToken string `yaml:"dashboard_token"`
+	// TrustedProxies are the reverse proxies (addresses or CIDR prefixes)
+	// whose X-Forwarded-For names the client, for the dashboard's
+	// wrong-token throttle; a request from anywhere else is its own client.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 	// ResyncInterval: how often missed webhooks are caught up; 0 turns it
 	// off. The first resync runs ResyncFirst after start.
 	ResyncInterval time.Duration `yaml:"resync_interval"`
@@ -75,6 +87,12 @@ type Settings struct {
 	// LogLevel: debug, info, warn or error.
 	LogLevel string `yaml:"log_level"`
 }
+
+// Values of TMBOT_GITLAB_SHARED_SECRET.
+const (
+	SharedSecretAllow  = "allow"
+	SharedSecretRefuse = "refuse"
+)
 
 // MaxWebhookBody is GitHub's cap on a webhook payload ("Payloads are capped
 // at 25 MB", GitHub Docs, Webhook events and payloads); a larger body is
@@ -112,7 +130,7 @@ func LoadSettings(file string, getenv func(string) string) (Settings, error) {
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
 		if err := dec.Decode(&s); err != nil {
-			return s, fmt.Errorf("settings file %s: %v", file, err)
+			return s, fmt.Errorf("settings file %s: %s", file, withoutValues(err))
 		}
 	}
 	str := func(name string, dst *string) {
@@ -125,7 +143,7 @@ func LoadSettings(file string, getenv func(string) string) (Settings, error) {
 	if v := getenv("TMBOT_GITHUB_APP_ID"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return s, fmt.Errorf("TMBOT_GITHUB_APP_ID: %q is not a number", v)
+			return s, errors.New("TMBOT_GITHUB_APP_ID is not a number (the App's ID, on its settings page)")
 		}
 		s.GitHub.AppID = id
 	}
@@ -140,13 +158,25 @@ func LoadSettings(file string, getenv func(string) string) (Settings, error) {
 	str("TMBOT_GITLAB_WEBHOOK_SECRET_PREVIOUS", &s.GitLab.WebhookSecretPrevious)
 	str("TMBOT_GITLAB_WEBHOOK_SIGNING_KEY", &s.GitLab.SigningKey)
 	str("TMBOT_GITLAB_BOT_USERNAME", &s.GitLab.BotUsername)
+	str("TMBOT_GITLAB_SHARED_SECRET", &s.GitLab.SharedSecret)
+	switch s.GitLab.SharedSecret {
+	case "", SharedSecretAllow, SharedSecretRefuse:
+	default:
+		return s, fmt.Errorf("TMBOT_GITLAB_SHARED_SECRET (gitlab.shared_secret) must be %s or %s", SharedSecretAllow, SharedSecretRefuse)
+	}
 	str("TMBOT_DASHBOARD_TOKEN", &s.DashboardToken)
+	if v := getenv("TMBOT_TRUSTED_PROXIES"); v != "" {
+		s.TrustedProxies = strings.Split(v, ",")
+	}
+	if _, err := parsePrefixes(s.TrustedProxies); err != nil {
+		return s, err
+	}
 	str("TMBOT_POLICIES_DIR", &s.PoliciesDir)
 	str("TMBOT_LOG_LEVEL", &s.LogLevel)
 	if v := getenv("TMBOT_RESYNC_INTERVAL"); v != "" {
 		d, err := parseDuration(v)
 		if err != nil {
-			return s, fmt.Errorf("TMBOT_RESYNC_INTERVAL: %v", err)
+			return s, fmt.Errorf("TMBOT_RESYNC_INTERVAL %v", err)
 		}
 		s.ResyncInterval = d
 	}
@@ -164,18 +194,18 @@ func LoadSettings(file string, getenv func(string) string) (Settings, error) {
 		if v := getenv(d.name); v != "" {
 			t, err := parseDuration(v)
 			if err != nil {
-				return s, fmt.Errorf("%s: %v", d.name, err)
+				return s, fmt.Errorf("%s %v", d.name, err)
 			}
 			*d.dst = t
 		}
 	}
 	if s.JobRescueAfter != 0 && s.JobRescueAfter <= s.JobTimeout {
-		return s, fmt.Errorf("the job rescue delay (%v) must be longer than the job timeout (%v)", s.JobRescueAfter, s.JobTimeout)
+		return s, errors.New("the job rescue delay (TMBOT_JOB_RESCUE_AFTER, job_rescue_after) must be longer than the job timeout (TMBOT_JOB_TIMEOUT, job_timeout)")
 	}
 	if v := getenv("TMBOT_RESYNC_RESERVE"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			return s, fmt.Errorf("TMBOT_RESYNC_RESERVE: %q is not a number of calls", v)
+			return s, errors.New("TMBOT_RESYNC_RESERVE is not a number of calls (0 or more)")
 		}
 		s.ResyncReserve = n
 	}
@@ -196,14 +226,14 @@ func LoadSettings(file string, getenv func(string) string) (Settings, error) {
 	if v := getenv("TMBOT_WORKERS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			return s, fmt.Errorf("TMBOT_WORKERS: %q is not a positive number", v)
+			return s, errors.New("TMBOT_WORKERS is not a positive number")
 		}
 		s.Workers = n
 	}
 	if s.GitHub.PrivateKey == "" && s.GitHub.PrivateKeyFile != "" {
-		key, err := os.ReadFile(s.GitHub.PrivateKeyFile)
+		key, err := readPrivateKey(s.GitHub.PrivateKeyFile)
 		if err != nil {
-			return s, fmt.Errorf("read the GitHub App private key: %w", err)
+			return s, err
 		}
 		s.GitHub.PrivateKey = string(key)
 	}
@@ -218,16 +248,68 @@ func LoadSettings(file string, getenv func(string) string) (Settings, error) {
 	return s, nil
 }
 
-// parseDuration reads "0", "3600" (seconds) or a Go duration ("1h").
+// parsePrefixes reads the trusted proxies: addresses or CIDR prefixes.
+func parsePrefixes(list []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for i, v := range list {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(v); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(v)
+		if err != nil {
+			return nil, fmt.Errorf("TMBOT_TRUSTED_PROXIES (trusted_proxies): entry %d is not an IP address or a CIDR prefix", i+1)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
+}
+
+// parseDuration reads "0", "3600" (seconds) or a Go duration ("1h"). Its
+// error does not repeat the value (settings may hold secrets).
 func parseDuration(v string) (time.Duration, error) {
-	if n, err := strconv.Atoi(v); err == nil {
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
 		return time.Duration(n) * time.Second, nil
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d < 0 {
-		return 0, fmt.Errorf("%q is not a duration (write 1h, 30m or a number of seconds; 0 turns it off)", v)
+		return 0, errors.New("is not a duration (write 1h, 30m or a number of seconds; 0 turns it off)")
 	}
 	return d, nil
+}
+
+// readPrivateKey reads the GitHub App's key from the file named by
+// TMBOT_GITHUB_PRIVATE_KEY_FILE. Neither the setting's value (which may be
+// the key itself, pasted in the wrong place) nor the file's content
+// reaches the error.
+func readPrivateKey(file string) ([]byte, error) {
+	if strings.Contains(file, "-----BEGIN") || strings.ContainsAny(file, "\n\r") || len(file) > 4096 {
+		return nil, errors.New("TMBOT_GITHUB_PRIVATE_KEY_FILE (github.private_key_file) holds a key, not the path of a file: " +
+			"put the key in TMBOT_GITHUB_PRIVATE_KEY, or in a file whose path goes in TMBOT_GITHUB_PRIVATE_KEY_FILE")
+	}
+	key, err := os.ReadFile(file)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // without the path
+		}
+		return nil, fmt.Errorf("read the GitHub App private key, the file named by TMBOT_GITHUB_PRIVATE_KEY_FILE: %v", err)
+	}
+	return key, nil
+}
+
+// yamlQuoted is how yaml.v3 quotes a value in its errors.
+var yamlQuoted = regexp.MustCompile("`[^`]*`")
+
+// withoutValues is a settings file's decoding error without the values
+// yaml.v3 quotes in it ("line 3: cannot unmarshal !!str `...` into int64").
+func withoutValues(err error) string {
+	return yamlQuoted.ReplaceAllString(err.Error(), "(a value)")
 }
 
 func withSlash(u string) string {

@@ -6,7 +6,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"errors"
+	"hash"
 	"io"
 	"log/slog"
 	"net/http"
@@ -46,15 +46,24 @@ func (s *Server) eventHandlers() map[string]eventHandler {
 
 func (d *delivery) ctx() context.Context { return d.c }
 
+// githubSignature reads X-Hub-Signature-256 ("sha256=" and 64 hex
+// digits): the HMAC-SHA256 of the body under the webhook secret. ok is
+// false when the header is missing or malformed (then the body is not even
+// read).
+func githubSignature(header string) (sig []byte, ok bool) {
+	h, ok := strings.CutPrefix(header, "sha256=")
+	if !ok || len(h) != 2*sha256.Size {
+		return nil, false
+	}
+	sig, err := hex.DecodeString(h)
+	return sig, err == nil
+}
+
 // verifyGitHubSignature checks X-Hub-Signature-256, an HMAC-SHA256 of the
 // body with the webhook secret, in constant time.
 func verifyGitHubSignature(secret []byte, header string, body []byte) bool {
-	sig, ok := strings.CutPrefix(header, "sha256=")
+	got, ok := githubSignature(header)
 	if !ok || len(secret) == 0 {
-		return false
-	}
-	got, err := hex.DecodeString(sig)
-	if err != nil {
 		return false
 	}
 	mac := hmac.New(sha256.New, secret)
@@ -77,21 +86,6 @@ func (s *Server) webhookSecrets(forgeName, current, previous string, check func(
 	return cur || prev
 }
 
-// readBody reads a webhook body up to the limit: false and 413 when larger.
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.settings.MaxBodyBytes))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			http.Error(w, "payload too large", http.StatusRequestEntityTooLarge)
-		} else {
-			http.Error(w, "cannot read the body", http.StatusBadRequest)
-		}
-		return nil, false
-	}
-	return body, true
-}
-
 // handleGitHub is POST /webhooks/github: signature first, before anything
 // is parsed; then the delivery and its jobs are stored in one transaction;
 // then the answer. A delivery seen before is answered and ignored.
@@ -101,17 +95,34 @@ func (s *Server) handleGitHub(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	body, ok := s.readBody(w, r)
-	if !ok {
-		s.metrics.delivery("github", "", "too_large")
-		return
-	}
-	sig := r.Header.Get("X-Hub-Signature-256")
-	if !s.webhookSecrets("github", s.settings.GitHub.WebhookSecret, s.settings.GitHub.WebhookSecretPrevious,
-		func(secret string) bool { return verifyGitHubSignature([]byte(secret), sig, body) }) {
+	refuse := func() {
 		s.metrics.delivery("github", "", "bad_signature")
 		s.log.Warn("github delivery with a missing or bad signature", "remote", r.RemoteAddr)
 		http.Error(w, "bad signature", http.StatusUnauthorized)
+	}
+	sig, ok := githubSignature(r.Header.Get("X-Hub-Signature-256"))
+	if !ok || s.settings.GitHub.WebhookSecret == "" {
+		refuse() // before the body is read
+		return
+	}
+	// The HMACs under the current and the previous secret are computed
+	// while the body is read.
+	macs := map[string]hash.Hash{}
+	var tees []io.Writer
+	for _, secret := range []string{s.settings.GitHub.WebhookSecret, s.settings.GitHub.WebhookSecretPrevious} {
+		if _, seen := macs[secret]; secret != "" && !seen {
+			macs[secret] = hmac.New(sha256.New, []byte(secret))
+			tees = append(tees, macs[secret])
+		}
+	}
+	body, res := s.readBody(w, r, io.MultiWriter(tees...))
+	if res != readOK {
+		s.metrics.delivery("github", "", string(res))
+		return
+	}
+	if !s.webhookSecrets("github", s.settings.GitHub.WebhookSecret, s.settings.GitHub.WebhookSecretPrevious,
+		func(secret string) bool { return hmac.Equal(sig, macs[secret].Sum(nil)) }) {
+		refuse()
 		return
 	}
 	event := r.Header.Get("X-GitHub-Event")
@@ -142,20 +153,28 @@ func (s *Server) handleGitHub(w http.ResponseWriter, r *http.Request) {
 	if !handled {
 		h = nil
 	}
-	s.accept(w, r, "github", id, event, log, h, payload)
+	// The signature covers the body, not the delivery id: a signed body
+	// replayed with a new X-GitHub-Delivery is the same delivery.
+	sum := sha256.Sum256(body)
+	s.accept(w, r, "github", id, event, log, h, payload, "body-sha256:"+hex.EncodeToString(sum[:]))
 }
 
 // accept stores a verified delivery and what its handler makes of it in
 // one transaction, then answers: 202 when accepted, 200 for a delivery seen
 // before (nothing is done twice), 503 when it could not be stored (the
-// forge redelivers). A nil handler records the delivery only.
-func (s *Server) accept(w http.ResponseWriter, r *http.Request, forgeName, id, event string, log *slog.Logger, h eventHandler, payload any) {
+// forge redelivers). A nil handler records the delivery only. also are
+// more keys the delivery is known by (its body's hash): seen before under
+// any of them, it is a duplicate. Keys are remembered for
+// jobs.DeliveryRetention.
+func (s *Server) accept(w http.ResponseWriter, r *http.Request, forgeName, id, event string, log *slog.Logger, h eventHandler, payload any, also ...string) {
 	dup := false
 	err := s.store.InTx(r.Context(), func(tx *sql.Tx) error {
-		isNew, err := s.store.RecordDelivery(r.Context(), tx, forgeName, id, event)
-		if err != nil || !isNew {
-			dup = !isNew
-			return err
+		for _, key := range append([]string{id}, also...) {
+			isNew, err := s.store.RecordDelivery(r.Context(), tx, forgeName, key, event)
+			if err != nil || !isNew {
+				dup = !isNew
+				return err
+			}
 		}
 		if h == nil {
 			return nil

@@ -192,32 +192,106 @@ func verifyStandardWebhook(key []byte, id, timestamp, header string, body []byte
 	return false
 }
 
-// gitlabAuthentic authenticates a delivery (see the package comment
-// above).
-func (s *Server) gitlabAuthentic(r *http.Request, body []byte) bool {
+// gitlabAuth is who a delivery was authenticated as.
+type gitlabAuth struct {
+	project int64 // the project whose own secret or signing token matched
+	shared  bool  // the service's shared secret or signing key matched
+	signed  bool  // a Standard Webhooks signature was verified
+}
+
+// gitlabPreCheck refuses, before the body is read, a delivery that cannot
+// be authenticated whatever its body: no token and no signature; a
+// signature without a valid id and a timestamp within the tolerance; the
+// shared secret token alone while it is refused.
+func (s *Server) gitlabPreCheck(r *http.Request, now time.Time) (ok bool, sharedRefused bool) {
+	token := r.Header.Get("X-Gitlab-Token")
+	sig := r.Header.Get("webhook-signature")
+	if token == "" && sig == "" {
+		return false, false
+	}
+	if sig != "" {
+		ts, err := strconv.ParseInt(r.Header.Get("webhook-timestamp"), 10, 64)
+		if err != nil || r.Header.Get("webhook-id") == "" {
+			return false, false
+		}
+		if d := now.Sub(time.Unix(ts, 0)); d > signatureTolerance || d < -signatureTolerance {
+			return false, false
+		}
+		return true, false
+	}
+	if !s.sharedAllowed() && s.isSharedToken(token) {
+		return false, true
+	}
+	return true, false
+}
+
+func (s *Server) sharedAllowed() bool { return s.settings.GitLab.SharedSecret == SharedSecretAllow }
+
+// isSharedToken reports whether token is the service's own secret (or the
+// previous one), compared in constant time.
+func (s *Server) isSharedToken(token string) bool {
+	cur := verifyGitLabToken(s.settings.GitLab.WebhookSecret, token)
+	prev := verifyGitLabToken(s.settings.GitLab.WebhookSecretPrevious, token)
+	return cur || prev
+}
+
+// gitlabAuthenticate authenticates a delivery for the project its payload
+// names (see gitlab_secret.go), or as the shared secret. ok is false when
+// nothing matched.
+func (s *Server) gitlabAuthenticate(r *http.Request, body []byte, project int64, now time.Time) (gitlabAuth, bool) {
 	st := s.gitlab()
 	st.mu.Lock()
-	key := st.signingKey
+	sharedKey := st.signingKey
 	st.mu.Unlock()
+	cur, prev := s.settings.GitLab.WebhookSecret, s.settings.GitLab.WebhookSecretPrevious
 	token := r.Header.Get("X-Gitlab-Token")
-	if sig := r.Header.Get("webhook-signature"); sig != "" && len(key) > 0 {
-		if !verifyStandardWebhook(key, r.Header.Get("webhook-id"), r.Header.Get("webhook-timestamp"), sig, body, time.Now()) {
-			return false
-		}
-		return token == "" || s.gitlabToken(token)
+	projectToken := func() bool {
+		return project > 0 && s.webhookSecrets("gitlab", cur, prev, func(secret string) bool {
+			return secret != "" && verifyGitLabToken(GitLabProjectSecret(secret, project), token)
+		})
 	}
-	return s.gitlabToken(token)
+	if sig := r.Header.Get("webhook-signature"); sig != "" {
+		id, stamp := r.Header.Get("webhook-id"), r.Header.Get("webhook-timestamp")
+		verify := func(key []byte) bool { return verifyStandardWebhook(key, id, stamp, sig, body, now) }
+		var auth gitlabAuth
+		switch {
+		case project > 0 && s.webhookSecrets("gitlab", cur, prev, func(secret string) bool {
+			return secret != "" && verify(gitlabProjectSigningKey(secret, project))
+		}):
+			auth = gitlabAuth{project: project, signed: true}
+		case len(sharedKey) > 0 && verify(sharedKey):
+			auth = gitlabAuth{shared: true, signed: true}
+		default:
+			return gitlabAuth{}, false
+		}
+		// A secret token sent along must be right too: the project's, or
+		// the shared one with the shared signing key.
+		if token != "" && !projectToken() && !(auth.shared && s.isSharedToken(token)) {
+			return gitlabAuth{}, false
+		}
+		return auth, true
+	}
+	if projectToken() {
+		return gitlabAuth{project: project}, true
+	}
+	if s.isSharedToken(token) {
+		if prev != "" && !verifyGitLabToken(cur, token) {
+			s.metrics.previous.WithLabelValues("gitlab").Inc()
+		}
+		return gitlabAuth{shared: true}, true
+	}
+	return gitlabAuth{}, false
 }
 
-// gitlabToken checks X-Gitlab-Token against the webhook secret (and the
-// previous one, while it is rotated).
-func (s *Server) gitlabToken(token string) bool {
-	return s.webhookSecrets("gitlab", s.settings.GitLab.WebhookSecret, s.settings.GitLab.WebhookSecretPrevious,
-		func(secret string) bool { return verifyGitLabToken(secret, token) })
-}
-
-// gitlabDeliveryKey is what a delivery is deduplicated by.
-func gitlabDeliveryKey(r *http.Request, body []byte) string {
+// gitlabDeliveryKey is what a delivery is deduplicated by: a verified
+// signature's webhook-id (signed, so a replay with a new Idempotency-Key is
+// still the same delivery; GitLab sends the Idempotency-Key's value in
+// it); else Idempotency-Key, X-Gitlab-Event-UUID, webhook-id, and last the
+// body's SHA-256.
+func gitlabDeliveryKey(r *http.Request, body []byte, signed bool) string {
+	if id := strings.TrimSpace(r.Header.Get("webhook-id")); signed && id != "" {
+		return id
+	}
 	for _, h := range []string{"Idempotency-Key", "X-Gitlab-Event-UUID", "webhook-id"} {
 		if v := strings.TrimSpace(r.Header.Get(h)); v != "" {
 			return v
@@ -245,15 +319,45 @@ func (s *Server) handleGitLab(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	body, ok := s.readBody(w, r)
-	if !ok {
-		s.metrics.delivery("gitlab", "", "too_large")
+	refuse := func(why string) {
+		s.metrics.delivery("gitlab", "", "bad_signature")
+		s.log.Warn("gitlab delivery refused: "+why, "remote", r.RemoteAddr)
+		http.Error(w, "bad token or signature", http.StatusUnauthorized)
+	}
+	now := time.Now()
+	if ok, sharedRefused := s.gitlabPreCheck(r, now); !ok {
+		if sharedRefused {
+			s.metrics.shared.WithLabelValues("refused").Inc()
+			refuse("the service's shared secret is refused (TMBOT_GITLAB_SHARED_SECRET is not allow); give the webhook its project's secret (tmbot gitlab-secret)")
+			return
+		}
+		refuse("a missing or wrong token or signature")
 		return
 	}
-	if !s.gitlabAuthentic(r, body) {
-		s.metrics.delivery("gitlab", "", "bad_signature")
-		s.log.Warn("gitlab delivery with a missing or wrong token or signature", "remote", r.RemoteAddr)
-		http.Error(w, "bad token or signature", http.StatusUnauthorized)
+	body, res := s.readBody(w, r, nil)
+	if res != readOK {
+		s.metrics.delivery("gitlab", "", string(res))
+		return
+	}
+	project, consistent := gitlabPayloadProject(body)
+	auth, ok := s.gitlabAuthenticate(r, body, project, now)
+	switch {
+	case !ok:
+		refuse("a missing or wrong token or signature")
+		return
+	case auth.shared && !s.sharedAllowed():
+		s.metrics.shared.WithLabelValues("refused").Inc()
+		refuse("the service's shared secret or signing key is refused (TMBOT_GITLAB_SHARED_SECRET is not allow); give the webhook its project's secret (tmbot gitlab-secret)")
+		return
+	case auth.shared:
+		s.metrics.shared.WithLabelValues("accepted").Inc()
+	case !consistent:
+		// The secret is this project's, but the payload names another
+		// project too (a target project, a merge request's).
+		s.metrics.delivery("gitlab", "", "wrong_project")
+		s.log.Warn("gitlab delivery refused: the payload names a project other than the one its secret belongs to",
+			"remote", r.RemoteAddr, "project", auth.project)
+		http.Error(w, "the payload names a project other than the one this webhook's secret belongs to", http.StatusForbidden)
 		return
 	}
 	event := r.Header.Get("X-Gitlab-Event")
@@ -261,7 +365,7 @@ func (s *Server) handleGitLab(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "missing X-Gitlab-Event", http.StatusBadRequest)
 		return
 	}
-	key := gitlabDeliveryKey(r, body)
+	key := gitlabDeliveryKey(r, body, auth.signed)
 	log := s.log.With("forge", "gitlab", "event", event, "delivery", key)
 	h, handled := eventHandlers()[gl.EventType(event)]
 	var payload any

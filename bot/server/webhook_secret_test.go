@@ -50,9 +50,9 @@ func TestWebhookSecretRotation(t *testing.T) {
 		}
 		gitlab := func(token string) int {
 			n++
-			req := httptest.NewRequest(http.MethodPost, "/webhooks/gitlab", strings.NewReader(`{"object_kind":"pipeline"}`))
+			req := httptest.NewRequest(http.MethodPost, "/webhooks/gitlab", strings.NewReader(`{"object_kind":"pipeline","project":{"id":7}}`))
 			req.Header.Set("X-Gitlab-Event", "Pipeline Hook")
-			req.Header.Set("X-Gitlab-Token", token)
+			req.Header.Set("X-Gitlab-Token", GitLabProjectSecret(token, 7)) // the project's own secret
 			req.Header.Set("Idempotency-Key", fmt.Sprint("delivery-", n))
 			return do(req)
 		}

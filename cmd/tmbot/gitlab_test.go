@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -151,6 +152,9 @@ func deliverGitLab(t *testing.T, url, event, key, token string, body []byte) int
 	if key == "" {
 		key = fmt.Sprintf("gl-%d", glDeliveryN.Add(1))
 	}
+	if token == glSecret {
+		token = glProjectToken(body)
+	}
 	req, _ := http.NewRequest(http.MethodPost, url+"/webhooks/gitlab", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Gitlab-Event", event)
@@ -168,6 +172,27 @@ func deliverGitLab(t *testing.T, url, event, key, token string, body []byte) int
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// glProjectID is the project a payload is about (0 when it names none).
+func glProjectID(body []byte) int64 {
+	var p struct {
+		ProjectID int64 `json:"project_id"`
+		Project   struct {
+			ID int64 `json:"id"`
+		} `json:"project"`
+	}
+	_ = json.Unmarshal(body, &p)
+	if p.Project.ID != 0 {
+		return p.Project.ID
+	}
+	return p.ProjectID
+}
+
+// glProjectToken is the secret token of the webhook of the project a
+// payload is about, as `tmbot gitlab-secret` gives it.
+func glProjectToken(body []byte) string {
+	return server.GitLabProjectSecret(glSecret, glProjectID(body))
 }
 
 func sendGitLab(t *testing.T, svc *glService, event string, body []byte) {
@@ -489,10 +514,9 @@ func TestGitLabTrackingEndToEnd(t *testing.T) {
 // do nothing.
 func TestGitLabWebhookRefusals(t *testing.T) {
 	g, tok := fakeGitLab(t)
-	svc := startGitLabService(t, g, tok, func(s *server.Settings) {
-		s.GitLab.SigningKey = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-	})
+	svc := startGitLabService(t, g, tok)
 	body := g.MergeRequestHook(glProject, 1, "open", "", "alice")
+	signingToken := server.GitLabProjectSigningToken(glSecret, glProjectID(body)) // the project's, as tmbot gitlab-secret prints it
 	post := func(headers map[string]string, body []byte) int {
 		req, _ := http.NewRequest(http.MethodPost, svc.url+"/webhooks/gitlab", bytes.NewReader(body))
 		req.Header.Set("X-Gitlab-Event", gitlabtest.EventMergeRequest)
@@ -507,13 +531,13 @@ func TestGitLabWebhookRefusals(t *testing.T) {
 		return resp.StatusCode
 	}
 	now := time.Now().Unix()
-	good := gitlabtest.SignStandard("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_1", now, body)
+	good := gitlabtest.SignStandard(signingToken, "msg_1", now, body)
 	sig := map[string]string{"webhook-id": "msg_1", "webhook-timestamp": fmt.Sprint(now), "webhook-signature": good}
 	bad := map[string]string{"webhook-id": "msg_1", "webhook-timestamp": fmt.Sprint(now), "webhook-signature": "v1,AAAA"}
 	if code := post(bad, body); code != http.StatusUnauthorized {
 		t.Errorf("bad signature: %d", code)
 	}
-	bad["X-Gitlab-Token"] = glSecret // a right token does not save a wrong signature
+	bad["X-Gitlab-Token"] = glProjectToken(body) // a right token does not save a wrong signature
 	if code := post(bad, body); code != http.StatusUnauthorized {
 		t.Errorf("bad signature, right token: %d", code)
 	}
@@ -527,10 +551,13 @@ func TestGitLabWebhookRefusals(t *testing.T) {
 	if code := deliverGitLab(t, svc.url, gitlabtest.EventPush, "", glSecret, big); code != http.StatusRequestEntityTooLarge {
 		t.Errorf("too large: %d", code)
 	}
-	if code := deliverGitLab(t, svc.url, "Pipeline Hook", "", glSecret, []byte(`{"object_kind":"pipeline"}`)); code != http.StatusAccepted {
+	if code := deliverGitLab(t, svc.url, "Pipeline Hook", "", glSecret, []byte(`{"object_kind":"pipeline","project":{"id":`+
+		fmt.Sprint(glProjectID(body))+`}}`)); code != http.StatusAccepted {
 		t.Errorf("an event the bot does not handle: %d", code)
 	}
-	if code := deliverGitLab(t, svc.url, gitlabtest.EventMergeRequest, "", glSecret, []byte(`{"object_attributes": [`)); code != http.StatusBadRequest {
+	// A broken payload names no project, so no project's secret
+	// authenticates it.
+	if code := deliverGitLab(t, svc.url, gitlabtest.EventMergeRequest, "", glSecret, []byte(`{"object_attributes": [`)); code != http.StatusUnauthorized {
 		t.Errorf("a broken payload: %d", code)
 	}
 	waitFor(t, "the signed delivery's review", func() bool { return len(reviewNotes(g, 1)) == 1 })

@@ -33,6 +33,7 @@ func commands() []command {
 		{"diff", "diff two model files", runDiff},
 		{"review", "review a local git repository as the bot would", runReview},
 		{"serve", "run the webhook service", runServe},
+		{"gitlab-secret", "print the webhook secrets of GitLab projects", runGitLabSecret},
 		{"init", "write a starter model that validates", runInit},
 		{"schema", "print the schema (cue or jsonschema) for editors", runSchema},
 	}
@@ -69,7 +70,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: tmbot COMMAND [flags] [args]")
 	fmt.Fprintln(w)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-13s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run tmbot COMMAND -h for the flags of a command.")

@@ -47,7 +47,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitUsage
 	}
 	log := newLogger(stderr, settings.LogLevel)
-	if err := serve(ctx, settings, log, nil); err != nil {
+	if err := scrub(serve(ctx, settings, log, nil), settings); err != nil {
 		log.Error("tmbot stopped", "err", err)
 		return 1
 	}
@@ -63,11 +63,16 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 }
 
 // serve runs the service until ctx is done. ready, when not nil, receives
-// the listening address once the service is ready (tests).
+// the listening address once the service is ready (tests). Its error
+// names settings but quotes none of their values (scrub.go).
 func serve(ctx context.Context, settings server.Settings, log *slog.Logger, ready chan<- string) error {
+	return scrub(serveSettings(ctx, settings, log, ready), settings)
+}
+
+func serveSettings(ctx context.Context, settings server.Settings, log *slog.Logger, ready chan<- string) error {
 	st, err := store.Open(ctx, settings.Database, log)
 	if err != nil {
-		return err
+		return fmt.Errorf("open the database named by TMBOT_DATABASE: %w", err)
 	}
 	defer st.Close()
 	budget := sandbox.Budget{Timeout: settings.CUETimeout, MemoryBytes: settings.CUEMemory}
@@ -84,7 +89,7 @@ func serve(ctx context.Context, settings server.Settings, log *slog.Logger, read
 		app, err = ghforge.NewApp(ghforge.AppConfig{AppID: settings.GitHub.AppID,
 			PrivateKey: []byte(settings.GitHub.PrivateKey), BaseURL: settings.GitHub.APIURL})
 		if err != nil {
-			return fmt.Errorf("the GitHub App: %w", err)
+			return fmt.Errorf("the GitHub App (TMBOT_GITHUB_APP_ID, TMBOT_GITHUB_PRIVATE_KEY): %w", err)
 		}
 	}
 	// GitLab (bot/forge/gitlab): one client for the instance and its token.
@@ -92,7 +97,7 @@ func serve(ctx context.Context, settings server.Settings, log *slog.Logger, read
 	if settings.GitLab.URL != "" {
 		glClient, err = glforge.New(settings.GitLab.URL, settings.GitLab.Token, nil)
 		if err != nil {
-			return fmt.Errorf("GitLab: %w", err)
+			return fmt.Errorf("GitLab (TMBOT_GITLAB_URL, TMBOT_GITLAB_TOKEN): %w", err)
 		}
 	}
 	deps := &jobs.Deps{Store: st, Loader: loader, Log: log, OrgPolicies: orgPolicies, ResyncReserve: settings.ResyncReserve,
@@ -147,7 +152,7 @@ func serve(ctx context.Context, settings server.Settings, log *slog.Logger, read
 	}
 	ln, err := net.Listen("tcp", settings.Addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", settings.Addr, err)
+		return fmt.Errorf("listen on the address of TMBOT_ADDR: %w", err)
 	}
 	if err := q.Start(context.WithoutCancel(ctx)); err != nil { // jobs finish on shutdown, within q.Stop's grace
 		ln.Close()
