@@ -181,7 +181,7 @@ func (r *Report) CheckSummary() (title, summary string) {
 func (r *Report) checkSummary(maxItems int) string {
 	var b strings.Builder
 	s := r.Summary
-	if s.Models == 0 && len(r.ConfigErrors) == 0 {
+	if s.Models == 0 && len(r.ConfigErrors) == 0 && r.OverBudget == nil {
 		b.WriteString("This change touches no threat model, so there is nothing to review.\n")
 		return b.String()
 	}
@@ -209,6 +209,9 @@ func (r *Report) checkSummary(maxItems int) string {
 	}
 
 	var blocking, threats, warnings, notices []string
+	if r.OverBudget != nil {
+		blocking = append(blocking, "❌ "+mdText(r.OverBudget.Message, maxMessageRunes))
+	}
 	for _, e := range r.ConfigErrors {
 		loc := e.File
 		if e.Line > 0 {
