@@ -46,6 +46,9 @@ type Deps struct {
 	// ResyncReserve is how many calls of an installation's rate limit the
 	// resync leaves untouched (default DefaultResyncReserve).
 	ResyncReserve int
+	// Budget bounds the model files and bytes one review reads (zero
+	// values: review.DefaultBudget).
+	Budget review.Budget
 }
 
 func (d *Deps) now() time.Time {
@@ -128,7 +131,7 @@ func (d *Deps) ReviewPR(ctx context.Context, a queue.ReviewArgs) error {
 		return err
 	}
 	rep, _, err := review.ReviewSource(ctx, src, review.Options{Loader: d.Loader,
-		Today: d.now().UTC().Format(time.DateOnly), OrgPolicies: d.OrgPolicies, Engines: d.Engines, Compute: d.Compute,
+		Today: d.now().UTC().Format(time.DateOnly), OrgPolicies: d.OrgPolicies, Engines: d.Engines, Compute: d.Compute, Budget: d.Budget,
 		Config: cfg, ConfigErrors: cfgErrs,
 		Tracked: func(system, mitigation string) (string, string) {
 			t, ok := tracked[track.Key(system, mitigation)]

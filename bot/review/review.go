@@ -101,7 +101,7 @@ type ModelReport struct {
 	// are dropped (see slim.go).
 	name, diagram string
 	slimmed       bool
-	_              struct{}         // keep the struct keyed
+	_             struct{} // keep the struct keyed
 }
 
 // NewThreat is a new threat with nothing settled yet.

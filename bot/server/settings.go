@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/tmbot/tmbot/bot/config"
 )
 
 // Settings configure the service: a YAML file, then the environment, the
@@ -66,6 +68,10 @@ type Settings struct {
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 	// LogLevel: debug, info, warn or error.
 	LogLevel string `yaml:"log_level"`
+	// ReviewMaxFiles and ReviewMaxBytes are the budget of one review
+	// (0: review.DefaultBudget); see settings_review.go.
+	ReviewMaxFiles int             `yaml:"review_max_files"`
+	ReviewMaxBytes config.ByteSize `yaml:"review_max_bytes"`
 }
 
 // MaxWebhookBody is GitHub's cap on a webhook payload ("Payloads are capped
@@ -176,6 +182,9 @@ func LoadSettings(file string, getenv func(string) string) (Settings, error) {
 			return s, fmt.Errorf("TMBOT_WORKERS: %q is not a positive number", v)
 		}
 		s.Workers = n
+	}
+	if err := s.loadReviewBudget(getenv); err != nil {
+		return s, err
 	}
 	if s.GitHub.PrivateKey == "" && s.GitHub.PrivateKeyFile != "" {
 		key, err := os.ReadFile(s.GitHub.PrivateKeyFile)
