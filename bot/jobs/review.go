@@ -182,13 +182,13 @@ func (d *Deps) post(ctx context.Context, client forge.Client, pr *forge.PullRequ
 		// A comment can exist without a remembered id only if a write was
 		// begun before (the marker below) or the request is not new.
 		mayExist := !newPR || st.CommentHash == writing
-		if st.CommentID == 0 && rep.Summary.Models > 0 && st.CommentHash != writing {
+		if st.CommentID == 0 && touchesModels(rep) && st.CommentHash != writing {
 			st.CommentHash = writing
 			if err := d.Store.SavePRState(ctx, key, st); err != nil {
 				return fmt.Errorf("save the state of %s: %w", key, err)
 			}
 		}
-		id, err := d.upsertComment(ctx, client, pr, st.CommentID, body, rep.Summary.Models > 0, mayExist)
+		id, err := d.upsertComment(ctx, client, pr, st.CommentID, body, touchesModels(rep), mayExist)
 		if err != nil {
 			return err
 		}

@@ -201,7 +201,9 @@ func (r *Report) checkSummary(maxItems int) string {
 		plural(s.Errors+len(r.ConfigErrors), "error", "errors"),
 		plural(s.Warnings+r.validationWarnings(), "warning", "warnings"),
 		plural(s.Notices, "suggestion", "suggestions"))
-	b.WriteString("**" + strings.Join(counts, " · ") + "**\n")
+	if r.OverBudget == nil {
+		b.WriteString("**" + strings.Join(counts, " · ") + "**\n")
+	}
 	if r.Blocking {
 		b.WriteString("\nThe check fails until the errors below are fixed. The review comment on the request has the details and what would settle each threat.\n")
 	} else {
