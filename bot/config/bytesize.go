@@ -18,14 +18,15 @@ type ByteSize int64
 const maxByteSize = 1 << 40
 
 // UnmarshalYAML reads a ByteSize; anything else is an error naming the
-// forms allowed.
+// line and the forms allowed (not the value: a settings file's values stay
+// out of errors).
 func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
 	v, err := ParseByteSize(n.Value)
 	if err != nil || n.Kind != yaml.ScalarNode {
 		if err == nil {
 			err = fmt.Errorf("not a size")
 		}
-		return fmt.Errorf("line %d: %q: %v: give a number of bytes, or one with KiB, MiB or GiB, such as 32MiB", n.Line, n.Value, err)
+		return fmt.Errorf("line %d: the size is %v: give a number of bytes, or one with KiB, MiB or GiB, such as 32MiB", n.Line, err)
 	}
 	*b = ByteSize(v)
 	return nil
