@@ -18,10 +18,10 @@ type memSource struct {
 	base, head map[string][]byte
 	// gen, when set, makes the files (so that the source itself holds
 	// none of them).
-	gen        func(side Side, path string) ([]byte, bool)
-	sample     bool
-	peak       uint64
-	reads      int
+	gen    func(side Side, path string) ([]byte, bool)
+	sample bool
+	peak   uint64
+	reads  int
 }
 
 func (s *memSource) ChangedFiles(context.Context) ([]FileChange, error) { return s.changes, nil }
