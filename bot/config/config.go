@@ -33,6 +33,17 @@ type Config struct {
 	Drafts   bool     `yaml:"drafts"`
 	Policies Policies `yaml:"policies"`
 	Tracking Tracking `yaml:"tracking"`
+	// Limits lower the service's budget of a review (see Limits).
+	Limits Limits `yaml:"limits"`
+}
+
+// Limits lower the budget of one review for this repository: how many
+// model files a request may change and how many bytes they may hold.
+// Zero keeps the service's limit; a value above it is ignored (a
+// repository can only lower its limits, never raise them).
+type Limits struct {
+	MaxFiles int      `yaml:"max_files"`
+	MaxBytes ByteSize `yaml:"max_bytes"`
 }
 
 // Policies says which policies run.
@@ -132,6 +143,9 @@ func Parse(name string, data []byte) (*Config, error) {
 	case "comment", "pull_request":
 	default:
 		return nil, &Error{File: name, Msg: fmt.Sprintf("tracking.on_human_close: %q: allowed: comment|pull_request", c.Tracking.OnHumanClose)}
+	}
+	if c.Limits.MaxFiles < 0 {
+		return nil, &Error{File: name, Msg: fmt.Sprintf("limits.max_files: %d: give a positive number of files, or leave it out", c.Limits.MaxFiles)}
 	}
 	if len(c.Models) == 0 {
 		return nil, &Error{File: name, Msg: "models: give at least one pattern, such as \"**/*.threatmodel.yaml\""}

@@ -50,6 +50,9 @@ type Deps struct {
 	// ResyncReserve is how many calls of an installation's rate limit the
 	// resync leaves untouched (default DefaultResyncReserve).
 	ResyncReserve int
+	// Budget bounds the model files and bytes one review reads (zero
+	// values: review.DefaultBudget).
+	Budget review.Budget
 }
 
 func (d *Deps) now() time.Time {
@@ -133,7 +136,7 @@ func (d *Deps) ReviewPR(ctx context.Context, a queue.ReviewArgs) error {
 	}
 	rep, _, err := review.ReviewSource(ctx, src, review.Options{Loader: d.Loader,
 		Today: d.now().UTC().Format(time.DateOnly), OrgPolicies: d.OrgPolicies, Engines: d.Engines, Compute: d.Compute,
-		OrgPoliciesOverridable: d.OrgPoliciesOverridable, PolicyBudget: d.PolicyBudget,
+		OrgPoliciesOverridable: d.OrgPoliciesOverridable, PolicyBudget: d.PolicyBudget, Budget: d.Budget,
 		Config: cfg, ConfigErrors: cfgErrs,
 		Tracked: func(system, mitigation string) (string, string) {
 			t, ok := tracked[track.Key(system, mitigation)]
@@ -185,13 +188,13 @@ func (d *Deps) post(ctx context.Context, client forge.Client, pr *forge.PullRequ
 		// A comment can exist without a remembered id only if a write was
 		// begun before (the marker below) or the request is not new.
 		mayExist := !newPR || st.CommentHash == writing
-		if st.CommentID == 0 && rep.Summary.Models > 0 && st.CommentHash != writing {
+		if st.CommentID == 0 && touchesModels(rep) && st.CommentHash != writing {
 			st.CommentHash = writing
 			if err := d.Store.SavePRState(ctx, key, st); err != nil {
 				return fmt.Errorf("save the state of %s: %w", key, err)
 			}
 		}
-		id, err := d.upsertComment(ctx, client, pr, st.CommentID, body, rep.Summary.Models > 0, mayExist)
+		id, err := d.upsertComment(ctx, client, pr, st.CommentID, body, touchesModels(rep), mayExist)
 		switch {
 		case err != nil:
 			// The check does not wait on the comment: a comment the forge

@@ -182,7 +182,7 @@ func (r *Report) CheckSummary() (title, summary string) {
 func (r *Report) checkSummary(maxItems int) string {
 	var b strings.Builder
 	s := r.Summary
-	if s.Models == 0 && len(r.ConfigErrors) == 0 {
+	if s.Models == 0 && len(r.ConfigErrors) == 0 && r.OverBudget == nil {
 		b.WriteString("This change touches no threat model, so there is nothing to review.\n")
 		return b.String()
 	}
@@ -202,7 +202,9 @@ func (r *Report) checkSummary(maxItems int) string {
 		plural(s.Errors+len(r.ConfigErrors), "error", "errors"),
 		plural(s.Warnings+r.validationWarnings(), "warning", "warnings"),
 		plural(s.Notices, "suggestion", "suggestions"))
-	b.WriteString("**" + strings.Join(counts, " · ") + "**\n")
+	if r.OverBudget == nil {
+		b.WriteString("**" + strings.Join(counts, " · ") + "**\n")
+	}
 	if r.Blocking {
 		b.WriteString("\nThe check fails until the errors below are fixed. The review comment on the request has the details and what would settle each threat.\n")
 	} else {
@@ -210,6 +212,9 @@ func (r *Report) checkSummary(maxItems int) string {
 	}
 
 	var blocking, threats, warnings, notices []string
+	if r.OverBudget != nil {
+		blocking = append(blocking, "❌ "+markdown.Text(r.OverBudget.Message, maxMessageRunes))
+	}
 	for _, e := range r.ConfigErrors {
 		loc := e.File
 		if e.Line > 0 {

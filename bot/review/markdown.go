@@ -160,6 +160,7 @@ func (r *Report) markdown(o mdOptions) string {
 	var b strings.Builder
 	b.WriteString(Marker + "\n")
 	b.WriteString(mdOneLine(r.Verdict, maxMessageRunes) + "\n")
+	r.writeOverBudget(&b)
 	if len(r.ConfigErrors) > 0 {
 		b.WriteString("\n### Configuration errors\n\n")
 		b.WriteString("The repository's threat-model configuration (read from the default branch) could not be used, so this review blocks until it is fixed there.\n\n")
@@ -261,6 +262,9 @@ func (m *ModelReport) markdown(b *strings.Builder, o mdOptions, threatBudget *in
 
 // systemName is the model's system name, or its id.
 func (m *ModelReport) systemName() string {
+	if m.slimmed {
+		return m.name
+	}
 	for _, mm := range []*model.Model{m.head, m.base} {
 		if mm != nil && mm.System.Name != "" {
 			return mm.System.Name

@@ -29,7 +29,13 @@ const diagramLegend = "Only what changed and its direct neighbours are drawn. Gr
 // unknown (invalid or removed) or no component or flow changed. At most
 // maxNodes components are drawn (no cap when maxNodes <= 0), plus a note
 // node saying how many were left out.
+//
+// After a review, the diagram is the one drawn at DiagramMaxNodes when the
+// file's review was done (its models are not kept: see slim.go).
 func (m *ModelReport) Diagram(maxNodes int) string {
+	if m.slimmed {
+		return m.diagram
+	}
 	head, d := m.head, m.Changes
 	if head == nil || d == nil {
 		return ""

@@ -50,6 +50,10 @@ type Report struct {
 	// ConfigErrors are problems with the repository's configuration or
 	// policies (they block).
 	ConfigErrors []ConfigError `json:"config_errors"`
+	// OverBudget, when set, says the request was too large to review (too
+	// many model files, or too many bytes): no model was reviewed, and
+	// the check fails (see Budget).
+	OverBudget *OverBudget `json:"over_budget,omitempty"`
 }
 
 // Summary counts what the report holds across models.
@@ -93,7 +97,11 @@ type ModelReport struct {
 	Blocking       bool             `json:"blocking"`
 	head, base     *model.Model     // for renderers (diagram, lines)
 	headResult     *model.Result    // the head's load, for annotations
-	_              struct{}         // keep the struct keyed
+	// After slim: the system's name and the diagram, kept when the models
+	// are dropped (see slim.go).
+	name, diagram string
+	slimmed       bool
+	_             struct{} // keep the struct keyed
 }
 
 // NewThreat is a new threat with nothing settled yet.
@@ -152,7 +160,9 @@ func (r *Reviewer) Review(ctx context.Context, changes []Change) *Report {
 		if err := ctx.Err(); err != nil {
 			break
 		}
-		rep.Models = append(rep.Models, r.reviewOne(ctx, c))
+		mr := r.reviewOne(ctx, c)
+		mr.slim()
+		rep.Models = append(rep.Models, mr)
 	}
 	sort.SliceStable(rep.Models, func(i, j int) bool { return rep.Models[i].Path < rep.Models[j].Path })
 	rep.finish(r.NonBlocking)
@@ -387,7 +397,7 @@ func (rep *Report) finish(nonBlocking bool) {
 			rep.Blocking = true // an invalid model always blocks
 		}
 	}
-	if len(rep.ConfigErrors) > 0 {
+	if len(rep.ConfigErrors) > 0 || rep.OverBudget != nil {
 		rep.Blocking = true
 	}
 	rep.Verdict = verdict(rep)

@@ -55,7 +55,7 @@ func (r *Report) SARIF(w io.Writer, version string) error {
 	sort.Strings(names)
 	for _, n := range names {
 		switch n {
-		case RuleConfiguration, RuleValidation, RuleNewUnmitigated:
+		case RuleConfiguration, RuleValidation, RuleNewUnmitigated, RuleBudget:
 			continue // a policy may not shadow a built-in rule
 		}
 		desc := "Policy rule " + n
@@ -66,6 +66,11 @@ func (r *Report) SARIF(w io.Writer, version string) error {
 	}
 
 	results := []sarif.Result{}
+	if ob := r.OverBudget; ob != nil {
+		rules = append(rules, sarif.Rule{ID: RuleBudget, Name: "ReviewBudget",
+			Description: "The request changes more model files, or more bytes of them, than one review reads; it is not reviewed, and the check fails."})
+		results = append(results, sarif.Result{RuleID: RuleBudget, Level: "error", Message: ob.Message, File: ob.File})
+	}
 	for _, e := range r.ConfigErrors {
 		results = append(results, sarif.Result{RuleID: RuleConfiguration, Level: "error", Message: e.Message, File: e.File, Line: e.Line})
 	}

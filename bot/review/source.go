@@ -33,7 +33,19 @@ func (s Side) String() string {
 type FileChange struct {
 	Path    string // at the head; at the base when removed
 	OldPath string // at the base, when renamed or moved
+	// Status is added, removed, modified or renamed, as the forge lists
+	// it; empty when unknown. An added file is read at the head only, a
+	// removed one at the base only; an unknown one at both.
+	Status string
 }
+
+// File statuses of a FileChange.
+const (
+	FileAdded    = "added"
+	FileRemoved  = "removed"
+	FileModified = "modified"
+	FileRenamed  = "renamed"
+)
 
 // Source is a repository seen at a request's base and head: a local git
 // repository, or a forge's pull or merge request. Files are read by commit,
@@ -64,8 +76,12 @@ type Options struct {
 	// under the same policies do not compile them again.
 	Engines *policy.Pool
 	// Compute, if set, bounds how many reviews compute at once; a review
-	// waits for it once its files are read.
+	// waits for it for each model file once that file is read, and gives
+	// it back before reading the next.
 	Compute *Limiter
+	// Budget bounds how many model files and bytes one review reads
+	// (zero values: DefaultBudget); a repository's `limits:` can lower it.
+	Budget Budget
 	// Config, if set, is the base's configuration as LoadConfig read it
 	// (with ConfigErrors), for a caller that needed it first.
 	Config       *config.Config
@@ -109,42 +125,36 @@ func ReviewSource(ctx context.Context, src Source, o Options) (*Report, *config.
 	if err != nil {
 		return nil, nil, fmt.Errorf("list changed files: %w", err)
 	}
-	var changes []Change
+	var models []FileChange
 	for _, f := range files {
-		if !cfg.IsModel(f.Path) && (f.OldPath == "" || !cfg.IsModel(f.OldPath)) {
-			continue
+		if cfg.IsModel(f.Path) || (f.OldPath != "" && cfg.IsModel(f.OldPath)) {
+			models = append(models, f)
 		}
-		c := Change{Path: f.Path, OldPath: f.OldPath}
-		basePath := f.Path
-		if f.OldPath != "" {
-			basePath = f.OldPath
-		}
-		if c.Base, err = readSide(ctx, src, Base, basePath); err != nil {
-			return nil, nil, err
-		}
-		if c.Head, err = readSide(ctx, src, Head, f.Path); err != nil {
-			return nil, nil, err
-		}
-		if c.Base == nil && c.Head == nil {
-			continue
-		}
-		changes = append(changes, c)
 	}
-	done, err := o.Compute.acquire(ctx)
+	budget, fromRepo, refused := o.Budget.effective(cfg.Limits)
+	rep, err := checkBudget(ctx, src, models, budget, fromRepo, refused)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer done()
-	engine, release, err := o.Engines.Get(policy.Options{Disable: cfg.Policies.Disable, Severity: cfg.Policies.Severity,
-		NoDefaults: !cfg.Policies.Defaults, OrgOverridable: o.OrgPoliciesOverridable, Budget: o.PolicyBudget}, extra)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer release()
-	r := &Reviewer{Loader: o.Loader, Engine: engine, Today: o.Today, NonBlocking: !cfg.Blocking, Tracked: o.Tracked}
-	rep := r.Review(ctx, changes)
-	if err := ctx.Err(); err != nil {
-		return nil, nil, fmt.Errorf("review stopped: %w", err)
+	if rep == nil {
+		done, err := o.Compute.acquire(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		engine, release, err := o.Engines.Get(policy.Options{Disable: cfg.Policies.Disable, Severity: cfg.Policies.Severity,
+			NoDefaults: !cfg.Policies.Defaults, OrgOverridable: o.OrgPoliciesOverridable, Budget: o.PolicyBudget}, extra)
+		done()
+		if err != nil {
+			return nil, nil, err
+		}
+		defer release()
+		r := &Reviewer{Loader: o.Loader, Engine: engine, Today: o.Today, NonBlocking: !cfg.Blocking, Tracked: o.Tracked}
+		if rep, err = r.reviewFiles(ctx, src, models, budget, fromRepo, refused, o.Compute); err != nil {
+			return nil, nil, err
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, nil, fmt.Errorf("review stopped: %w", err)
+		}
 	}
 	for _, e := range cfgErrs {
 		rep.AddConfigError(e)

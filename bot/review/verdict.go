@@ -7,6 +7,8 @@ import "fmt"
 func verdict(rep *Report) string {
 	s := rep.Summary
 	switch {
+	case rep.OverBudget != nil:
+		return overBudgetVerdict(rep.OverBudget)
 	case len(rep.ConfigErrors) > 0:
 		return fmt.Sprintf("❌ The threat-model configuration could not be used (%s): fix it on the default branch.", rep.ConfigErrors[0].File)
 	case s.Models == 0:

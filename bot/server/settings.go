@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/tmbot/tmbot/bot/config"
 )
 
 // Settings configure the service: a YAML file, then the environment, the
@@ -86,6 +88,10 @@ type Settings struct {
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 	// LogLevel: debug, info, warn or error.
 	LogLevel string `yaml:"log_level"`
+	// ReviewMaxFiles and ReviewMaxBytes are the budget of one review
+	// (0: review.DefaultBudget); see settings_review.go.
+	ReviewMaxFiles int             `yaml:"review_max_files"`
+	ReviewMaxBytes config.ByteSize `yaml:"review_max_bytes"`
 }
 
 // Values of TMBOT_GITLAB_SHARED_SECRET.
@@ -229,6 +235,9 @@ func LoadSettings(file string, getenv func(string) string) (Settings, error) {
 			return s, errors.New("TMBOT_WORKERS is not a positive number")
 		}
 		s.Workers = n
+	}
+	if err := s.loadReviewBudget(getenv); err != nil {
+		return s, err
 	}
 	if s.GitHub.PrivateKey == "" && s.GitHub.PrivateKeyFile != "" {
 		key, err := readPrivateKey(s.GitHub.PrivateKeyFile)

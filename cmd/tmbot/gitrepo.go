@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"strconv"
 	"strings"
 
 	"github.com/tmbot/tmbot/bot/review"
@@ -72,16 +73,24 @@ func (g *gitSource) ChangedFiles(ctx context.Context) ([]review.FileChange, erro
 				return nil, fmt.Errorf("git diff: unexpected output")
 			}
 			old, nw := fields[i+1], fields[i+2]
+			st := review.FileRenamed
 			if strings.HasPrefix(status, "C") {
-				old = ""
+				old, st = "", review.FileAdded
 			}
-			changes = append(changes, review.FileChange{Path: nw, OldPath: old})
+			changes = append(changes, review.FileChange{Path: nw, OldPath: old, Status: st})
 			i += 3
 		default:
 			if i+1 >= len(fields) {
 				return nil, fmt.Errorf("git diff: unexpected output")
 			}
-			changes = append(changes, review.FileChange{Path: fields[i+1]})
+			st := review.FileModified
+			switch status {
+			case "A":
+				st = review.FileAdded
+			case "D":
+				st = review.FileRemoved
+			}
+			changes = append(changes, review.FileChange{Path: fields[i+1], Status: st})
 			i += 2
 		}
 	}
@@ -103,4 +112,51 @@ func (g *gitSource) ReadFile(ctx context.Context, side review.Side, path string)
 		return nil, false, err
 	}
 	return out, true, nil
+}
+
+// Sizes implements review.Sizer: the sizes of files at a side, in one
+// `git cat-file --batch-check`, so that the review's byte budget is
+// checked before any model file is read.
+func (g *gitSource) Sizes(ctx context.Context, side review.Side, paths []string) (map[string]int64, error) {
+	commit := g.head
+	if side == review.Base {
+		commit = g.base
+	}
+	out := map[string]int64{}
+	var in strings.Builder
+	var asked []string
+	for _, p := range paths {
+		if strings.ContainsAny(p, "\n\r") {
+			continue // not expressible on a batch line; read and counted later
+		}
+		in.WriteString(commit + ":" + p + "\n")
+		asked = append(asked, p)
+	}
+	if len(asked) == 0 {
+		return out, nil
+	}
+	cmd := exec.CommandContext(ctx, "git", "-C", g.dir, "cat-file", "--batch-check=%(objecttype) %(objectsize)")
+	cmd.Stdin = strings.NewReader(in.String())
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	res, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("git cat-file --batch-check: %s", strings.TrimSpace(stderr.String()+" "+err.Error()))
+	}
+	lines := strings.Split(strings.TrimRight(string(res), "\n"), "\n")
+	if len(lines) != len(asked) {
+		return nil, fmt.Errorf("git cat-file --batch-check: %d answers for %d files", len(lines), len(asked))
+	}
+	for i, l := range lines {
+		typ, size, ok := strings.Cut(l, " ")
+		if !ok || typ != "blob" {
+			continue // missing at this side, or not a file
+		}
+		n, err := strconv.ParseInt(size, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("git cat-file --batch-check: %q: not a size", l)
+		}
+		out[asked[i]] = n
+	}
+	return out, nil
 }

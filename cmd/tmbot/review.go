@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/tmbot/tmbot/bot/config"
 	"github.com/tmbot/tmbot/bot/model"
 	"github.com/tmbot/tmbot/bot/review"
 	"github.com/tmbot/tmbot/bot/sandbox"
@@ -21,6 +22,8 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	today := fl.String("today", "", "judge expiry as of this date, YYYY-MM-DD (default: today)")
 	cueTimeout := fl.Duration("cue-timeout", 0, "time budget of one CUE model's evaluation, and of one repository policy's on one model (default 10s)")
 	cueMemory := fl.Int64("cue-memory", 0, "memory budget of the same, in bytes (default 512 MiB)")
+	maxFiles := fl.Int("max-files", review.DefaultMaxFiles, "review at most this many changed model files (a larger change is refused)")
+	maxBytes := fl.String("max-bytes", "64MiB", "review at most this many bytes of changed model files, base and head together (67108864, 64MiB, 1GiB)")
 	fl.Usage = func() {
 		fmt.Fprintln(stderr, "usage: tmbot review [--repo DIR] [--base REF] [--head REF] [--format markdown|json|sarif]")
 		fmt.Fprintln(stderr, "Reviews the threat models a branch changes, exactly as the bot comments on a pull request.")
@@ -33,6 +36,10 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	if len(rest) > 0 || !oneOf(stderr, "format", *format, "markdown", "json", "sarif") {
 		fl.Usage()
+		return exitUsage
+	}
+	budget, ok := reviewBudget(stderr, *maxFiles, *maxBytes)
+	if !ok {
 		return exitUsage
 	}
 	if *today == "" {
@@ -66,13 +73,13 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitUsage
 	}
 	src.base, src.head = string(trimNL(mb)), headID
-	budget := sandbox.Budget{Timeout: *cueTimeout, MemoryBytes: *cueMemory}
-	loader, err := model.NewLoader(model.Limits{CUE: model.CUEBudget(budget)})
+	policyBudget := sandbox.Budget{Timeout: *cueTimeout, MemoryBytes: *cueMemory}
+	loader, err := model.NewLoader(model.Limits{CUE: model.CUEBudget(policyBudget)})
 	if err != nil {
 		fmt.Fprintf(stderr, "tmbot: %v\n", err)
 		return exitUsage
 	}
-	rep, _, err := review.ReviewSource(ctx, src, review.Options{Loader: loader, Today: *today, PolicyBudget: budget})
+	rep, _, err := review.ReviewSource(ctx, src, review.Options{Loader: loader, Today: *today, PolicyBudget: policyBudget, Budget: budget})
 	if err != nil && ctx.Err() != nil {
 		fmt.Fprintln(stderr, "tmbot: interrupted: the review was stopped")
 		return exitUsage
@@ -114,4 +121,18 @@ func trimNL(b []byte) []byte {
 		b = b[:len(b)-1]
 	}
 	return b
+}
+
+// reviewBudget reads --max-files and --max-bytes.
+func reviewBudget(stderr io.Writer, files int, bytes string) (review.Budget, bool) {
+	if files <= 0 {
+		fmt.Fprintf(stderr, "tmbot: --max-files %d: give a positive number of files\n", files)
+		return review.Budget{}, false
+	}
+	n, err := config.ParseByteSize(bytes)
+	if err != nil {
+		fmt.Fprintf(stderr, "tmbot: --max-bytes %q: %v: give a number of bytes, or one with KiB, MiB or GiB, such as 64MiB\n", bytes, err)
+		return review.Budget{}, false
+	}
+	return review.Budget{MaxFiles: files, MaxBytes: n}, true
 }

@@ -106,6 +106,7 @@ func serveSettings(ctx context.Context, settings server.Settings, log *slog.Logg
 		// Reviews compute on all cores but one, whatever the workers: the
 		// last core answers webhooks (docs/performance.md).
 		Compute: review.NewLimiter(runtime.GOMAXPROCS(0) - 1),
+		Budget:  settings.ReviewBudget(),
 		Client: func(repo forge.Repo) (forge.Client, error) {
 			switch {
 			case repo.Forge == "github" && app != nil:

@@ -227,7 +227,7 @@ func (c *Client) ChangedFiles(ctx context.Context, pr *forge.PullRequest) ([]rev
 			return nil, c.notFound(ctx, pr.Repo, c.mapError(fmt.Sprintf("list the files of pull request %s#%d", pr.Repo.FullName(), pr.Number), err))
 		}
 		for _, f := range files {
-			fc := review.FileChange{Path: f.GetFilename()}
+			fc := review.FileChange{Path: f.GetFilename(), Status: fileStatus(f.GetStatus())}
 			if f.GetStatus() == "renamed" {
 				fc.OldPath = f.GetPreviousFilename()
 			}
@@ -238,6 +238,24 @@ func (c *Client) ChangedFiles(ctx context.Context, pr *forge.PullRequest) ([]rev
 		}
 		opts.Page = resp.NextPage
 	}
+}
+
+// fileStatus maps GitHub's status of a pull request's file to
+// review.FileChange's: a copy is a new file at its path; "changed" (mode
+// only) and "unchanged" read as modified; anything unknown is left empty,
+// so that both sides are read.
+func fileStatus(s string) string {
+	switch s {
+	case "added", "copied":
+		return review.FileAdded
+	case "removed":
+		return review.FileRemoved
+	case "renamed":
+		return review.FileRenamed
+	case "modified", "changed", "unchanged":
+		return review.FileModified
+	}
+	return ""
 }
 
 // isCommitID reports whether ref names a commit (hex, 7 to 64 digits):

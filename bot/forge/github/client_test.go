@@ -271,8 +271,10 @@ func TestChangedFilesPaginates(t *testing.T) {
 			t.Fatalf("file %d is %s, want %s", i, fc.Path, files[i].Path)
 		}
 	}
-	if got[7] != (review.FileChange{Path: "models/m007.threatmodel.yaml", OldPath: "old/m007.threatmodel.yaml"}) || got[8].OldPath != "" {
-		t.Errorf("renamed/removed: %+v %+v", got[7], got[8])
+	if got[7] != (review.FileChange{Path: "models/m007.threatmodel.yaml", OldPath: "old/m007.threatmodel.yaml", Status: review.FileRenamed}) ||
+		got[8] != (review.FileChange{Path: "models/m008.threatmodel.yaml", Status: review.FileRemoved}) ||
+		got[9].Status != review.FileAdded || got[10].Status != review.FileModified {
+		t.Errorf("renamed/removed/added/modified: %+v %+v %+v %+v", got[7], got[8], got[9], got[10])
 	}
 	if f.c.Calls() != 3 {
 		t.Errorf("%d calls for 250 files, want 3 (per_page=100)", f.c.Calls())

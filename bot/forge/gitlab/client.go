@@ -388,6 +388,16 @@ func (c *Client) ChangedFiles(ctx context.Context, pr *forge.PullRequest) ([]rev
 			if d.DeletedFile && d.OldPath != "" {
 				fc.Path = d.OldPath
 			}
+			switch {
+			case d.NewFile:
+				fc.Status = review.FileAdded
+			case d.DeletedFile:
+				fc.Status = review.FileRemoved
+			case d.RenamedFile && d.OldPath != d.NewPath:
+				fc.Status = review.FileRenamed
+			default:
+				fc.Status = review.FileModified
+			}
 			if d.RenamedFile && d.OldPath != d.NewPath {
 				fc.OldPath = d.OldPath
 			}

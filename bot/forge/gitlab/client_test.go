@@ -125,7 +125,8 @@ func TestPullRequestAndFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) != 2 || files[0].Path != "docs/new.md" || files[1].Path != "models/pay.threatmodel.yaml" {
+	if len(files) != 2 || files[0].Path != "docs/new.md" || files[1].Path != "models/pay.threatmodel.yaml" ||
+		files[0].Status != review.FileAdded || files[1].Status != review.FileModified {
 		t.Errorf("changed files: %+v", files)
 	}
 	data, found, err := f.c.ReadFile(ctx(t), f.repo, head, "models/pay.threatmodel.yaml")

@@ -97,8 +97,9 @@ type PullFile struct {
 	Path string
 	// OldPath is the previous name of a renamed file.
 	OldPath string
-	// Status is added, removed, modified (the default), renamed, copied,
-	// changed or unchanged.
+	// Status is added, removed, modified, renamed, copied, changed or
+	// unchanged; left empty, it is derived from the file's presence at the
+	// pull request's base and head, as GitHub does.
 	Status string
 }
 
@@ -1197,10 +1198,7 @@ func (s *Server) pullFiles(rp *reply, rr *repo, num string) {
 	for _, f := range files[lo:hi] {
 		status := f.Status
 		if status == "" {
-			status = "modified"
-			if f.OldPath != "" {
-				status = "renamed"
-			}
+			status = s.derivedStatus(rr, p, f)
 		}
 		sum := sha256.Sum256([]byte(p.HeadSHA + f.Path))
 		m := map[string]any{
@@ -1217,6 +1215,26 @@ func (s *Server) pullFiles(rp *reply, rr *repo, num string) {
 		out = append(out, m)
 	}
 	s.write(rp, http.StatusOK, out)
+}
+
+// derivedStatus is the status GitHub would give a file whose status the
+// test left out, from the file's presence at the base and the head:
+// added, removed, renamed (with an OldPath) or modified.
+func (s *Server) derivedStatus(rr *repo, p *pull, f PullFile) string {
+	if f.OldPath != "" {
+		return "renamed"
+	}
+	_, baseFiles, baseOK := s.resolve(rr, p.BaseSHA)
+	_, headFiles, headOK := s.resolve(rr, p.HeadSHA)
+	_, atBase := baseFiles[f.Path]
+	_, atHead := headFiles[f.Path]
+	switch {
+	case baseOK && headOK && !atBase && atHead:
+		return "added"
+	case baseOK && headOK && atBase && !atHead:
+		return "removed"
+	}
+	return "modified"
 }
 
 // resolve finds a commit by sha or branch name; the files at a fork's
