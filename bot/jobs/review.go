@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tmbot/tmbot/bot/forge"
+	"github.com/tmbot/tmbot/bot/forge/retry"
 	"github.com/tmbot/tmbot/bot/model"
 	"github.com/tmbot/tmbot/bot/policy"
 	"github.com/tmbot/tmbot/bot/queue"
@@ -46,6 +47,9 @@ type Deps struct {
 	// ResyncReserve is how many calls of an installation's rate limit the
 	// resync leaves untouched (default DefaultResyncReserve).
 	ResyncReserve int
+	// Retry is how a create that may have been made is tried again after
+	// looking for it (bot/forge/retry; zero: the defaults).
+	Retry retry.Policy
 }
 
 func (d *Deps) now() time.Time {
@@ -86,6 +90,7 @@ func (d *Deps) ReviewPR(ctx context.Context, a queue.ReviewArgs) error {
 	if cerr != nil {
 		return fmt.Errorf("client for %s: %w", a.Repo.FullName(), cerr)
 	}
+	defer d.noteBudget(ctx, client, a.Repo)
 	switch {
 	case err == nil && pull.BaseSHA != "":
 		pr = pull.PullRequest
@@ -259,7 +264,21 @@ func (d *Deps) upsertComment(ctx context.Context, client forge.Client, pr *forge
 	if !touchesModels {
 		return 0, nil
 	}
-	c, err := client.CreateComment(ctx, pr, body)
+	// A create that may have been made is looked for before it is sent
+	// again (bot/forge/retry).
+	find := func(ctx context.Context) (*forge.Comment, bool, error) {
+		cs, err := client.ListComments(ctx, pr)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, c := range cs {
+			if strings.HasPrefix(c.Body, review.Marker) {
+				return &c, true, nil
+			}
+		}
+		return nil, false, nil
+	}
+	c, err := retry.Create(ctx, d.Retry, find, func(ctx context.Context) (*forge.Comment, error) { return client.CreateComment(ctx, pr, body) })
 	if err != nil {
 		return 0, fmt.Errorf("comment on %s: %w", pr.Key(), err)
 	}

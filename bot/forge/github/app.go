@@ -17,6 +17,8 @@ import (
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
 	"github.com/google/go-github/v92/github"
+
+	"github.com/tmbot/tmbot/bot/forge/retry"
 )
 
 // DefaultBaseURL is GitHub.com's API.
@@ -43,6 +45,10 @@ type AppConfig struct {
 	BaseURL string
 	// HTTPClient, optional, gives the transport (and timeout) to use.
 	HTTPClient *http.Client
+	// Retry is how an installation's calls are retried in place (nil:
+	// retry's defaults; &retry.Off: never). The timeout above bounds each
+	// try.
+	Retry *retry.Policy
 }
 
 // App is a GitHub App: it makes the JWT that gets installation tokens, and
@@ -53,6 +59,7 @@ type App struct {
 	baseURL string // with a trailing slash
 	base    http.RoundTripper
 	timeout time.Duration
+	retry   retry.Policy
 
 	mu      sync.Mutex
 	clients map[int64]*Client
@@ -82,6 +89,9 @@ func NewApp(cfg AppConfig) (*App, error) {
 			a.base = cfg.HTTPClient.Transport
 		}
 		a.timeout = cfg.HTTPClient.Timeout
+	}
+	if cfg.Retry != nil {
+		a.retry = *cfg.Retry
 	}
 	return a, nil
 }
@@ -188,8 +198,14 @@ func (a *App) Forget(installation int64) {
 
 // newGitHub makes a go-github client over a transport.
 func (a *App) newGitHub(tr http.RoundTripper) (*github.Client, error) {
+	return a.newGitHubTimeout(tr, a.timeout)
+}
+
+// newGitHubTimeout makes a go-github client over a transport, each call
+// bounded by timeout (0: by its context only).
+func (a *App) newGitHubTimeout(tr http.RoundTripper, timeout time.Duration) (*github.Client, error) {
 	base := a.baseURL
-	gh, err := github.NewClient(github.WithHTTPClient(&http.Client{Transport: tr, Timeout: a.timeout}),
+	gh, err := github.NewClient(github.WithHTTPClient(&http.Client{Transport: tr, Timeout: timeout}),
 		github.WithURLs(&base, &base), github.WithUserAgent(userAgent))
 	if err != nil {
 		return nil, fmt.Errorf("github: make the API client: %w", err)
