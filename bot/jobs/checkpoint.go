@@ -67,7 +67,7 @@ func (d *Deps) resumeCheckpoint(ctx context.Context, repoKey string, jobID int64
 		}
 		return cp, false
 	}
-	if c.JobID != jobID || d.now().Sub(c.UpdatedAt) > CheckpointMaxAge {
+	if c.JobID != jobID || time.Since(c.UpdatedAt) > CheckpointMaxAge {
 		return cp, false
 	}
 	var st trackState

@@ -553,7 +553,7 @@ func (w *trackWorker) Work(ctx context.Context, job *river.Job[TrackArgs]) error
 		return nil
 	}
 	return w.q.withLease(ctx, job.JobRow, "track:"+job.Args.RepoKey, func(ctx context.Context) error {
-		return w.q.h.Track(withJobID(ctx, job.ID), job.Args)
+		return w.q.h.Track(WithJobID(ctx, job.ID), job.Args)
 	})
 }
 
@@ -742,7 +742,9 @@ func snoozes(job *rivertype.JobRow) int {
 
 type jobIDKey struct{}
 
-func withJobID(ctx context.Context, id int64) context.Context {
+// WithJobID gives ctx the id of the job it runs (the queue does it for
+// track jobs; callers that run a handler themselves may too).
+func WithJobID(ctx context.Context, id int64) context.Context {
 	return context.WithValue(ctx, jobIDKey{}, id)
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/tmbot/tmbot/bot/forge"
 	ghforge "github.com/tmbot/tmbot/bot/forge/github"
 	"github.com/tmbot/tmbot/bot/forge/github/githubtest"
+	"github.com/tmbot/tmbot/bot/forge/retry"
 	"github.com/tmbot/tmbot/bot/review"
 )
 
@@ -35,14 +36,19 @@ type fixture struct {
 	c    *ghforge.Client
 	repo forge.Repo
 	errs []error // every error seen, for the secret check
+	// retry is the App's policy: by default it retries without waiting.
+	retry *retry.Policy
 }
+
+// noWait retries as the default policy does, without waiting.
+func noWait() *retry.Policy { return &retry.Policy{Sleep: func(time.Duration) {}} }
 
 func setup(t *testing.T) *fixture {
 	t.Helper()
 	srv := githubtest.New(t, appID)
 	srv.AddInstallation(1, "alpine")
 	repo := srv.AddRepo(1, "alpine/pay", "main")
-	f := &fixture{srv: srv, repo: repo}
+	f := &fixture{srv: srv, repo: repo, retry: noWait()}
 	f.app = f.newApp(t, srv.URL())
 	f.c = f.client(t, f.app, 1)
 	return f
@@ -51,7 +57,7 @@ func setup(t *testing.T) *fixture {
 func (f *fixture) newApp(t *testing.T, base string) *ghforge.App {
 	t.Helper()
 	app, err := ghforge.NewApp(ghforge.AppConfig{AppID: appID, PrivateKey: f.srv.PrivateKeyPEM(), BaseURL: base,
-		HTTPClient: &http.Client{Timeout: 10 * time.Second}})
+		HTTPClient: &http.Client{Timeout: 10 * time.Second}, Retry: f.retry})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -701,7 +707,8 @@ func TestErrorMapping(t *testing.T) {
 	t.Run("5xx is an ordinary error", func(t *testing.T) {
 		f := setup(t)
 		pr := f.pull(t, 1)
-		f.srv.FailNext(1, 502, nil)
+		// Each call is tried 1+retries times before its error is seen.
+		f.srv.FailNext(1+retry.DefaultMaxRetries, 502, nil)
 		_, err := f.c.ChangedFiles(ctx, pr)
 		var e *ghforge.Error
 		if !errors.As(f.seen(err), &e) || e.Status != 502 || errors.Is(err, forge.ErrNotFound) || errors.Is(err, forge.ErrGone) {
@@ -752,6 +759,9 @@ func TestErrorMapping(t *testing.T) {
 
 func TestRandomFailuresMapCleanly(t *testing.T) {
 	f := setup(t)
+	f.retry = &retry.Off
+	f.app = f.newApp(t, f.srv.URL())
+	f.c = f.client(t, f.app, 1)
 	ctx := context.Background()
 	pr := f.pull(t, 1)
 	f.srv.PutFile("alpine/pay", commit("base"), "a.yaml", []byte("a"))

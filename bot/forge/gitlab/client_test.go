@@ -12,6 +12,7 @@ import (
 	"github.com/tmbot/tmbot/bot/forge"
 	"github.com/tmbot/tmbot/bot/forge/gitlab"
 	"github.com/tmbot/tmbot/bot/forge/gitlab/gitlabtest"
+	"github.com/tmbot/tmbot/bot/forge/retry"
 	"github.com/tmbot/tmbot/bot/review"
 )
 
@@ -66,7 +67,7 @@ func setup(t *testing.T) *fixture {
 	g.PutFile(proj, head, "docs/new.md", []byte("new\n"))
 	g.AddMergeRequest(proj, gitlabtest.MergeRequest{IID: 1, Title: "Add t2", Author: "alice", SourceBranch: "feature",
 		BaseSHA: base, HeadSHA: head})
-	c, err := gitlab.New(g.URL()+"/", tok, nil)
+	c, err := gitlab.NewWithRetry(g.URL()+"/", tok, nil, &retry.Policy{Sleep: func(time.Duration) {}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -466,7 +467,8 @@ func TestErrors(t *testing.T) {
 	if d, ok := forge.RetryAfter(err, time.Now()); !ok || d < 80*time.Second {
 		t.Errorf("429 with RateLimit-Reset: %v (%v)", err, d)
 	}
-	f.gl.FailNext(1, http.StatusBadGateway, nil)
+	// Each call is tried 1+retries times before its error is seen.
+	f.gl.FailNext(1+retry.DefaultMaxRetries, http.StatusBadGateway, nil)
 	_, err = f.c.PullRequest(ctx(t), f.repo, 1)
 	if err == nil || errors.Is(err, forge.ErrNotFound) || errors.Is(err, forge.ErrGone) {
 		t.Errorf("502: %v", err)
