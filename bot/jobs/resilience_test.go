@@ -342,6 +342,11 @@ func TestTrackUnderFaults(t *testing.T) {
 						if float64(calls[0]) > 1.6*float64(base[0]) {
 							t.Errorf("landing: %d calls, fault-free %d: more than 1.6x", calls[0], base[0])
 						}
+						// Each call is retried in place: the job itself
+						// seldom has to run again.
+						if jobs[0].runs > 2 || jobs[1].runs > 2 {
+							t.Errorf("runs %d and %d, want at most 2 each", jobs[0].runs, jobs[1].runs)
+						}
 						if jobs[0].took > time.Minute {
 							t.Errorf("landing took %v", jobs[0].took)
 						}
