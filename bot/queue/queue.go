@@ -637,7 +637,7 @@ func (q *Queue) outcome(ctx context.Context, job *rivertype.JobRow, err error) e
 		q.log.InfoContext(ctx, "queue: rate limited, postponing", append(attrs, "for", d, "err", err)...)
 		return river.JobSnooze(d)
 	}
-	if retry.Transient(err) && time.Since(job.CreatedAt) < q.o.OutagePatience {
+	if retry.Transient(err) && ctx.Err() == nil && time.Since(job.CreatedAt) < q.o.OutagePatience {
 		d := OutageBackoff(q.o.RetryBase, q.o.OutageWait, snoozes(job), mrand.Float64())
 		q.log.InfoContext(ctx, "queue: the forge is failing; trying again soon, without using up an attempt",
 			append(attrs, "for", d, "err", err)...)
