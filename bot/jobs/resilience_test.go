@@ -453,3 +453,49 @@ func TestTrackResumesFromItsCheckpoint(t *testing.T) {
 		})
 	}
 }
+
+// TestBackgroundYieldsToReviews: when an installation's calls run low, a
+// resync's reconcile on another replica (a client that has seen no answer
+// yet) is postponed to the limit's reset, from the budget the store
+// shares; a push's reconcile goes ahead.
+func TestBackgroundYieldsToReviews(t *testing.T) {
+	c := &clock{now: time.Now()}
+	gh := githubtest.New(t, 99)
+	gh.AddInstallation(5, "acme")
+	repo := gh.AddRepo(5, "acme/pay", "main")
+	gh.PutFile("acme/pay", commit("c1"), "pay.threatmodel.yaml", []byte(modelOf(1)))
+	gh.SetBranch("acme/pay", "main", commit("c1"))
+	replica := func() forge.Client {
+		app, err := ghforge.NewApp(ghforge.AppConfig{AppID: 99, PrivateKey: gh.PrivateKeyPEM(), BaseURL: gh.URL(), Retry: &retry.Off})
+		if err != nil {
+			t.Fatal(err)
+		}
+		client, err := app.Client(5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return client
+	}
+	one, two := replica(), replica()
+	d1 := newDeps(t, &fakeForge{client: one}, c)
+	d2 := *d1
+	d2.Client = func(forge.Repo) (forge.Client, error) { return two, nil }
+	c.now = time.Now()
+	d1.Now, d2.Now = time.Now, time.Now
+	gh.SetRateLimitRemaining(100)
+	if err := d1.Track(context.Background(), queue.TrackArgs{RepoKey: repo.Key(), Repo: repo, Reason: "push"}); err != nil {
+		t.Fatal(err)
+	}
+	calls := len(gh.Requests())
+	err := d2.Track(context.Background(), queue.TrackArgs{RepoKey: repo.Key(), Repo: repo, Reason: "resync"})
+	if d, ok := forge.RetryAfter(err, time.Now()); !ok || d < 50*time.Minute {
+		t.Fatalf("resync on a low budget: %v (%v), want postponed to the reset", err, d)
+	}
+	if n := len(gh.Requests()) - calls; n != 0 {
+		t.Errorf("the postponed resync made %d calls", n)
+	}
+	gh.SetRateLimitRemaining(5000)
+	if err := d2.Track(context.Background(), queue.TrackArgs{RepoKey: repo.Key(), Repo: repo, Reason: "push"}); err != nil {
+		t.Errorf("a push's reconcile: %v", err)
+	}
+}
