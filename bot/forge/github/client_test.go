@@ -903,3 +903,40 @@ func TestReviewCallCounts(t *testing.T) {
 	}
 	t.Logf("F=%d model files: first review %d calls, redelivery %d, after a push %d", F, first, again, push)
 }
+
+// TestRetriesInPlace: a read that meets a 502 is sent again at once and
+// succeeds; a create (POST) that meets one is not sent again (GitHub may
+// have made the comment before it failed: the caller looks first), and
+// an edit (PATCH, which sets a state) is.
+func TestRetriesInPlace(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	pr := f.pull(t, 1)
+	calls := f.c.Calls()
+	f.srv.FailNext(2, 502, nil)
+	if _, err := f.c.ListComments(ctx, pr); err != nil {
+		t.Fatalf("a read after two 502s: %v", err)
+	}
+	if n := f.c.Calls() - calls; n != 3 {
+		t.Errorf("%d calls, want 3", n)
+	}
+	f.srv.FailNext(1, 502, nil)
+	if _, err := f.c.CreateComment(ctx, pr, "body"); err == nil {
+		t.Fatal("a create that met a 502 was sent again")
+	}
+	if cs := f.srv.Comments("alpine/pay", 1); len(cs) != 0 {
+		t.Fatalf("comments %+v", cs)
+	}
+	c, err := f.c.CreateComment(ctx, pr, "body")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv.FailNext(1, 503, nil)
+	if err := f.c.UpdateComment(ctx, pr, c.ID, "edited"); err != nil {
+		t.Fatalf("an edit after a 503: %v", err)
+	}
+	if cs := f.srv.Comments("alpine/pay", 1); len(cs) != 1 || cs[0].Body != "edited" {
+		t.Errorf("comments %+v", cs)
+	}
+	f.noSecrets(t)
+}

@@ -504,3 +504,22 @@ func TestErrors(t *testing.T) {
 		t.Error("no calls counted")
 	}
 }
+
+// TestRetriesInPlace: client-go's retrying client, given bot/forge/retry's
+// policy, sends a read again after a 502 and succeeds, but not a create
+// (POST), which GitLab may have carried out before it failed.
+func TestRetriesInPlace(t *testing.T) {
+	f := setup(t)
+	f.gl.FailNext(2, http.StatusBadGateway, nil)
+	if _, err := f.c.PullRequest(ctx(t), f.repo, 1); err != nil {
+		t.Fatalf("a read after two 502s: %v", err)
+	}
+	spec := forge.IssueSpec{Title: "One", Body: "body"}
+	f.gl.FailNext(1, http.StatusBadGateway, nil)
+	if _, err := f.c.CreateIssue(ctx(t), f.repo, spec); err == nil {
+		t.Fatal("a create that met a 502 was sent again")
+	}
+	if n := len(f.gl.Issues(proj)); n != 0 {
+		t.Fatalf("%d issues", n)
+	}
+}
