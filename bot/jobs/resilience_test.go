@@ -19,6 +19,7 @@ import (
 	"github.com/tmbot/tmbot/bot/forge/retry"
 	"github.com/tmbot/tmbot/bot/model"
 	"github.com/tmbot/tmbot/bot/queue"
+	"github.com/tmbot/tmbot/bot/review"
 	"github.com/tmbot/tmbot/bot/store"
 	"github.com/tmbot/tmbot/bot/track"
 )
@@ -59,12 +60,16 @@ type fakeForge struct {
 	calls func() int
 	// putModel puts a model file at a commit and points the branch at it.
 	putModel func(sha, yaml string)
+	// addPull opens request 1, which adds the model of n mitigations;
+	// reviewComments counts the comments on it.
+	addPull        func(n int) queue.ReviewArgs
+	reviewComments func() int
 	// issues are the repository's issues: key → numbers, and per issue the
 	// number of comments.
 	issues func() (byKey map[string][]int, comments map[int]int, open map[int]bool)
 }
 
-func newGitHubForge(t *testing.T, c *clock) *fakeForge {
+func newGitHubForge(t testing.TB, c *clock) *fakeForge {
 	gh := githubtest.New(t, 99)
 	gh.AddInstallation(5, "acme")
 	repo := gh.AddRepo(5, "acme/pay", "main")
@@ -93,6 +98,14 @@ func newGitHubForge(t *testing.T, c *clock) *fakeForge {
 			gh.PutFile("acme/pay", sha, "pay.threatmodel.yaml", []byte(yaml))
 			gh.SetBranch("acme/pay", "main", sha)
 		},
+		addPull: func(n int) queue.ReviewArgs {
+			gh.PutFile("acme/pay", commit("head"), "pay.threatmodel.yaml", []byte(modelOf(n)))
+			gh.AddPull("acme/pay", githubtest.Pull{Number: 1, Title: "Add a model", Author: "dev", BaseRef: "main",
+				BaseSHA: commit("base"), HeadSHA: commit("head"),
+				Files: []githubtest.PullFile{{Path: "pay.threatmodel.yaml", Status: "added"}}})
+			return queue.ReviewArgs{PRKey: forge.PullRequest{Repo: repo, Number: 1}.Key(), Repo: repo, Number: 1, Reason: "pull_request.opened"}
+		},
+		reviewComments: func() int { return len(gh.Comments("acme/pay", 1)) },
 		issues: func() (map[string][]int, map[int]int, map[int]bool) {
 			byKey, comments, open := map[string][]int{}, map[int]int{}, map[int]bool{}
 			for _, is := range gh.Issues("acme/pay") {
@@ -118,7 +131,7 @@ func newGitHubForge(t *testing.T, c *clock) *fakeForge {
 	return f
 }
 
-func newGitLabForge(t *testing.T, c *clock) *fakeForge {
+func newGitLabForge(t testing.TB, c *clock) *fakeForge {
 	const proj = "acme/pay"
 	g := gitlabtest.New(t)
 	g.AddUser("tmbot", true)
@@ -137,6 +150,24 @@ func newGitLabForge(t *testing.T, c *clock) *fakeForge {
 		putModel: func(sha, yaml string) {
 			g.PutFile(proj, sha, "pay.threatmodel.yaml", []byte(yaml))
 			g.SetBranch(proj, "main", sha)
+		},
+		addPull: func(n int) queue.ReviewArgs {
+			g.PutFile(proj, commit("base"), "README.md", []byte("hi\n"))
+			g.PutFile(proj, commit("head"), "README.md", []byte("hi\n"))
+			g.PutFile(proj, commit("head"), "pay.threatmodel.yaml", []byte(modelOf(n)))
+			g.AddMergeRequest(proj, gitlabtest.MergeRequest{IID: 1, Title: "Add a model", Author: "alice", SourceBranch: "feature",
+				BaseSHA: commit("base"), HeadSHA: commit("head")})
+			repo := forge.Repo{Forge: "gitlab", ID: id, Owner: "acme", Name: "pay", DefaultBranch: "main"}
+			return queue.ReviewArgs{PRKey: forge.PullRequest{Repo: repo, Number: 1}.Key(), Repo: repo, Number: 1, Reason: "merge_request.open"}
+		},
+		reviewComments: func() int {
+			n := 0
+			for _, note := range g.Notes(proj, 1) {
+				if !note.System && strings.HasPrefix(note.Body, review.Marker) {
+					n++
+				}
+			}
+			return n
 		},
 		issues: func() (map[string][]int, map[int]int, map[int]bool) {
 			byKey, comments, open := map[string][]int{}, map[int]int{}, map[int]bool{}
@@ -170,7 +201,7 @@ func newGitLabForge(t *testing.T, c *clock) *fakeForge {
 
 var forges = []struct {
 	name string
-	make func(*testing.T, *clock) *fakeForge
+	make func(testing.TB, *clock) *fakeForge
 }{{"github", newGitHubForge}, {"gitlab", newGitLabForge}}
 
 // modelOf is a model with n mitigations, each planned for its own threat;
@@ -192,7 +223,7 @@ func modelOf(n int, statuses ...string) string {
 	return b.String()
 }
 
-func newDeps(t *testing.T, f *fakeForge, c *clock) *Deps {
+func newDeps(t testing.TB, f *fakeForge, c *clock) *Deps {
 	t.Helper()
 	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "t.db"), slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -220,7 +251,7 @@ type outcome struct {
 // postpones it to the time asked, a failing forge snoozes it
 // (queue.OutageBackoff, no attempt used), another error uses up one of 20
 // attempts with the queue's backoff (2 s doubling, at most 10 minutes).
-func runJob(t *testing.T, c *clock, jobID int64, fn func(context.Context) error) outcome {
+func runJob(t testing.TB, c *clock, jobID int64, fn func(context.Context) error) outcome {
 	t.Helper()
 	ctx := queue.WithJobID(context.Background(), jobID)
 	start := c.now
@@ -234,7 +265,7 @@ func runJob(t *testing.T, c *clock, jobID int64, fn func(context.Context) error)
 		}
 		c.sync()
 		err := fn(ctx)
-		if testing.Verbose() && err != nil {
+		if _, isT := t.(*testing.T); isT && testing.Verbose() && err != nil {
 			t.Logf("run %d: %v", o.runs, err)
 		}
 		switch {
@@ -267,7 +298,7 @@ func isRateLimit(err error) bool { _, ok := forge.RetryAfter(err, time.Now()); r
 
 // noDuplicates checks one issue per mitigation key and at most one
 // comment per issue.
-func noDuplicates(t *testing.T, f *fakeForge, wantKeys int) (byKey map[string][]int, comments map[int]int, open map[int]bool) {
+func noDuplicates(t testing.TB, f *fakeForge, wantKeys int) (byKey map[string][]int, comments map[int]int, open map[int]bool) {
 	t.Helper()
 	byKey, comments, open = f.issues()
 	mits := 0
@@ -497,5 +528,28 @@ func TestBackgroundYieldsToReviews(t *testing.T) {
 	gh.SetRateLimitRemaining(5000)
 	if err := d2.Track(context.Background(), queue.TrackArgs{RepoKey: repo.Key(), Repo: repo, Reason: "push"}); err != nil {
 		t.Errorf("a push's reconcile: %v", err)
+	}
+}
+
+// TestReviewUnderFaults: with 30% and 60% of the calls failing, the
+// review of a request completes on both forges with one comment, and
+// without using up an attempt.
+func TestReviewUnderFaults(t *testing.T) {
+	for _, fg := range forges {
+		for _, rate := range []float64{0.3, 0.6} {
+			t.Run(fmt.Sprint(fg.name, "/", rate), func(t *testing.T) {
+				c := &clock{now: time.Now(), rate: rate}
+				f := fg.make(t, c)
+				d := newDeps(t, f, c)
+				args := f.addPull(4)
+				o := runJob(t, c, 1, func(ctx context.Context) error { return d.ReviewPR(ctx, args) })
+				if o.burned != 0 {
+					t.Errorf("%d attempts used up", o.burned)
+				}
+				if n := f.reviewComments(); n != 1 {
+					t.Errorf("%d review comments, want 1", n)
+				}
+			})
+		}
 	}
 }
