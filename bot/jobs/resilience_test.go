@@ -234,7 +234,8 @@ func newDeps(t testing.TB, f *fakeForge, c *clock) *Deps {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Deps{Store: st, Loader: loader, Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return c.now },
+	// Now stays the real clock: the forges' rate limits are dated by it.
+	return &Deps{Store: st, Loader: loader, Log: slog.New(slog.DiscardHandler),
 		Retry:  retry.Policy{Sleep: c.sleep, Jitter: func() float64 { return 0.5 }},
 		Client: func(forge.Repo) (forge.Client, error) { return f.client, nil }}
 }
