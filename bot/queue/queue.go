@@ -18,7 +18,8 @@
 //     leader every ResyncInterval, first ResyncFirst after start.
 //
 // A handler's error decides what happens: a *forge.RateLimitError
-// postpones the job to the time the forge gives (a snooze: it does not use
+// postpones the job to the time the forge gives, at most MaxRateWait (a
+// snooze: it does not use
 // up an attempt); a failing forge (retry.Transient) snoozes it for at most
 // a minute, without using up an attempt either; forge.ErrGone ends it
 // cleanly; any other error retries it
@@ -634,6 +635,9 @@ func (q *Queue) outcome(ctx context.Context, job *rivertype.JobRow, err error) e
 		return err
 	}
 	if d, ok := forge.RetryAfter(err, time.Now()); ok {
+		// A forge that asks for longer than its rate limits last (an
+		// hour) is not taken at its word.
+		d = min(d, MaxRateWait)
 		q.log.InfoContext(ctx, "queue: rate limited, postponing", append(attrs, "for", d, "err", err)...)
 		return river.JobSnooze(d)
 	}
@@ -754,3 +758,8 @@ func JobID(ctx context.Context) (int64, bool) {
 	id, ok := ctx.Value(jobIDKey{}).(int64)
 	return id, ok
 }
+
+// MaxRateWait bounds how long a rate limit postpones a job: GitHub's and
+// GitLab's primary limits reset within the hour, so a longer Retry-After
+// or reset (a wrong clock, a misbehaving proxy) is cut to this.
+const MaxRateWait = 65 * time.Minute

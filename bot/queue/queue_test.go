@@ -759,3 +759,15 @@ func TestOutageBackoffIsCapped(t *testing.T) {
 		t.Errorf("old job snoozed: %v", err)
 	}
 }
+
+// TestRateWaitIsBounded: a forge asking for a wait of a year postpones
+// the job by at most MaxRateWait.
+func TestRateWaitIsBounded(t *testing.T) {
+	q := &Queue{log: slog.New(slog.DiscardHandler)}
+	job := &rivertype.JobRow{Kind: KindTrack, CreatedAt: time.Now()}
+	var snooze *river.JobSnoozeError
+	err := q.outcome(context.Background(), job, &forge.RateLimitError{Until: time.Now().Add(365 * 24 * time.Hour)})
+	if !errors.As(err, &snooze) || snooze.Duration > MaxRateWait {
+		t.Fatalf("%v", err)
+	}
+}
