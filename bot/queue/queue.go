@@ -19,11 +19,10 @@
 //
 // A handler's error decides what happens: a *forge.RateLimitError
 // postpones the job to the time the forge gives, at most MaxRateWait (a
-// snooze: it does not use
-// up an attempt); a failing forge (retry.Transient) snoozes it for at most
-// a minute, without using up an attempt either; forge.ErrGone ends it
-// cleanly; any other error retries it
-// with exponential backoff and jitter, and after MaxAttempts the job is
+// snooze: it does not use up an attempt); a failing forge
+// (retry.Transient) snoozes it for at most a minute, without using up an
+// attempt either; forge.ErrGone ends it cleanly; any other error retries
+// it with exponential backoff and jitter, and after MaxAttempts the job is
 // discarded (River's dead letter state) and logged at error level.
 package queue
 

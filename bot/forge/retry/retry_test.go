@@ -103,7 +103,10 @@ func TestCreateLooksBeforeTryingAgain(t *testing.T) {
 	// A refusal that is not transient is not tried again.
 	creates = 0
 	_, err = Create(context.Background(), p, func(context.Context) (int, bool, error) { return 0, false, nil },
-		func(context.Context) (int, error) { creates++; return 0, &forge.APIError{Forge: "github", Op: "create", Status: 422} })
+		func(context.Context) (int, error) {
+			creates++
+			return 0, &forge.APIError{Forge: "github", Op: "create", Status: 422}
+		})
 	if err == nil || creates != 1 {
 		t.Errorf("%v after %d creates", err, creates)
 	}
