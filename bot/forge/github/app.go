@@ -158,7 +158,10 @@ func (a *App) BaseURL() string { return a.baseURL }
 // installation gets its own: ghinstallation writes to the AppsTransport
 // when it renews a token, so sharing one would race.
 func (a *App) appsTransport() *ghinstallation.AppsTransport {
-	atr := ghinstallation.NewAppsTransportFromPrivateKey(&tokenTransport{next: a.base}, a.id, a.key)
+	// ghinstallation sends the installation's calls through this
+	// transport too; only token requests are retried here (the others are
+	// retried above the count, see newClient).
+	atr := ghinstallation.NewAppsTransportFromPrivateKey(a.tokenRetry(&tokenTransport{next: a.base}), a.id, a.key)
 	atr.BaseURL = strings.TrimSuffix(a.baseURL, "/")
 	return atr
 }
@@ -271,4 +274,22 @@ func (t *installationRoundTripper) RoundTrip(req *http.Request) (*http.Response,
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	return t.next(t.cur.Load()).RoundTrip(retry)
+}
+
+// tokenRetry retries the creation of installation tokens in place, POST
+// as it is: a second token does no harm. Other calls go to next as they
+// are.
+func (a *App) tokenRetry(next http.RoundTripper) http.RoundTripper {
+	p := a.retry
+	p.RepeatAll = true
+	return &tokenRouter{tokens: p.Transport(next, a.timeout), next: next}
+}
+
+type tokenRouter struct{ tokens, next http.RoundTripper }
+
+func (t *tokenRouter) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/access_tokens") {
+		return t.tokens.RoundTrip(req)
+	}
+	return t.next.RoundTrip(req)
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -939,4 +940,49 @@ func TestRetriesInPlace(t *testing.T) {
 		t.Errorf("comments %+v", cs)
 	}
 	f.noSecrets(t)
+}
+
+// failTokens answers the first n token requests with 502, as a proxy in
+// front of a failing GitHub would; every other request goes through.
+type failTokens struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (f *failTokens) RoundTrip(req *http.Request) (*http.Response, error) {
+	f.mu.Lock()
+	fail := f.n > 0 && strings.HasSuffix(req.URL.Path, "/access_tokens")
+	if fail {
+		f.n--
+	}
+	f.mu.Unlock()
+	if fail {
+		return &http.Response{StatusCode: 502, Header: http.Header{"Content-Type": {"application/json"}},
+			Body: io.NopCloser(strings.NewReader(`{"message":"Server Error"}`)), Request: req}, nil
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// TestTokenRequestRetried: an installation token whose creation meets a
+// 502 is asked for again in place, and the call goes through, a create
+// included (which the call's own retries would not send again).
+func TestTokenRequestRetried(t *testing.T) {
+	f := setup(t)
+	ft := &failTokens{n: 2}
+	app, err := ghforge.NewApp(ghforge.AppConfig{AppID: appID, PrivateKey: f.srv.PrivateKeyPEM(), BaseURL: f.srv.URL(),
+		HTTPClient: &http.Client{Transport: ft, Timeout: 10 * time.Second}, Retry: noWait()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := f.client(t, app, 1)
+	pr := f.pull(t, 1)
+	if _, err := c.CreateComment(context.Background(), pr, "body"); err != nil {
+		t.Fatalf("after two failed token requests: %v", err)
+	}
+	if cs := f.srv.Comments("alpine/pay", 1); len(cs) != 1 {
+		t.Errorf("%d comments", len(cs))
+	}
+	if ft.n != 0 {
+		t.Errorf("%d failures left", ft.n)
+	}
 }

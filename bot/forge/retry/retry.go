@@ -54,6 +54,9 @@ type Policy struct {
 	// Jitter, when set, gives numbers in [0, 1) for the jitter (tests make
 	// it deterministic).
 	Jitter func() float64
+	// RepeatAll says that every call may be sent twice, POST included (the
+	// creation of an installation token: a second token does no harm).
+	RepeatAll bool
 }
 
 // Off is a policy that never retries.
@@ -192,6 +195,9 @@ func (p Policy) CheckRetry(ctx context.Context, resp *http.Response, err error) 
 	method := methodOf(ctx)
 	if resp != nil && resp.Request != nil {
 		method = resp.Request.Method
+	}
+	if p.RepeatAll {
+		method = http.MethodGet
 	}
 	if err != nil {
 		return beforeSending(err) || Repeatable(method), nil
