@@ -41,11 +41,13 @@ func (d *Deps) Resync(ctx context.Context, q *queue.Queue) error {
 		// Leave most of the installation's rate limit to the webhooks: the
 		// resync stops for an installation whose remaining calls fall
 		// under the reserve, and catches up next time.
-		if rb, ok := client.(interface{ RateRemaining() (int, time.Time) }); ok {
-			if left, _ := rb.RateRemaining(); left >= 0 && left < d.resyncReserve() {
-				d.Log.Info("resync: rate limit reserve reached; the rest waits for the next resync", "repo", repo.Key(), "remaining", left)
-				continue
-			}
+		// The budget is the store's (every replica's last answer) or this
+		// client's, whichever is lower.
+		if low, _, left, err := d.budgetLow(ctx, client, repo); err != nil {
+			return err
+		} else if low {
+			d.Log.Info("resync: rate limit reserve reached; the rest waits for the next resync", "repo", repo.Key(), "remaining", left)
+			continue
 		}
 		// Stale tracking: the default branch moved since the last reconcile.
 		if repo.DefaultBranch != "" {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tmbot/tmbot/bot/forge"
+	"github.com/tmbot/tmbot/bot/forge/retry"
 	"github.com/tmbot/tmbot/bot/model"
 	"github.com/tmbot/tmbot/bot/policy"
 	"github.com/tmbot/tmbot/bot/queue"
@@ -53,6 +54,9 @@ type Deps struct {
 	// Budget bounds the model files and bytes one review reads (zero
 	// values: review.DefaultBudget).
 	Budget review.Budget
+	// Retry is how a create that may have been made is tried again after
+	// looking for it (bot/forge/retry; zero: the defaults).
+	Retry retry.Policy
 }
 
 func (d *Deps) now() time.Time {
@@ -93,6 +97,7 @@ func (d *Deps) ReviewPR(ctx context.Context, a queue.ReviewArgs) error {
 	if cerr != nil {
 		return fmt.Errorf("client for %s: %w", a.Repo.FullName(), cerr)
 	}
+	defer d.noteBudget(ctx, client, a.Repo)
 	switch {
 	case err == nil && pull.BaseSHA != "":
 		pr = pull.PullRequest
@@ -284,7 +289,21 @@ func (d *Deps) upsertComment(ctx context.Context, client forge.Client, pr *forge
 	if !touchesModels {
 		return 0, nil
 	}
-	c, err := client.CreateComment(ctx, pr, body)
+	// A create that may have been made is looked for before it is sent
+	// again (bot/forge/retry).
+	find := func(ctx context.Context) (*forge.Comment, bool, error) {
+		cs, err := client.ListComments(ctx, pr)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, c := range cs {
+			if strings.HasPrefix(c.Body, review.Marker) {
+				return &c, true, nil
+			}
+		}
+		return nil, false, nil
+	}
+	c, err := retry.Create(ctx, d.Retry, find, func(ctx context.Context) (*forge.Comment, error) { return client.CreateComment(ctx, pr, body) })
 	if err != nil {
 		return 0, fmt.Errorf("comment on %s: %w", pr.Key(), err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tmbot/tmbot/bot/forge"
+	"github.com/tmbot/tmbot/bot/forge/retry"
 	"github.com/tmbot/tmbot/bot/markdown"
 	"github.com/tmbot/tmbot/bot/model"
 	"github.com/tmbot/tmbot/bot/queue"
@@ -36,6 +37,12 @@ const TrackPause = 15 * time.Second
 // each closed with a reason when the model no longer plans it, and one
 // summary issue. Safe to repeat: it finds its issues (those it opened) by
 // their hidden markers and remembers them in the store.
+//
+// A job that fails or pauses keeps its progress in a checkpoint (see
+// checkpoint.go): its next attempt does not read the branch, the files or
+// the issues again, and does not write a comment twice. Creates that fail
+// in a way that may have made the issue are settled by looking for it
+// before trying again (settleCreates).
 func (d *Deps) Track(ctx context.Context, a queue.TrackArgs) error {
 	repo := a.Repo
 	log := d.Log.With("repo", repo.Key(), "reason", a.Reason)
@@ -43,15 +50,33 @@ func (d *Deps) Track(ctx context.Context, a queue.TrackArgs) error {
 	if err != nil {
 		return fmt.Errorf("client for %s: %w", repo.FullName(), err)
 	}
+	defer d.noteBudget(ctx, client, repo)
+	if a.Reason == "resync" {
+		// Background work yields to reviews when the budget is low.
+		if err := d.yieldToReviews(ctx, client, repo); err != nil {
+			return err
+		}
+	}
 	branch := repo.DefaultBranch
 	if branch == "" {
 		branch = "main"
 	}
-	sha, err := client.BranchHead(ctx, repo, branch)
-	if err != nil {
-		return fmt.Errorf("read the head of %s on %s: %w", branch, repo.FullName(), err)
+	jobID, _ := queue.JobID(ctx)
+	cp, resumed := d.resumeCheckpoint(ctx, repo.Key(), jobID)
+	sha := cp.sha
+	if !resumed {
+		sha, err = client.BranchHead(ctx, repo, branch)
+		if err != nil {
+			return fmt.Errorf("read the head of %s on %s: %w", branch, repo.FullName(), err)
+		}
+		cp.useFor(sha)
 	}
-	src := &commitSource{client: client, repo: repo, sha: sha}
+	if len(cp.st.Pending) > 0 {
+		// An earlier attempt may have made issues it did not hear back
+		// about: list again to find them.
+		cp.st.HaveIssues = false
+	}
+	src := &commitSource{client: client, repo: repo, sha: sha, cp: cp}
 	cfg, cfgErrs, err := review.LoadConfig(ctx, src)
 	if err != nil {
 		return err
@@ -63,7 +88,7 @@ func (d *Deps) Track(ctx context.Context, a queue.TrackArgs) error {
 	if len(cfgErrs) > 0 {
 		log.Warn("the configuration on the default branch is invalid; tracking with the defaults", "err", cfgErrs[0].Message)
 	}
-	paths, err := client.ListTree(ctx, repo, sha)
+	paths, err := cp.tree(ctx, client, repo)
 	if err != nil {
 		return fmt.Errorf("list the files of %s at %s: %w", repo.FullName(), sha, err)
 	}
@@ -72,7 +97,7 @@ func (d *Deps) Track(ctx context.Context, a queue.TrackArgs) error {
 		if !cfg.IsModel(p) {
 			continue
 		}
-		data, found, err := client.ReadFile(ctx, repo, sha, p)
+		data, found, err := cp.readFile(ctx, client, repo, p)
 		if err != nil {
 			return fmt.Errorf("read %s at %s: %w", p, sha, err)
 		}
@@ -90,15 +115,18 @@ func (d *Deps) Track(ctx context.Context, a queue.TrackArgs) error {
 	if len(cfg.Tracking.Labels) > 0 {
 		label = cfg.Tracking.Labels[0]
 	}
-	issues, err := client.ListIssues(ctx, repo, label)
-	if err != nil {
-		return fmt.Errorf("list the issues of %s: %w", repo.FullName(), err)
-	}
 	bot, err := client.Bot(ctx)
 	if err != nil {
 		return fmt.Errorf("learn who the bot is on %s: %w", repo.Forge, err)
 	}
-	issues = ownIssues(issues, bot)
+	issues, err := cp.issues(ctx, client, repo, label, bot)
+	if err != nil {
+		return fmt.Errorf("list the issues of %s: %w", repo.FullName(), err)
+	}
+	cp.st.Pending = nil
+	if err := cp.save(ctx); err != nil {
+		return err
+	}
 	remembered, err := d.Store.TrackedIssues(ctx, repo.Key())
 	if err != nil {
 		return err
@@ -127,10 +155,38 @@ func (d *Deps) Track(ctx context.Context, a queue.TrackArgs) error {
 	settings := track.Settings{Labels: cfg.Tracking.Labels, Assign: d.assigner(ctx, client, repo, cfg.Tracking.Assign)}
 	actions := track.Plan(models, issues, mem, settings)
 	created := 0
+	var pending []track.Action
+	var pendingErr error
+	listed := map[int]bool{}
+	for _, is := range issues {
+		listed[is.Number] = true
+	}
 	for _, act := range actions {
 		if act.Kind == track.Create && created == d.creationsPerRun() {
+			if err := d.settleCreates(ctx, client, repo, label, pending, pendingErr, created, listed, remembered, cp); err != nil {
+				return err
+			}
 			log.Info("spreading issue creation over several runs", "left", countKind(actions, track.Create)-created)
 			return &forge.RateLimitError{Until: d.now().Add(d.trackPause()), Reason: "spreading issue creation"}
+		}
+		if act.Kind == track.Create {
+			created++
+			is, err := client.CreateIssue(ctx, repo, act.Spec)
+			if err != nil {
+				if !retry.Transient(err) {
+					return fmt.Errorf("open the issue of %s in %s: %w", act.Key, repo.FullName(), err)
+				}
+				// It may have been made all the same: settled below.
+				pending, pendingErr = append(pending, act), err
+				if err := cp.notePending(ctx, act.Key); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := d.recordCreated(ctx, repo, act, is, remembered, cp); err != nil {
+				return err
+			}
+			continue
 		}
 		if act.Kind == track.NoteHumanClosed && cfg.Tracking.OnHumanClose == "pull_request" {
 			if url, err := d.proposeImplemented(ctx, client, repo, branch, sha, act); err != nil {
@@ -140,15 +196,15 @@ func (d *Deps) Track(ctx context.Context, a queue.TrackArgs) error {
 					markdown.Code(act.Mitigation.ID, 0), url, markdown.Code(act.Mitigation.File, 0))
 			}
 		}
-		if err := d.apply(ctx, client, repo, act, remembered); err != nil {
+		if err := d.apply(ctx, client, repo, act, remembered, cp); err != nil {
 			return err
 		}
-		if act.Kind == track.Create {
-			created++
-		}
+	}
+	if err := d.settleCreates(ctx, client, repo, label, pending, pendingErr, created, listed, remembered, cp); err != nil {
+		return err
 	}
 	if cfg.Tracking.SummaryIssue {
-		if err := d.summary(ctx, client, repo, models, label, issues); err != nil {
+		if err := d.summary(ctx, client, repo, models, label, cp.st.Issues, cp); err != nil {
 			return err
 		}
 	}
@@ -158,6 +214,9 @@ func (d *Deps) Track(ctx context.Context, a queue.TrackArgs) error {
 	// Dashboard (bot/server/dashboard.go): the models as this reconcile
 	// found them, and today's open threats by risk.
 	if err := d.saveDashboardSnapshot(ctx, repo.Key(), models); err != nil {
+		return err
+	}
+	if err := cp.done(ctx); err != nil {
 		return err
 	}
 	log.Info("tracking reconciled", "sha", sha, "models", len(models), "actions", len(actions))
@@ -214,20 +273,20 @@ func countKind(as []track.Action, kind string) int {
 // apply carries out one action and remembers its outcome. A creation is
 // remembered as begun before the call, so that a retry after a crash finds
 // the issue by its marker instead of opening a second one.
-func (d *Deps) apply(ctx context.Context, client forge.Client, repo forge.Repo, act track.Action, mem map[string]store.TrackedIssue) error {
-	t := mem[act.Key]
-	t.RepoKey, t.Key = repo.Key(), act.Key
-	if w := act.Mitigation; w != nil {
-		t.Path, t.Content, t.System, t.Mitigation, t.Title = w.File, w.Content, w.System, w.ID, w.Title
-		t.Status, t.Risk, t.Owner, t.Due = w.Status, string(w.Risk), w.Owner, w.Due
+func (d *Deps) apply(ctx context.Context, client forge.Client, repo forge.Repo, act track.Action, mem map[string]store.TrackedIssue, cp *checkpoint) error {
+	t := trackedFor(repo, act, mem)
+	// comment writes an action's comment once per job.
+	comment := func() error {
+		key := fmt.Sprintf("%s#%d:%s", act.Kind, act.Number, hash(act.Comment)[:16])
+		if cp.commented(key) {
+			return nil
+		}
+		if err := client.CommentOnIssue(ctx, repo, act.Number, act.Comment); err != nil {
+			return fmt.Errorf("comment on issue #%d of %s: %w", act.Number, repo.FullName(), err)
+		}
+		return cp.noteComment(ctx, key)
 	}
 	switch act.Kind {
-	case track.Create:
-		is, err := client.CreateIssue(ctx, repo, act.Spec)
-		if err != nil {
-			return fmt.Errorf("open the issue of %s in %s: %w", act.Key, repo.FullName(), err)
-		}
-		t.Number, t.URL, t.State, t.ClosedByBot, t.HumanCloseNoted = is.Number, is.URL, "open", false, false
 	case track.Update:
 		if err := client.UpdateIssue(ctx, repo, act.Number, act.Spec); err != nil {
 			return fmt.Errorf("update issue #%d of %s: %w", act.Number, repo.FullName(), err)
@@ -240,34 +299,159 @@ func (d *Deps) apply(ctx context.Context, client forge.Client, repo forge.Repo, 
 			}
 		}
 		t.Number, t.State = act.Number, "open"
+		if err := cp.noteIssue(ctx, act.Number, func(is *forge.Issue) { setSpec(is, act.Spec) }); err != nil {
+			return err
+		}
 	case track.Reopen:
 		if err := client.ReopenIssue(ctx, repo, act.Number); err != nil {
 			return fmt.Errorf("reopen issue #%d of %s: %w", act.Number, repo.FullName(), err)
 		}
+		if err := cp.noteIssue(ctx, act.Number, func(is *forge.Issue) { is.State, is.StateReason = "open", "reopened" }); err != nil {
+			return err
+		}
 		if err := client.UpdateIssue(ctx, repo, act.Number, act.Spec); err != nil {
 			return fmt.Errorf("update issue #%d of %s: %w", act.Number, repo.FullName(), err)
 		}
-		if err := client.CommentOnIssue(ctx, repo, act.Number, act.Comment); err != nil {
-			return fmt.Errorf("comment on issue #%d of %s: %w", act.Number, repo.FullName(), err)
+		if err := comment(); err != nil {
+			return err
 		}
 		t.Number, t.State, t.ClosedByBot, t.HumanCloseNoted = act.Number, "open", false, false
 	case track.Close:
 		// Comment first, so that a person reading the closed issue sees why
 		// (on GitLab, which has no close reason, the comment carries it).
-		if err := client.CommentOnIssue(ctx, repo, act.Number, act.Comment); err != nil {
-			return fmt.Errorf("comment on issue #%d of %s: %w", act.Number, repo.FullName(), err)
+		if err := comment(); err != nil {
+			return err
 		}
 		if err := client.CloseIssue(ctx, repo, act.Number, act.Reason); err != nil {
 			return fmt.Errorf("close issue #%d of %s: %w", act.Number, repo.FullName(), err)
 		}
+		if err := cp.noteIssue(ctx, act.Number, func(is *forge.Issue) { is.State, is.StateReason = "closed", act.Reason }); err != nil {
+			return err
+		}
 		t.Number, t.State, t.ClosedByBot = act.Number, "closed", true
 	case track.NoteHumanClosed:
-		if err := client.CommentOnIssue(ctx, repo, act.Number, act.Comment); err != nil {
-			return fmt.Errorf("comment on issue #%d of %s: %w", act.Number, repo.FullName(), err)
+		if err := comment(); err != nil {
+			return err
 		}
 		t.Number, t.State, t.HumanCloseNoted = act.Number, "closed", true
 	}
 	return d.Store.SaveTrackedIssue(ctx, t)
+}
+
+// trackedFor is the remembered state of an action's issue, with what the
+// model says of its mitigation.
+func trackedFor(repo forge.Repo, act track.Action, mem map[string]store.TrackedIssue) store.TrackedIssue {
+	t := mem[act.Key]
+	t.RepoKey, t.Key = repo.Key(), act.Key
+	if w := act.Mitigation; w != nil {
+		t.Path, t.Content, t.System, t.Mitigation, t.Title = w.File, w.Content, w.System, w.ID, w.Title
+		t.Status, t.Risk, t.Owner, t.Due = w.Status, string(w.Risk), w.Owner, w.Due
+	}
+	return t
+}
+
+// setSpec gives a listed issue what an edit or a create sent.
+func setSpec(is *forge.Issue, spec forge.IssueSpec) {
+	is.Title, is.Body = spec.Title, spec.Body
+	is.Labels, is.Assignees = append([]string{}, spec.Labels...), append([]string{}, spec.Assignees...)
+}
+
+// recordCreated remembers an issue the reconcile opened (or found that a
+// try of its own had opened).
+func (d *Deps) recordCreated(ctx context.Context, repo forge.Repo, act track.Action, is *forge.Issue, mem map[string]store.TrackedIssue, cp *checkpoint) error {
+	t := trackedFor(repo, act, mem)
+	t.Number, t.URL, t.State, t.ClosedByBot, t.HumanCloseNoted = is.Number, is.URL, "open", false, false
+	got := *is
+	if err := cp.noteIssue(ctx, is.Number, func(x *forge.Issue) { *x = got }); err != nil {
+		return err
+	}
+	if err := cp.clearPending(ctx, act.Key); err != nil {
+		return err
+	}
+	return d.Store.SaveTrackedIssue(ctx, t)
+}
+
+// recentIssueLister is a forge that lists its newest labelled issues in
+// one call (both adapters are).
+type recentIssueLister interface {
+	RecentIssues(ctx context.Context, repo forge.Repo, label string, n int) ([]forge.Issue, error)
+}
+
+// newIssues lists the issues that may have been made since listed was
+// read: the newest few when the forge can (one call), else all of them.
+func newIssues(ctx context.Context, client forge.Client, repo forge.Repo, label string, n int, listed map[int]bool) ([]forge.Issue, error) {
+	var all []forge.Issue
+	var err error
+	if r, ok := client.(recentIssueLister); ok && n <= 100 {
+		all, err = r.RecentIssues(ctx, repo, label, n)
+	} else {
+		all, err = client.ListIssues(ctx, repo, label)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look for the issues just made in %s: %w", repo.FullName(), err)
+	}
+	var out []forge.Issue
+	for _, is := range all {
+		if !listed[is.Number] {
+			out = append(out, is)
+		}
+	}
+	return out, nil
+}
+
+// settleCreates finishes the creates that failed in a way that may have
+// made their issue (a 5xx, no answer): a few rounds, each looking once for
+// what the tries made (by the issues' markers) and trying again only those
+// not found. created is how many creates this run sent (the newest issues
+// to look at).
+func (d *Deps) settleCreates(ctx context.Context, client forge.Client, repo forge.Repo, label string, pending []track.Action, lastErr error,
+	created int, listed map[int]bool, mem map[string]store.TrackedIssue, cp *checkpoint) error {
+	p := d.Retry
+	for round := 0; len(pending) > 0; round++ {
+		if round >= max(p.Retries(), 1) {
+			return fmt.Errorf("open %d issues in %s: %w", len(pending), repo.FullName(), lastErr)
+		}
+		if err := p.Pause(ctx, round); err != nil {
+			return err
+		}
+		fresh, err := newIssues(ctx, client, repo, label, created+5, listed)
+		if err != nil {
+			return err
+		}
+		bot, err := client.Bot(ctx)
+		if err != nil {
+			return fmt.Errorf("learn who the bot is on %s: %w", repo.Forge, err)
+		}
+		fresh = ownIssues(fresh, bot)
+		byKey := map[string]forge.Issue{}
+		for _, is := range fresh {
+			if k, ok := track.KeyOf(is.Body); ok {
+				byKey[k] = is
+			}
+		}
+		var still []track.Action
+		for _, act := range pending {
+			if is, ok := byKey[act.Key]; ok {
+				if err := d.recordCreated(ctx, repo, act, &is, mem, cp); err != nil {
+					return err
+				}
+				continue
+			}
+			is, err := client.CreateIssue(ctx, repo, act.Spec)
+			if err != nil {
+				if !retry.Transient(err) {
+					return fmt.Errorf("open the issue of %s in %s: %w", act.Key, repo.FullName(), err)
+				}
+				still, lastErr = append(still, act), err
+				continue
+			}
+			if err := d.recordCreated(ctx, repo, act, is, mem, cp); err != nil {
+				return err
+			}
+		}
+		pending = still
+	}
+	return nil
 }
 
 // proposeImplemented opens (once) a pull request that marks a mitigation
@@ -326,7 +510,7 @@ func (d *Deps) assigner(ctx context.Context, client forge.Client, repo forge.Rep
 // content changes.
 // listed is the listing the reconcile already made (the summary issue, if
 // one exists, carries the same label).
-func (d *Deps) summary(ctx context.Context, client forge.Client, repo forge.Repo, models []track.Model, label string, listed []forge.Issue) error {
+func (d *Deps) summary(ctx context.Context, client forge.Client, repo forge.Repo, models []track.Model, label string, listed []forge.Issue, cp *checkpoint) error {
 	issues, err := d.Store.TrackedIssues(ctx, repo.Key())
 	if err != nil {
 		return err
@@ -358,11 +542,34 @@ func (d *Deps) summary(ctx context.Context, client forge.Client, repo forge.Repo
 		}
 	}
 	if number == 0 {
-		is, err := client.CreateIssue(ctx, repo, spec)
+		seen := map[int]bool{}
+		for _, is := range listed {
+			seen[is.Number] = true
+		}
+		find := func(ctx context.Context) (*forge.Issue, bool, error) {
+			fresh, err := newIssues(ctx, client, repo, label, 10, seen)
+			if err != nil {
+				return nil, false, err
+			}
+			for _, is := range fresh {
+				if strings.HasPrefix(is.Body, track.SummaryMarker) {
+					return &is, true, nil
+				}
+			}
+			return nil, false, nil
+		}
+		const pendingKey = "summary"
+		if err := cp.notePending(ctx, pendingKey); err != nil {
+			return err
+		}
+		is, err := retry.Create(ctx, d.Retry, find, func(ctx context.Context) (*forge.Issue, error) { return client.CreateIssue(ctx, repo, spec) })
 		if err != nil {
 			return fmt.Errorf("open the tracking issue of %s: %w", repo.FullName(), err)
 		}
 		number = is.Number
+		if err := cp.clearPending(ctx, pendingKey); err != nil {
+			return err
+		}
 	} else if err := client.UpdateIssue(ctx, repo, number, spec); err != nil {
 		if !errors.Is(err, forge.ErrNotFound) {
 			return fmt.Errorf("update the tracking issue of %s: %w", repo.FullName(), err)
@@ -388,6 +595,8 @@ type commitSource struct {
 	client forge.Client
 	repo   forge.Repo
 	sha    string
+	// cp, when set, reads once per job.
+	cp *checkpoint
 }
 
 func (s *commitSource) ChangedFiles(ctx context.Context) ([]review.FileChange, error) {
@@ -395,6 +604,9 @@ func (s *commitSource) ChangedFiles(ctx context.Context) ([]review.FileChange, e
 }
 
 func (s *commitSource) ReadFile(ctx context.Context, _ review.Side, path string) ([]byte, bool, error) {
+	if s.cp != nil {
+		return s.cp.readFile(ctx, s.client, s.repo, path)
+	}
 	return s.client.ReadFile(ctx, s.repo, s.sha, path)
 }
 

@@ -18,9 +18,11 @@
 //     leader every ResyncInterval, first ResyncFirst after start.
 //
 // A handler's error decides what happens: a *forge.RateLimitError
-// postpones the job to the time the forge gives (a snooze: it does not use
-// up an attempt); forge.ErrGone ends it cleanly; any other error retries it
-// with exponential backoff and jitter, and after MaxAttempts the job is
+// postpones the job to the time the forge gives, at most MaxRateWait (a
+// snooze: it does not use up an attempt); a failing forge
+// (retry.Transient) snoozes it for at most a minute, without using up an
+// attempt either; forge.ErrGone ends it cleanly; any other error retries
+// it with exponential backoff and jitter, and after MaxAttempts the job is
 // discarded (River's dead letter state) and logged at error level.
 package queue
 
@@ -43,6 +45,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/tmbot/tmbot/bot/forge"
+	"github.com/tmbot/tmbot/bot/forge/retry"
 	"github.com/tmbot/tmbot/bot/store"
 )
 
@@ -146,6 +149,14 @@ type Options struct {
 	// FetchPollInterval is how often each queue looks for new jobs
 	// (default 50 ms).
 	FetchPollInterval time.Duration
+	// OutageWait caps the wait before a job that failed because the forge
+	// is failing (retry.Transient: 5xx or no answer, after each call's own
+	// retries) runs again: RetryBase·2^n, at most OutageWait, ±20%
+	// (default 50 s, so that work resumes within a minute once the forge
+	// recovers). Such a failure does not use up an attempt while the job
+	// is younger than OutagePatience (default 24 hours): an outage does
+	// not discard work.
+	OutageWait, OutagePatience time.Duration
 
 	// testOnly sets River's TestOnly (no staggered start of maintenance).
 	testOnly bool
@@ -187,6 +198,12 @@ func (o *Options) defaults() {
 	}
 	if o.FetchPollInterval <= 0 {
 		o.FetchPollInterval = 50 * time.Millisecond
+	}
+	if o.OutageWait <= 0 {
+		o.OutageWait = DefaultOutageWait
+	}
+	if o.OutagePatience <= 0 {
+		o.OutagePatience = 24 * time.Hour
 	}
 }
 
@@ -421,6 +438,11 @@ LIMIT 1 FOR UPDATE`
 	err := tx.QueryRowContext(ctx, waiting, a.RepoKey).Scan(&id, &raw)
 	switch {
 	case err == nil:
+		// New work for the repository: the waiting job reads and lists
+		// afresh rather than from its checkpoint.
+		if err := q.st.DeleteCheckpoint(ctx, tx, a.RepoKey); err != nil {
+			return fmt.Errorf("queue: insert track: %w", err)
+		}
 		if len(a.PRKeys) == 0 {
 			return nil
 		}
@@ -531,7 +553,7 @@ func (w *trackWorker) Work(ctx context.Context, job *river.Job[TrackArgs]) error
 		return nil
 	}
 	return w.q.withLease(ctx, job.JobRow, "track:"+job.Args.RepoKey, func(ctx context.Context) error {
-		return w.q.h.Track(ctx, job.Args)
+		return w.q.h.Track(WithJobID(ctx, job.ID), job.Args)
 	})
 }
 
@@ -612,7 +634,16 @@ func (q *Queue) outcome(ctx context.Context, job *rivertype.JobRow, err error) e
 		return err
 	}
 	if d, ok := forge.RetryAfter(err, time.Now()); ok {
+		// A forge that asks for longer than its rate limits last (an
+		// hour) is not taken at its word.
+		d = min(d, MaxRateWait)
 		q.log.InfoContext(ctx, "queue: rate limited, postponing", append(attrs, "for", d, "err", err)...)
+		return river.JobSnooze(d)
+	}
+	if retry.Transient(err) && ctx.Err() == nil && time.Since(job.CreatedAt) < q.o.OutagePatience {
+		d := OutageBackoff(q.o.RetryBase, q.o.OutageWait, snoozes(job), mrand.Float64())
+		q.log.InfoContext(ctx, "queue: the forge is failing; trying again soon, without using up an attempt",
+			append(attrs, "for", d, "err", err)...)
 		return river.JobSnooze(d)
 	}
 	if errors.Is(err, forge.ErrGone) {
@@ -689,3 +720,45 @@ func (s *firstThenEvery) Next(t time.Time) time.Time {
 	}
 	return t.Add(s.every)
 }
+
+// DefaultOutageWait caps the wait of a job that the forge failed (see
+// Options.OutageWait): with ±20% jitter, at most a minute.
+const DefaultOutageWait = 50 * time.Second
+
+// OutageBackoff is the wait of a job that the forge failed for the n-th
+// time in a row (n from 0): base·2^n, at most limit, scaled by 0.8 + 0.4·r
+// (r in [0, 1)).
+func OutageBackoff(base, limit time.Duration, n int, r float64) time.Duration {
+	d := float64(base) * math.Pow(2, float64(min(max(n, 0), 40)))
+	d = min(d, float64(limit))
+	return time.Duration(d * (0.8 + 0.4*r))
+}
+
+// snoozes is how often River snoozed the job (its metadata counts them).
+func snoozes(job *rivertype.JobRow) int {
+	var m struct {
+		Snoozes int `json:"snoozes"`
+	}
+	_ = json.Unmarshal(job.Metadata, &m)
+	return m.Snoozes
+}
+
+type jobIDKey struct{}
+
+// WithJobID gives ctx the id of the job it runs (the queue does it for
+// track jobs; callers that run a handler themselves may too).
+func WithJobID(ctx context.Context, id int64) context.Context {
+	return context.WithValue(ctx, jobIDKey{}, id)
+}
+
+// JobID is the id of the queue's job that ctx runs (a track job's), so
+// that its handler can keep checkpoints across the job's attempts.
+func JobID(ctx context.Context) (int64, bool) {
+	id, ok := ctx.Value(jobIDKey{}).(int64)
+	return id, ok
+}
+
+// MaxRateWait bounds how long a rate limit postpones a job: GitHub's and
+// GitLab's primary limits reset within the hour, so a longer Retry-After
+// or reset (a wrong clock, a misbehaving proxy) is cut to this.
+const MaxRateWait = 65 * time.Minute

@@ -711,3 +711,63 @@ func TestWaitingQueriesUseTheStateIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestOutageUsesNoAttempt: a job that fails because the forge is failing
+// (a 502 after the call's own retries) is snoozed, not retried: with one
+// attempt allowed it is not discarded, and runs again once the forge
+// answers.
+func TestOutageUsesNoAttempt(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, backend string) {
+		st := storetest.Open(t, backend)
+		var calls atomic.Int32
+		o := fast(t)
+		o.MaxAttempts, o.OutageWait = 1, 20*time.Millisecond
+		q := newQueue(t, st, Handlers{Review: func(ctx context.Context, a ReviewArgs) error {
+			if calls.Add(1) <= 3 {
+				return fmt.Errorf("read: %w", &forge.APIError{Forge: "github", Op: "read", Status: 502})
+			}
+			return nil
+		}}, o)
+		insert(t, q, reviewArgs(1))
+		start(t, q)
+		waitFor(t, 10*time.Second, "completed", allInState(t, q, KindReview, 1, rivertype.JobStateCompleted))
+		if j := jobs(t, q, KindReview)[0]; calls.Load() != 4 || len(j.Errors) != 0 {
+			t.Fatalf("calls %d errors %d", calls.Load(), len(j.Errors))
+		}
+	})
+}
+
+// TestOutageBackoffIsCapped: however long the outage, a job waits at most
+// a minute between two runs (DefaultOutageWait with +20% jitter).
+func TestOutageBackoffIsCapped(t *testing.T) {
+	q := &Queue{log: slog.New(slog.DiscardHandler), o: Options{RetryBase: 2 * time.Second, OutageWait: DefaultOutageWait, OutagePatience: time.Hour}}
+	var snooze *river.JobSnoozeError
+	for _, n := range []int{0, 3, 10, 100} {
+		job := &rivertype.JobRow{Kind: KindTrack, CreatedAt: time.Now(), Metadata: []byte(fmt.Sprintf(`{"snoozes": %d}`, n))}
+		err := q.outcome(context.Background(), job, &forge.APIError{Forge: "gitlab", Op: "x", Status: 503})
+		if !errors.As(err, &snooze) || snooze.Duration > time.Minute || snooze.Duration <= 0 {
+			t.Errorf("after %d snoozes: %v", n, err)
+		}
+	}
+	if d := OutageBackoff(2*time.Second, DefaultOutageWait, 50, 0.9999); d > time.Minute {
+		t.Errorf("longest wait %v", d)
+	}
+	// A job older than the patience counts its failures again.
+	old := &rivertype.JobRow{Kind: KindTrack, CreatedAt: time.Now().Add(-2 * time.Hour)}
+	if err := q.outcome(context.Background(), old, &forge.APIError{Forge: "gitlab", Op: "x", Status: 503}); errors.As(err, &snooze) {
+		t.Errorf("old job snoozed: %v", err)
+	}
+}
+
+// TestRateWaitIsBounded: a forge asking for a wait of a year postpones
+// the job by at most MaxRateWait.
+func TestRateWaitIsBounded(t *testing.T) {
+	q := &Queue{log: slog.New(slog.DiscardHandler)}
+	job := &rivertype.JobRow{Kind: KindTrack, CreatedAt: time.Now()}
+	var snooze *river.JobSnoozeError
+	err := q.outcome(context.Background(), job, &forge.RateLimitError{Until: time.Now().Add(365 * 24 * time.Hour)})
+	if !errors.As(err, &snooze) || snooze.Duration > MaxRateWait {
+		t.Fatalf("%v", err)
+	}
+}

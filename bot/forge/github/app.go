@@ -17,6 +17,8 @@ import (
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
 	"github.com/google/go-github/v92/github"
+
+	"github.com/tmbot/tmbot/bot/forge/retry"
 )
 
 // DefaultBaseURL is GitHub.com's API.
@@ -43,6 +45,10 @@ type AppConfig struct {
 	BaseURL string
 	// HTTPClient, optional, gives the transport (and timeout) to use.
 	HTTPClient *http.Client
+	// Retry is how an installation's calls are retried in place (nil:
+	// retry's defaults; &retry.Off: never). The timeout above bounds each
+	// try.
+	Retry *retry.Policy
 }
 
 // App is a GitHub App: it makes the JWT that gets installation tokens, and
@@ -53,6 +59,7 @@ type App struct {
 	baseURL string // with a trailing slash
 	base    http.RoundTripper
 	timeout time.Duration
+	retry   retry.Policy
 
 	mu      sync.Mutex
 	clients map[int64]*Client
@@ -82,6 +89,9 @@ func NewApp(cfg AppConfig) (*App, error) {
 			a.base = cfg.HTTPClient.Transport
 		}
 		a.timeout = cfg.HTTPClient.Timeout
+	}
+	if cfg.Retry != nil {
+		a.retry = *cfg.Retry
 	}
 	return a, nil
 }
@@ -148,7 +158,10 @@ func (a *App) BaseURL() string { return a.baseURL }
 // installation gets its own: ghinstallation writes to the AppsTransport
 // when it renews a token, so sharing one would race.
 func (a *App) appsTransport() *ghinstallation.AppsTransport {
-	atr := ghinstallation.NewAppsTransportFromPrivateKey(&tokenTransport{next: a.base}, a.id, a.key)
+	// ghinstallation sends the installation's calls through this
+	// transport too; only token requests are retried here (the others are
+	// retried above the count, see newClient).
+	atr := ghinstallation.NewAppsTransportFromPrivateKey(a.tokenRetry(&tokenTransport{next: a.base}), a.id, a.key)
 	atr.BaseURL = strings.TrimSuffix(a.baseURL, "/")
 	return atr
 }
@@ -188,8 +201,14 @@ func (a *App) Forget(installation int64) {
 
 // newGitHub makes a go-github client over a transport.
 func (a *App) newGitHub(tr http.RoundTripper) (*github.Client, error) {
+	return a.newGitHubTimeout(tr, a.timeout)
+}
+
+// newGitHubTimeout makes a go-github client over a transport, each call
+// bounded by timeout (0: by its context only).
+func (a *App) newGitHubTimeout(tr http.RoundTripper, timeout time.Duration) (*github.Client, error) {
 	base := a.baseURL
-	gh, err := github.NewClient(github.WithHTTPClient(&http.Client{Transport: tr, Timeout: a.timeout}),
+	gh, err := github.NewClient(github.WithHTTPClient(&http.Client{Transport: tr, Timeout: timeout}),
 		github.WithURLs(&base, &base), github.WithUserAgent(userAgent))
 	if err != nil {
 		return nil, fmt.Errorf("github: make the API client: %w", err)
@@ -255,4 +274,22 @@ func (t *installationRoundTripper) RoundTrip(req *http.Request) (*http.Response,
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	return t.next(t.cur.Load()).RoundTrip(retry)
+}
+
+// tokenRetry retries the creation of installation tokens in place, POST
+// as it is: a second token does no harm. Other calls go to next as they
+// are.
+func (a *App) tokenRetry(next http.RoundTripper) http.RoundTripper {
+	p := a.retry
+	p.RepeatAll = true
+	return &tokenRouter{tokens: p.Transport(next, a.timeout), next: next}
+}
+
+type tokenRouter struct{ tokens, next http.RoundTripper }
+
+func (t *tokenRouter) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/access_tokens") {
+		return t.tokens.RoundTrip(req)
+	}
+	return t.next.RoundTrip(req)
 }

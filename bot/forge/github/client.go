@@ -76,7 +76,10 @@ func newClient(a *App, installation int64) (*Client, error) {
 	c.tr = &installationRoundTripper{app: a, installation: installation,
 		next: func(t *ghinstallation.Transport) http.RoundTripper { return &countingTransport{c: c, next: t} }}
 	c.tr.cur.Store(a.installationTransport(installation))
-	gh, err := a.newGitHub(c.tr)
+	// Each call is retried in place (bot/forge/retry): every try goes
+	// through the token and the count, bounded by the timeout; the call
+	// as a whole by its context.
+	gh, err := a.newGitHubTimeout(a.retry.Transport(c.tr, a.timeout), 0)
 	if err != nil {
 		return nil, err
 	}

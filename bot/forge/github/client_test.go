@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -19,6 +20,7 @@ import (
 	"github.com/tmbot/tmbot/bot/forge"
 	ghforge "github.com/tmbot/tmbot/bot/forge/github"
 	"github.com/tmbot/tmbot/bot/forge/github/githubtest"
+	"github.com/tmbot/tmbot/bot/forge/retry"
 	"github.com/tmbot/tmbot/bot/review"
 )
 
@@ -35,14 +37,19 @@ type fixture struct {
 	c    *ghforge.Client
 	repo forge.Repo
 	errs []error // every error seen, for the secret check
+	// retry is the App's policy: by default it retries without waiting.
+	retry *retry.Policy
 }
+
+// noWait retries as the default policy does, without waiting.
+func noWait() *retry.Policy { return &retry.Policy{Sleep: func(time.Duration) {}} }
 
 func setup(t *testing.T) *fixture {
 	t.Helper()
 	srv := githubtest.New(t, appID)
 	srv.AddInstallation(1, "alpine")
 	repo := srv.AddRepo(1, "alpine/pay", "main")
-	f := &fixture{srv: srv, repo: repo}
+	f := &fixture{srv: srv, repo: repo, retry: noWait()}
 	f.app = f.newApp(t, srv.URL())
 	f.c = f.client(t, f.app, 1)
 	return f
@@ -51,7 +58,7 @@ func setup(t *testing.T) *fixture {
 func (f *fixture) newApp(t *testing.T, base string) *ghforge.App {
 	t.Helper()
 	app, err := ghforge.NewApp(ghforge.AppConfig{AppID: appID, PrivateKey: f.srv.PrivateKeyPEM(), BaseURL: base,
-		HTTPClient: &http.Client{Timeout: 10 * time.Second}})
+		HTTPClient: &http.Client{Timeout: 10 * time.Second}, Retry: f.retry})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -703,7 +710,8 @@ func TestErrorMapping(t *testing.T) {
 	t.Run("5xx is an ordinary error", func(t *testing.T) {
 		f := setup(t)
 		pr := f.pull(t, 1)
-		f.srv.FailNext(1, 502, nil)
+		// Each call is tried 1+retries times before its error is seen.
+		f.srv.FailNext(1+retry.DefaultMaxRetries, 502, nil)
 		_, err := f.c.ChangedFiles(ctx, pr)
 		var e *ghforge.Error
 		if !errors.As(f.seen(err), &e) || e.Status != 502 || errors.Is(err, forge.ErrNotFound) || errors.Is(err, forge.ErrGone) {
@@ -754,6 +762,9 @@ func TestErrorMapping(t *testing.T) {
 
 func TestRandomFailuresMapCleanly(t *testing.T) {
 	f := setup(t)
+	f.retry = &retry.Off
+	f.app = f.newApp(t, f.srv.URL())
+	f.c = f.client(t, f.app, 1)
 	ctx := context.Background()
 	pr := f.pull(t, 1)
 	f.srv.PutFile("alpine/pay", commit("base"), "a.yaml", []byte("a"))
@@ -894,4 +905,86 @@ func TestReviewCallCounts(t *testing.T) {
 		t.Errorf("after a push: %d calls, want F+5 = %d", push, F+5)
 	}
 	t.Logf("F=%d model files: first review %d calls, redelivery %d, after a push %d", F, first, again, push)
+}
+
+// TestRetriesInPlace: a read that meets a 502 is sent again at once and
+// succeeds; a create (POST) that meets one is not sent again (GitHub may
+// have made the comment before it failed: the caller looks first), and
+// an edit (PATCH, which sets a state) is.
+func TestRetriesInPlace(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	pr := f.pull(t, 1)
+	calls := f.c.Calls()
+	f.srv.FailNext(2, 502, nil)
+	if _, err := f.c.ListComments(ctx, pr); err != nil {
+		t.Fatalf("a read after two 502s: %v", err)
+	}
+	if n := f.c.Calls() - calls; n != 3 {
+		t.Errorf("%d calls, want 3", n)
+	}
+	f.srv.FailNext(1, 502, nil)
+	if _, err := f.c.CreateComment(ctx, pr, "body"); err == nil {
+		t.Fatal("a create that met a 502 was sent again")
+	}
+	if cs := f.srv.Comments("alpine/pay", 1); len(cs) != 0 {
+		t.Fatalf("comments %+v", cs)
+	}
+	c, err := f.c.CreateComment(ctx, pr, "body")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv.FailNext(1, 503, nil)
+	if err := f.c.UpdateComment(ctx, pr, c.ID, "edited"); err != nil {
+		t.Fatalf("an edit after a 503: %v", err)
+	}
+	if cs := f.srv.Comments("alpine/pay", 1); len(cs) != 1 || cs[0].Body != "edited" {
+		t.Errorf("comments %+v", cs)
+	}
+	f.noSecrets(t)
+}
+
+// failTokens answers the first n token requests with 502, as a proxy in
+// front of a failing GitHub would; every other request goes through.
+type failTokens struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (f *failTokens) RoundTrip(req *http.Request) (*http.Response, error) {
+	f.mu.Lock()
+	fail := f.n > 0 && strings.HasSuffix(req.URL.Path, "/access_tokens")
+	if fail {
+		f.n--
+	}
+	f.mu.Unlock()
+	if fail {
+		return &http.Response{StatusCode: 502, Header: http.Header{"Content-Type": {"application/json"}},
+			Body: io.NopCloser(strings.NewReader(`{"message":"Server Error"}`)), Request: req}, nil
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// TestTokenRequestRetried: an installation token whose creation meets a
+// 502 is asked for again in place, and the call goes through, a create
+// included (which the call's own retries would not send again).
+func TestTokenRequestRetried(t *testing.T) {
+	f := setup(t)
+	ft := &failTokens{n: 2}
+	app, err := ghforge.NewApp(ghforge.AppConfig{AppID: appID, PrivateKey: f.srv.PrivateKeyPEM(), BaseURL: f.srv.URL(),
+		HTTPClient: &http.Client{Transport: ft, Timeout: 10 * time.Second}, Retry: noWait()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := f.client(t, app, 1)
+	pr := f.pull(t, 1)
+	if _, err := c.CreateComment(context.Background(), pr, "body"); err != nil {
+		t.Fatalf("after two failed token requests: %v", err)
+	}
+	if cs := f.srv.Comments("alpine/pay", 1); len(cs) != 1 {
+		t.Errorf("%d comments", len(cs))
+	}
+	if ft.n != 0 {
+		t.Errorf("%d failures left", ft.n)
+	}
 }

@@ -321,3 +321,27 @@ func (t *appCallTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	}
 	return resp, err
 }
+
+// RecentIssues lists the newest n issues (at most 100), open and closed,
+// that carry label, newest first, in one call: after a create whose
+// answer was lost, what the try may have made is among them. Pull
+// requests are left out.
+func (c *Client) RecentIssues(ctx context.Context, repo forge.Repo, label string, n int) ([]forge.Issue, error) {
+	n = min(max(n, 1), perPage)
+	opts := &github.IssueListByRepoOptions{State: "all", Sort: "created", Direction: "desc",
+		ListOptions: github.ListOptions{PerPage: n}}
+	if label != "" {
+		opts.Labels = []string{label}
+	}
+	page, _, err := c.gh.Issues.ListByRepo(ctx, repo.Owner, repo.Name, opts)
+	if err != nil {
+		return nil, c.issueError(ctx, repo, fmt.Sprintf("list the newest issues of %s", repo.FullName()), err)
+	}
+	var out []forge.Issue
+	for _, is := range page {
+		if !is.IsPullRequest() {
+			out = append(out, toIssue(is))
+		}
+	}
+	return out, nil
+}

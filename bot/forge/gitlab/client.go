@@ -22,6 +22,7 @@ import (
 	gl "gitlab.com/gitlab-org/api/client-go/v2"
 
 	"github.com/tmbot/tmbot/bot/forge"
+	"github.com/tmbot/tmbot/bot/forge/retry"
 	"github.com/tmbot/tmbot/bot/review"
 )
 
@@ -105,10 +106,22 @@ type mrInfo struct {
 // /api/v4 or a trailing slash is accepted) with an access token. It makes
 // no call. httpClient, optional, gives the transport and timeout.
 //
-// client-go's own retries and client-side rate limiter are off: the job
-// queue retries failures with backoff and postpones rate-limited work
-// (*forge.RateLimitError), which is what the service needs.
+// Each call is retried in place by client-go's own retrying client
+// (go-retryablehttp), configured with retry's default policy: see
+// NewWithRetry. client-go's client-side rate limiter is off: a rate limit
+// that asks for a long wait postpones the job (*forge.RateLimitError).
 func New(baseURL, token string, httpClient *http.Client) (*Client, error) {
+	return NewWithRetry(baseURL, token, httpClient, nil)
+}
+
+// NewWithRetry is New with the policy by which calls are retried in place
+// (nil: retry's defaults; &retry.Off: never). httpClient's timeout bounds
+// each try.
+func NewWithRetry(baseURL, token string, httpClient *http.Client, policy *retry.Policy) (*Client, error) {
+	var p retry.Policy
+	if policy != nil {
+		p = *policy
+	}
 	root, err := NormalizeURL(baseURL)
 	if err != nil {
 		return nil, err
@@ -143,7 +156,12 @@ func New(baseURL, token string, httpClient *http.Client) (*Client, error) {
 	g, err := gl.NewClient(token,
 		gl.WithBaseURL(root+"/api/v4"),
 		gl.WithHTTPClient(hc),
-		gl.WithoutRetries(),
+		// client-go's retrying client, given bot/forge/retry's policy:
+		// creates (POST) are not sent again after a 5xx, waits asked for
+		// are honoured up to the policy's MaxWait.
+		gl.WithCustomRetry(p.CheckRetry),
+		gl.WithCustomBackoff(p.Backoff),
+		gl.WithCustomRetryMax(p.Retries()),
 		gl.WithCustomLimiter(noLimit{}),
 		gl.WithUserAgent("tmbot"),
 		gl.WithURLWarningLogger(slog.New(slog.DiscardHandler)),

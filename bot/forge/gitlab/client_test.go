@@ -12,6 +12,7 @@ import (
 	"github.com/tmbot/tmbot/bot/forge"
 	"github.com/tmbot/tmbot/bot/forge/gitlab"
 	"github.com/tmbot/tmbot/bot/forge/gitlab/gitlabtest"
+	"github.com/tmbot/tmbot/bot/forge/retry"
 	"github.com/tmbot/tmbot/bot/review"
 )
 
@@ -66,7 +67,7 @@ func setup(t *testing.T) *fixture {
 	g.PutFile(proj, head, "docs/new.md", []byte("new\n"))
 	g.AddMergeRequest(proj, gitlabtest.MergeRequest{IID: 1, Title: "Add t2", Author: "alice", SourceBranch: "feature",
 		BaseSHA: base, HeadSHA: head})
-	c, err := gitlab.New(g.URL()+"/", tok, nil)
+	c, err := gitlab.NewWithRetry(g.URL()+"/", tok, nil, &retry.Policy{Sleep: func(time.Duration) {}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -467,7 +468,8 @@ func TestErrors(t *testing.T) {
 	if d, ok := forge.RetryAfter(err, time.Now()); !ok || d < 80*time.Second {
 		t.Errorf("429 with RateLimit-Reset: %v (%v)", err, d)
 	}
-	f.gl.FailNext(1, http.StatusBadGateway, nil)
+	// Each call is tried 1+retries times before its error is seen.
+	f.gl.FailNext(1+retry.DefaultMaxRetries, http.StatusBadGateway, nil)
 	_, err = f.c.PullRequest(ctx(t), f.repo, 1)
 	if err == nil || errors.Is(err, forge.ErrNotFound) || errors.Is(err, forge.ErrGone) {
 		t.Errorf("502: %v", err)
@@ -501,5 +503,24 @@ func TestErrors(t *testing.T) {
 	}
 	if f.c.Calls() == 0 {
 		t.Error("no calls counted")
+	}
+}
+
+// TestRetriesInPlace: client-go's retrying client, given bot/forge/retry's
+// policy, sends a read again after a 502 and succeeds, but not a create
+// (POST), which GitLab may have carried out before it failed.
+func TestRetriesInPlace(t *testing.T) {
+	f := setup(t)
+	f.gl.FailNext(2, http.StatusBadGateway, nil)
+	if _, err := f.c.PullRequest(ctx(t), f.repo, 1); err != nil {
+		t.Fatalf("a read after two 502s: %v", err)
+	}
+	spec := forge.IssueSpec{Title: "One", Body: "body"}
+	f.gl.FailNext(1, http.StatusBadGateway, nil)
+	if _, err := f.c.CreateIssue(ctx(t), f.repo, spec); err == nil {
+		t.Fatal("a create that met a 502 was sent again")
+	}
+	if n := len(f.gl.Issues(proj)); n != 0 {
+		t.Fatalf("%d issues", n)
 	}
 }

@@ -221,3 +221,24 @@ func (c *Client) CommentOnIssue(ctx context.Context, repo forge.Repo, number int
 	}
 	return nil
 }
+
+// RecentIssues lists the newest n issues (at most 100), open and closed,
+// that carry label, newest first, in one call: after a create whose
+// answer was lost, what the try may have made is among them.
+func (c *Client) RecentIssues(ctx context.Context, repo forge.Repo, label string, n int) ([]forge.Issue, error) {
+	n = min(max(n, 1), perPage)
+	opts := &gl.ListProjectIssuesOptions{State: gl.Ptr("all"), OrderBy: gl.Ptr("created_at"), Sort: gl.Ptr("desc"),
+		ListOptions: gl.ListOptions{PerPage: int64(n)}}
+	if label != "" {
+		opts.Labels = &gl.LabelOptions{label}
+	}
+	page, resp, err := c.gl.Issues.ListProjectIssues(pid(repo), opts, gl.WithContext(ctx))
+	if err != nil {
+		return nil, c.fail(ctx, repo, "list the newest issues of "+repo.FullName(), resp, err)
+	}
+	out := make([]forge.Issue, 0, len(page))
+	for _, is := range page {
+		out = append(out, toIssue(is))
+	}
+	return out, nil
+}
