@@ -34,6 +34,8 @@ func commands() []command {
 		{"serve", "run the webhook service", runServe},
 		{"init", "write a starter model that validates", runInit},
 		{"schema", "print the schema (cue or jsonschema) for editors", runSchema},
+		{"import", "convert a threat model from another tool (OTM, Threagile, ...)", runImport},
+		{"export", "write a model as an Open Threat Model (OTM) document", runExport},
 	}
 }
 
