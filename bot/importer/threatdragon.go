@@ -6,6 +6,16 @@ import (
 	"strings"
 )
 
+// tdRefines lists, per Threat Dragon element type, the kinds its name may
+// refine it to ("Message Queue", a store, is a queue).
+var tdRefines = map[string]map[string]bool{
+	"tm.Store": {"cache": true, "queue": true, "storage": true, "secrets_store": true, "vector_store": true,
+		"feature_store": true, "dataset": true, "model_registry": true},
+	"tm.Process": {"api": true, "web_app": true, "llm": true, "agent": true, "ci_cd": true, "identity_provider": true,
+		"guardrail": true, "embedding_model": true, "model": true, "training_pipeline": true, "tool": true},
+	"tm.Actor": {"third_party_service": true},
+}
+
 var tdSeverity = map[string]string{"low": "low", "medium": "medium", "high": "high", "critical": "high"}
 
 // importThreatDragon reads an OWASP Threat Dragon v2 model (JSON). Its
@@ -66,7 +76,10 @@ func importThreatDragon(ctx context.Context, b *builder, data []byte) error {
 			id := b.id("element", "components", slug(name), name)
 			cellIDs[str(c, "id")] = id
 			where := "components." + id
-			b.report.guess(GuessKind, where, "Threat Dragon %s read as kind %s", strings.TrimPrefix(typ, "tm."), kind)
+			if k, ok := guessKind(name); ok && tdRefines[typ][k] {
+				kind = k
+			}
+			b.report.guess(GuessKind, where, "Threat Dragon %s %q read as kind %s", strings.TrimPrefix(typ, "tm."), name, kind)
 			co := &Component{Name: name, Kind: kind, Description: str(data, "description")}
 			r := rest(data, "name", "description", "threats")
 			co.Extensions = withOriginal(b.ext(map[string]any{"data": r, "diagram": str(dg, "title")}, id, ""), b.format, str(c, "id"))
