@@ -36,6 +36,7 @@ func commands() []command {
 		{"schema", "print the schema (cue or jsonschema) for editors", runSchema},
 		{"import", "convert a threat model from another tool (OTM, Threagile, ...)", runImport},
 		{"export", "write a model as an Open Threat Model (OTM) document", runExport},
+		{"plan", "give the open threats an owner and a due date, in place", runPlan},
 	}
 }
 
