@@ -414,4 +414,3 @@ func (p *planner) eofNewline() string {
 	}
 	return ""
 }
-
