@@ -33,6 +33,16 @@ type Config struct {
 	Drafts   bool     `yaml:"drafts"`
 	Policies Policies `yaml:"policies"`
 	Tracking Tracking `yaml:"tracking"`
+	Adoption Adoption `yaml:"adoption"`
+}
+
+// Adoption says how a pull request that adds a model (often one imported
+// from another tool) is judged: its threats are all new at once.
+type Adoption struct {
+	// Blocks is the lowest risk at which a threat of a newly added model
+	// that has no plan fails the check: critical, high (the default),
+	// medium, or none.
+	Blocks string `yaml:"blocks"`
 }
 
 // Policies says which policies run.
@@ -78,6 +88,7 @@ func Default() *Config {
 		Drafts:   true,
 		Policies: Policies{Defaults: true, Severity: map[string]string{}},
 		Tracking: Tracking{Enabled: true, Labels: []string{"threat-model"}, Assign: true, SummaryIssue: true, OnHumanClose: "comment"},
+		Adoption: Adoption{Blocks: "high"},
 	}
 }
 
@@ -132,6 +143,11 @@ func Parse(name string, data []byte) (*Config, error) {
 	case "comment", "pull_request":
 	default:
 		return nil, &Error{File: name, Msg: fmt.Sprintf("tracking.on_human_close: %q: allowed: comment|pull_request", c.Tracking.OnHumanClose)}
+	}
+	switch c.Adoption.Blocks {
+	case "critical", "high", "medium", "none":
+	default:
+		return nil, &Error{File: name, Msg: fmt.Sprintf("adoption.blocks: %q: allowed: critical|high|medium|none", c.Adoption.Blocks)}
 	}
 	if len(c.Models) == 0 {
 		return nil, &Error{File: name, Msg: "models: give at least one pattern, such as \"**/*.threatmodel.yaml\""}

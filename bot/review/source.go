@@ -134,7 +134,8 @@ func ReviewSource(ctx context.Context, src Source, o Options) (*Report, *config.
 		return nil, nil, err
 	}
 	defer release()
-	r := &Reviewer{Loader: o.Loader, Engine: engine, Today: o.Today, NonBlocking: !cfg.Blocking, Tracked: o.Tracked}
+	r := &Reviewer{Loader: o.Loader, Engine: engine, Today: o.Today, NonBlocking: !cfg.Blocking, Tracked: o.Tracked,
+		AdoptionBlocks: cfg.Adoption.Blocks}
 	rep := r.Review(ctx, changes)
 	for _, e := range cfgErrs {
 		rep.AddConfigError(e)
