@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/tmbot/tmbot/bot/catalog"
@@ -284,6 +285,31 @@ func importOTM(ctx context.Context, b *builder, data []byte) error {
 		th.Extensions = b.ext(r, id, orig)
 		d.Threats.Set(id, th)
 	}
+	// Instances that name a threat or a mitigation the document does not
+	// define are kept and reported, not lost.
+	known := map[string]bool{}
+	for _, t := range objs(src, "threats") {
+		known[str(t, "id")] = true
+	}
+	var orphans []any
+	for _, tid := range sortedKeysOf(instances) {
+		for _, in := range instances[tid] {
+			if !known[tid] {
+				orphans = append(orphans, map[string]any{"on": in.target, "instance": in.m})
+				b.report.guess(GuessKept, in.where, "the threat instance names threat %q, which the document does not define; kept under extensions.otm.orphanInstances", tid)
+				continue
+			}
+			for _, mi := range objs(in.m, "mitigations") {
+				if _, ok := mitID[str(mi, "mitigation")]; !ok {
+					orphans = append(orphans, map[string]any{"on": in.target, "threat": tid, "mitigation": mi})
+					b.report.guess(GuessKept, in.where, "a mitigation instance names mitigation %q, which the document does not define; kept under extensions.otm.orphanInstances", str(mi, "mitigation"))
+				}
+			}
+		}
+	}
+	if len(orphans) > 0 {
+		top["orphanInstances"] = orphans
+	}
 	for _, k := range sortedKeys(src) {
 		switch k {
 		case "otmVersion", "project", "representations", "trustZones", "assets", "components", "dataflows", "threats", "mitigations":
@@ -427,4 +453,13 @@ func fromGeneric(v any, into any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	return dec.Decode(into)
+}
+
+func sortedKeysOf[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

@@ -317,7 +317,7 @@ assets:
 components:
   - {id: web, name: Web Client, type: web-client, parent: {trustZone: inet}, threats: [{threat: t1, state: exposed, mitigations: [{mitigation: m1, state: required}]}]}
   - {id: db, name: Customer Database, type: database, parent: {trustZone: priv}, assets: {stored: [cc]},
-     threats: [{threat: t2, state: accepted}, {threat: t3, state: exposed}]}
+     threats: [{threat: t2, state: accepted}, {threat: t3, state: exposed}, {threat: ghost, state: exposed, mitigations: [{mitigation: m9, state: required}]}]}
 dataflows:
   - {id: "web to db!", name: Query, source: web, destination: db, assets: [cc], threats: [{threat: t3, state: mitigated, mitigations: [{mitigation: m2, state: implemented}]}]}
 threats:
@@ -388,6 +388,10 @@ func TestOTMNumbersStatesAndKeptData(t *testing.T) {
 			t.Errorf("%s not kept under extensions.otm: %v", k, otm)
 		}
 	}
+	if len(otm["orphanInstances"].([]any)) != 1 {
+		t.Errorf("an instance of an undefined threat is not kept: %v", otm["orphanInstances"])
+	}
+	reported(t, res.Report, "components.db", "ghost", "does not define")
 	if th := get("t1"); th.Extensions["otm"].(map[string]any)["categories"] == nil {
 		t.Errorf("a category that is not STRIDE is not kept: %v", th.Extensions)
 	}
