@@ -192,6 +192,7 @@ func TestImportRealSamples(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.format+"/"+filepath.Base(c.file), func(t *testing.T) {
+			t.Parallel()
 			want := c.count(t, c.file)
 			res, m, _ := importAndValidate(t, c.format, c.file)
 			got := sourceCounts{len(m.Components), len(m.Flows), len(m.Threats), len(m.Mitigations)}
