@@ -276,6 +276,13 @@ func importOTM(ctx context.Context, b *builder, data []byte) error {
 		}
 		b.otmThreatStatus(th, where, states)
 		r := rest(t, "id", "name", "description", "categories")
+		if ins := instances[orig]; len(ins) > 0 {
+			var raw []any
+			for _, in := range ins {
+				raw = append(raw, map[string]any{"on": in.target, "instance": in.m})
+			}
+			r["instances"] = raw
+		}
 		if len(otherCats) > 0 {
 			r["categories"] = otherCats
 		}
@@ -312,7 +319,7 @@ func importOTM(ctx context.Context, b *builder, data []byte) error {
 	}
 	for _, k := range sortedKeys(src) {
 		switch k {
-		case "otmVersion", "project", "representations", "trustZones", "assets", "components", "dataflows", "threats", "mitigations":
+		case "project", "representations", "trustZones", "assets", "components", "dataflows", "threats", "mitigations":
 		default:
 			top[k] = src[k]
 		}

@@ -192,7 +192,7 @@ func importPytm(ctx context.Context, b *builder, data []byte) error {
 		default:
 			b.report.guess(GuessStatus, where+".status", "pytm response %q read as open", resp)
 		}
-		th.Extensions = b.ext(rest(f, "description", "details", "likelihood", "severity", "target", "mitigations", "response", "element"), id, "")
+		th.Extensions = b.ext(rest(f, "description", "details", "target", "mitigations", "element"), id, "")
 		d.Threats.Set(id, th)
 	}
 	if len(top) > 0 {

@@ -162,6 +162,14 @@ func importThreagile(ctx context.Context, b *builder, data []byte) error {
 			mit.Extensions = b.ext(map[string]any{"category": catID}, mitID, "")
 			d.Mitigations.Set(mitID, mit)
 		}
+		if r := rest(c, "risks_identified"); len(r) > 0 {
+			kept, _ := top["individual_risk_categories"].(map[string]any)
+			if kept == nil {
+				kept = map[string]any{}
+				top["individual_risk_categories"] = kept
+			}
+			kept[catTitle] = r
+		}
 		risks := obj(c, "risks_identified")
 		var mitStatuses []string
 		for _, rt := range sortedKeys(risks) {
@@ -208,6 +216,7 @@ func importThreagile(ctx context.Context, b *builder, data []byte) error {
 			}
 			// Tracking: the first entry whose id pattern matches.
 			ms := "proposed"
+			var trackedBy map[string]any
 			for _, key := range sortedKeys(tracking) {
 				if !threagileIDMatch(key, synthetic) {
 					continue
@@ -215,11 +224,16 @@ func importThreagile(ctx context.Context, b *builder, data []byte) error {
 				usedTracking[key] = true
 				tr := obj(tracking, key)
 				ms = b.threagileTracking(th, where, key, tr)
+				trackedBy = map[string]any{key: tr}
 				break
 			}
 			mitStatuses = append(mitStatuses, ms)
 			ext := rest(r)
 			ext["category"] = catID
+			ext["title"] = rt
+			if trackedBy != nil {
+				ext["risk_tracking"] = trackedBy
+			}
 			th.Extensions = b.ext(ext, id, synthetic)
 			d.Threats.Set(id, th)
 		}

@@ -58,7 +58,7 @@ func importThreatComposer(ctx context.Context, b *builder, data []byte) error {
 			mi.Status = "proposed"
 			b.report.guess(GuessStatus, where+".status", "threat-composer status %q is unknown; set to proposed", s)
 		}
-		r := rest(m, "content", "status")
+		r := rest(m, "content")
 		mi.Extensions = b.ext(r, id, "")
 		if orig != "" {
 			mi.Extensions = withOriginal(mi.Extensions, b.format, orig)
@@ -111,7 +111,7 @@ func importThreatComposer(ctx context.Context, b *builder, data []byte) error {
 		default:
 			b.report.guess(GuessStatus, where+".status", "threat-composer status %q read as open", s)
 		}
-		r := rest(t, "statement", "status")
+		r := rest(t, "statement")
 		th.Extensions = withOriginal(b.ext(r, id, ""), b.format, orig)
 		d.Threats.Set(id, th)
 	}

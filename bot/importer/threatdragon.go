@@ -47,6 +47,13 @@ func importThreatDragon(ctx context.Context, b *builder, data []byte) error {
 	if r := rest(detail, "diagrams"); len(r) > 0 {
 		top["detail"] = r
 	}
+	var diagrams []any
+	for _, dg := range objs(detail, "diagrams") {
+		diagrams = append(diagrams, rest(dg, "cells"))
+	}
+	if len(diagrams) > 0 {
+		top["diagrams"] = diagrams
+	}
 	cellIDs := map[string]string{}
 	type pending struct {
 		cell  map[string]any
@@ -81,8 +88,8 @@ func importThreatDragon(ctx context.Context, b *builder, data []byte) error {
 			}
 			b.report.guess(GuessKind, where, "Threat Dragon %s %q read as kind %s", strings.TrimPrefix(typ, "tm."), name, kind)
 			co := &Component{Name: name, Kind: kind, Description: str(data, "description")}
-			r := rest(data, "name", "description", "threats")
-			co.Extensions = withOriginal(b.ext(map[string]any{"data": r, "diagram": str(dg, "title")}, id, ""), b.format, str(c, "id"))
+			r := rest(data, "description", "threats")
+			co.Extensions = withOriginal(b.ext(map[string]any{"data": r, "diagram": str(dg, "title"), "cell": rest(c, "data", "id")}, id, ""), b.format, str(c, "id"))
 			d.Components.Set(id, co)
 			withThreats = append(withThreats, pending{data, id, where})
 		}
@@ -114,7 +121,7 @@ func importThreatDragon(ctx context.Context, b *builder, data []byte) error {
 				b.report.guess(GuessKept, where, "the flow is bidirectional in Threat Dragon; tmbot reads it from %s to %s only", from, to)
 			}
 			r := rest(data, "description", "protocol", "isEncrypted", "threats")
-			fl.Extensions = withOriginal(b.ext(map[string]any{"data": r, "diagram": str(dg, "title")}, id, ""), b.format, str(c, "id"))
+			fl.Extensions = withOriginal(b.ext(map[string]any{"data": r, "diagram": str(dg, "title"), "cell": rest(c, "data", "id")}, id, ""), b.format, str(c, "id"))
 			d.Flows.Set(id, fl)
 			withThreats = append(withThreats, pending{data, id, where})
 		}
@@ -162,7 +169,7 @@ func importThreatDragon(ctx context.Context, b *builder, data []byte) error {
 				d.Mitigations.Set(mid, mi)
 				th.Mitigations = []string{mid}
 			}
-			th.Extensions = withOriginal(b.ext(rest(t, "title", "description", "severity", "status", "mitigation", "id"), id, ""), b.format, str(t, "id"))
+			th.Extensions = withOriginal(b.ext(rest(t, "title", "description", "mitigation", "id"), id, ""), b.format, str(t, "id"))
 			d.Threats.Set(id, th)
 		}
 	}

@@ -35,7 +35,7 @@ func importTMBOM(ctx context.Context, b *builder, data []byte) error {
 	d := b.doc
 	scope := obj(src, "scope")
 	d.System = System{Name: strings.TrimSpace(str(scope, "title")), Description: firstNonEmpty(str(src, "description"), str(scope, "description"))}
-	top := rest(src, "scope", "description", "actors", "components", "data_stores", "data_sets", "data_flows", "threats", "controls", "risks")
+	top := rest(src, "scope", "description", "actors", "components", "data_stores", "data_sets", "data_flows", "threats", "controls")
 	if r := rest(scope, "title"); len(r) > 0 {
 		top["scope"] = r
 	}
@@ -151,7 +151,7 @@ func importTMBOM(ctx context.Context, b *builder, data []byte) error {
 		for _, t := range strs(c, "threats") {
 			mitsOf[t] = appendUnique(mitsOf[t], id)
 		}
-		mi.Extensions = b.ext(rest(c, "symbolic_name", "title", "description", "status", "threats"), id, orig)
+		mi.Extensions = b.ext(rest(c, "symbolic_name", "title", "description", "threats"), id, orig)
 		d.Mitigations.Set(id, mi)
 	}
 	// Risks give threats their likelihood and impact: the highest risk
