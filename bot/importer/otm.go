@@ -319,6 +319,10 @@ func importOTM(ctx context.Context, b *builder, data []byte) error {
 	}
 	for _, k := range sortedKeys(src) {
 		switch k {
+		case "otmVersion":
+			if !exported {
+				top[k] = src[k]
+			}
 		case "project", "representations", "trustZones", "assets", "components", "dataflows", "threats", "mitigations":
 		default:
 			top[k] = src[k]
