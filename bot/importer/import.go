@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -327,6 +328,7 @@ func systemID(name string) string {
 // decodeJSON reads a JSON document into generic data, refusing nesting
 // deeper than maxSourceDepth.
 func decodeJSON(data []byte) (map[string]any, error) {
+	data = bytes.TrimPrefix(data, []byte("\ufeff")) // a byte-order mark, as some Windows tools write
 	if err := checkJSONDepth(data); err != nil {
 		return nil, err
 	}

@@ -208,6 +208,12 @@ const pytmSmall = `{
   ]
 }`
 
+// A JSON file that starts with a byte-order mark (as Windows tools write)
+// is read.
+func TestByteOrderMark(t *testing.T) {
+	imp(t, FormatThreatComposer, "\ufeff"+tcSmall, Options{})
+}
+
 // pytm's RESTRICTED is its second classification level, and its LLM01 is
 // its own threat number, not OWASP's LLM01:2025.
 func TestPytmRestrictedAndItsOwnLLMNumbers(t *testing.T) {
