@@ -271,8 +271,8 @@ func (b *builder) accept(t *Threat, where, by, reason, until string) {
 	t.Acceptance = &Acceptance{By: by, Reason: reason, Until: until}
 }
 
-// catalogIDs keeps the ids that exist in the catalog and reports the rest
-// (which stay under the object's extensions).
+// catalogIDs keeps the ids that the catalog knows and has no warning
+// about, and reports the rest (which stay under the object's extensions).
 func (b *builder) catalogIDs(where string, kind catalog.Kind, ids []string) (kept, unknown []string) {
 	seen := map[string]bool{}
 	for _, id := range ids {
@@ -282,12 +282,18 @@ func (b *builder) catalogIDs(where string, kind catalog.Kind, ids []string) (kep
 		}
 		seen[id] = true
 		r := b.opts.Catalog.Check(kind, id)
-		if r.Known && r.Error == "" {
+		switch {
+		case r.OK():
 			kept = append(kept, r.Entry.ID)
 			continue
+		case r.Known && r.Error == "":
+			// Deprecated, or an id its own catalog says not to map to: the
+			// validator would warn on every one; keep it aside instead.
+			b.report.guess(GuessCatalog, where, "%s is not written (kept under extensions): %s", id, r.Warning)
+		default:
+			b.report.guess(GuessCatalog, where, "%s id %q is not in the catalog; kept under extensions only", kind, id)
 		}
 		unknown = append(unknown, id)
-		b.report.guess(GuessCatalog, where, "%s id %q is not in the catalog; kept under extensions only", kind, id)
 	}
 	return kept, unknown
 }
