@@ -60,7 +60,10 @@ func Plan(name string, src []byte, m *Model, opts PlanOptions) ([]byte, []PlanCh
 		return nil, nil, fmt.Errorf("%s: expected a mapping at the top", name)
 	}
 	root := doc.Content[0]
-	p := &planner{src: src, opts: opts}
+	p := &planner{src: src, opts: opts, nl: "\n"}
+	if bytes.Contains(src, []byte("\r\n")) {
+		p.nl = "\r\n" // keep the file's line endings
+	}
 	var newMits []string // ids of mitigations to add, in threat order
 	newFor := map[string]string{}
 	done := map[string]bool{}
@@ -149,6 +152,7 @@ func newMitigationID(threat string, m *Model) string {
 // planner collects text edits and applies them last to first.
 type planner struct {
 	src     []byte
+	nl      string // the file's line ending
 	opts    PlanOptions
 	edits   []planEdit
 	changes []PlanChange
@@ -223,6 +227,9 @@ func (p *planner) scalarEnd(off int) int {
 // (or the end of the file).
 func (p *planner) lineEnd(off int) int {
 	if i := bytes.IndexByte(p.src[off:], '\n'); i >= 0 {
+		if i > 0 && p.src[off+i-1] == '\r' {
+			return off + i - 1
+		}
 		return off + i
 	}
 	return len(p.src)
@@ -270,7 +277,7 @@ func (p *planner) insertAfter(n *yaml.Node, anchor string, entries [][2]string) 
 	}
 	indent := strings.Repeat(" ", k.Column-1)
 	for _, e := range entries {
-		fmt.Fprintf(&b, "\n%s%s: %s", indent, e[0], e[1])
+		fmt.Fprintf(&b, "%s%s%s: %s", p.nl, indent, e[0], e[1])
 	}
 	p.add(p.lineEnd(vEnd), 0, b.String())
 	return nil
@@ -341,7 +348,7 @@ func (p *planner) linkMitigation(n *yaml.Node, id string) error {
 			text = ", " + id
 		}
 		end := open + closeAt
-		for end > open && (p.src[end-1] == ' ' || p.src[end-1] == '\n') {
+		for end > open && (p.src[end-1] == ' ' || p.src[end-1] == '\n' || p.src[end-1] == '\r') {
 			end--
 		}
 		p.add(end, 0, text)
@@ -353,7 +360,7 @@ func (p *planner) linkMitigation(n *yaml.Node, id string) error {
 	last := list.Content[len(list.Content)-1]
 	first := list.Content[0]
 	dash := strings.Repeat(" ", max(first.Column-3, k.Column-1))
-	p.add(p.lineEnd(p.offset(last.Line, last.Column)), 0, "\n"+dash+"- "+id)
+	p.add(p.lineEnd(p.offset(last.Line, last.Column)), 0, p.nl+dash+"- "+id)
 	return nil
 }
 
@@ -389,10 +396,11 @@ func (p *planner) addMitigations(root *yaml.Node, ids []string, threatOf map[str
 		fmt.Fprintf(&b, "%sowner: %s\n", childIndent, yamlQuote(p.opts.Owner))
 		fmt.Fprintf(&b, "%sdue: %s\n", childIndent, p.opts.Due)
 	}
+	text := strings.ReplaceAll(b.String(), "\n", p.nl)
 	lastKey := root.Content[len(root.Content)-2]
 	switch {
 	case sec == nil:
-		p.add(len(p.src), 0, p.eofNewline()+"mitigations:\n"+b.String())
+		p.add(len(p.src), 0, p.eofNewline()+"mitigations:"+p.nl+text)
 	case lastKey == k || len(sec.Content) == 0:
 		if len(sec.Content) == 0 && lastKey != k {
 			return errors.New("the mitigations section is empty and not last; add the mitigations by hand")
@@ -400,17 +408,17 @@ func (p *planner) addMitigations(root *yaml.Node, ids []string, threatOf map[str
 		if len(sec.Content) == 0 && (sec.Tag != "!!null" || sec.Line == k.Line && sec.Value != "") {
 			return errors.New("the mitigations section is written as an empty value; add the mitigations by hand")
 		}
-		p.add(len(p.src), 0, p.eofNewline()+b.String())
+		p.add(len(p.src), 0, p.eofNewline()+text)
 	default:
 		first := sec.Content[0]
-		p.add(p.offset(first.Line, 1), 0, b.String())
+		p.add(p.offset(first.Line, 1), 0, text)
 	}
 	return nil
 }
 
 func (p *planner) eofNewline() string {
 	if len(p.src) > 0 && p.src[len(p.src)-1] != '\n' {
-		return "\n"
+		return p.nl
 	}
 	return ""
 }

@@ -198,3 +198,16 @@ func TestPlanRefusesBadOptionsAndJSON(t *testing.T) {
 		t.Errorf("JSON: %v", err)
 	}
 }
+
+// A file with Windows line endings keeps them.
+func TestPlanKeepsCRLF(t *testing.T) {
+	src := strings.ReplaceAll(planBefore, "\n", "\r\n")
+	m := loadValid(t, "shop.threatmodel.yaml", src)
+	out, _, err := Plan("shop.threatmodel.yaml", []byte(src), m, PlanOptions{Owner: "@shop/web", Due: "2027-03-31", MinRisk: RiskHigh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.ReplaceAll(planAfter, "\n", "\r\n"); string(out) != want {
+		t.Errorf("got:\n%q\nwant:\n%q", out, want)
+	}
+}
