@@ -82,6 +82,13 @@ func TestAdoptionSummarisesANewModel(t *testing.T) {
 	if strings.Contains(md, "#### New threats without a decision") {
 		t.Errorf("the comment lists the threats in full as well")
 	}
+	// The check summary says it once, with the command, rather than one
+	// paragraph per threat.
+	_, summary := rep.CheckSummary()
+	if !strings.Contains(summary, "❌ `models/shop.threatmodel.yaml`: needs owners and dates: 4 threats of risk high or higher without a plan; to plan them all: `"+wantCmd+"`") ||
+		strings.Contains(summary, "(`unplanned-risk`)") {
+		t.Errorf("check summary:\n%s", summary)
+	}
 	// The one command settles what blocks: after it, the review passes.
 	lr := r.Loader.Load(context.Background(), adoptedPath, []byte(adoptedModel()))
 	planned, _, err := model.Plan(adoptedPath, []byte(adoptedModel()), lr.Model, model.PlanOptions{Owner: "@shop/team", Due: "2027-02-20", MinRisk: model.RiskHigh})

@@ -229,7 +229,19 @@ func (r *Report) checkSummary(maxItems int) string {
 			threats = append(threats, fmt.Sprintf("%s %s: %s (%s risk, %s)", mdCode(t.ID), mdCode(fmt.Sprintf("%s:%d", m.Path, t.Line)),
 				mdText(t.Title, maxTitleRunes), orWord(t.Risk, "unrated"), plan))
 		}
+		if a := m.Adoption; a != nil && a.NeedsPlans > 0 {
+			line := fmt.Sprintf("%s: needs owners and dates: %s of risk %s or higher without a plan; to plan them all: %s",
+				mdCode(m.Path), plural(a.NeedsPlans, "threat", "threats"), a.Blocks, mdCode(a.Command))
+			if m.Blocking {
+				blocking = append(blocking, "❌ "+line)
+			} else {
+				warnings = append(warnings, "⚠️ "+line)
+			}
+		}
 		for _, f := range m.Findings {
+			if m.Adoption != nil && f.Rule == ruleUnplannedRisk {
+				continue // summarised above, and each threat is listed
+			}
 			file, line, msg := m.findingLocation(f)
 			loc := mdCode(fmt.Sprintf("%s:%d", file, line)) + ": "
 			rule := " (" + mdCode(f.Rule) + ")"
