@@ -34,7 +34,8 @@ type Config struct {
 	Policies Policies `yaml:"policies"`
 	Tracking Tracking `yaml:"tracking"`
 	// Limits lower the service's budget of a review (see Limits).
-	Limits Limits `yaml:"limits"`
+	Limits   Limits   `yaml:"limits"`
+	Adoption Adoption `yaml:"adoption"`
 }
 
 // Limits lower the budget of one review for this repository: how many
@@ -44,6 +45,15 @@ type Config struct {
 type Limits struct {
 	MaxFiles int      `yaml:"max_files"`
 	MaxBytes ByteSize `yaml:"max_bytes"`
+}
+
+// Adoption says how a pull request that adds a model (often one imported
+// from another tool) is judged: its threats are all new at once.
+type Adoption struct {
+	// Blocks is the lowest risk at which a threat of a newly added model
+	// that has no plan fails the check: critical, high (the default),
+	// medium, or none.
+	Blocks string `yaml:"blocks"`
 }
 
 // Policies says which policies run.
@@ -89,6 +99,7 @@ func Default() *Config {
 		Drafts:   true,
 		Policies: Policies{Defaults: true, Severity: map[string]string{}},
 		Tracking: Tracking{Enabled: true, Labels: []string{"threat-model"}, Assign: true, SummaryIssue: true, OnHumanClose: "comment"},
+		Adoption: Adoption{Blocks: "high"},
 	}
 }
 
@@ -146,6 +157,11 @@ func Parse(name string, data []byte) (*Config, error) {
 	}
 	if c.Limits.MaxFiles < 0 {
 		return nil, &Error{File: name, Msg: fmt.Sprintf("limits.max_files: %d: give a positive number of files, or leave it out", c.Limits.MaxFiles)}
+	}
+	switch c.Adoption.Blocks {
+	case "critical", "high", "medium", "none":
+	default:
+		return nil, &Error{File: name, Msg: fmt.Sprintf("adoption.blocks: %q: allowed: critical|high|medium|none", c.Adoption.Blocks)}
 	}
 	if len(c.Models) == 0 {
 		return nil, &Error{File: name, Msg: "models: give at least one pattern, such as \"**/*.threatmodel.yaml\""}

@@ -235,7 +235,19 @@ func (r *Report) checkSummary(maxItems int) string {
 			threats = append(threats, fmt.Sprintf("%s %s: %s (%s risk, %s)", markdown.Code(t.ID, maxTitleRunes), markdown.Code(fmt.Sprintf("%s:%d", m.Path, t.Line), maxTitleRunes),
 				markdown.Text(t.Title, maxTitleRunes), orWord(t.Risk, "unrated"), plan))
 		}
+		if a := m.Adoption; a != nil && a.NeedsPlans > 0 {
+			line := fmt.Sprintf("%s: needs owners and dates: %s of risk %s or higher without a plan; to plan them all: %s",
+				markdown.Code(m.Path, maxTitleRunes), plural(a.NeedsPlans, "threat", "threats"), a.Blocks, markdown.Code(a.Command, 0))
+			if m.Blocking {
+				blocking = append(blocking, "❌ "+line)
+			} else {
+				warnings = append(warnings, "⚠️ "+line)
+			}
+		}
 		for _, f := range m.Findings {
+			if m.Adoption != nil && f.Rule == ruleUnplannedRisk {
+				continue // summarised above, and each threat is listed
+			}
 			file, line, msg := m.findingLocation(f)
 			loc := markdown.Code(fmt.Sprintf("%s:%d", file, line), maxTitleRunes) + ": "
 			rule := " (" + markdown.Code(f.Rule, maxTitleRunes) + ")"

@@ -208,7 +208,9 @@ func (m *ModelReport) markdown(b *strings.Builder, o mdOptions, threatBudget *in
 		writeDiagnostics(b, m.Errors, capTo(len(m.Errors), o.primary), "errors")
 	}
 
-	if len(m.NewUnmitigated) > 0 {
+	if m.Adoption != nil {
+		m.writeAdoption(b, o)
+	} else if len(m.NewUnmitigated) > 0 {
 		m.writeThreats(b, o, threatBudget)
 	}
 

@@ -35,6 +35,10 @@ type Reviewer struct {
 	// Tracked tells the URL and state of a mitigation's tracking issue
 	// (optional; see Options.Tracked).
 	Tracked func(system, mitigation string) (url, state string)
+	// AdoptionBlocks is the repository's adoption.blocks: the lowest risk
+	// at which an unplanned threat of a newly added model blocks
+	// (critical, high, medium or none; empty is high). See adoption.go.
+	AdoptionBlocks string
 }
 
 // Report is the whole review of a request: what the bot posts as its
@@ -95,8 +99,11 @@ type ModelReport struct {
 	Findings       []policy.Finding `json:"findings"`
 	Tracking       TrackingPreview  `json:"tracking"`
 	Blocking       bool             `json:"blocking"`
-	head, base     *model.Model     // for renderers (diagram, lines)
-	headResult     *model.Result    // the head's load, for annotations
+	// Adoption is set for a model the request adds with more than
+	// AdoptionListMax open threats: the comment summarises them.
+	Adoption   *Adoption     `json:"adoption,omitempty"`
+	head, base *model.Model  // for renderers (diagram, lines)
+	headResult *model.Result // the head's load, for annotations
 	// After slim: the system's name and the diagram, kept when the models
 	// are dropped (see slim.go).
 	name, diagram string
@@ -247,6 +254,7 @@ func (r *Reviewer) reviewOne(ctx context.Context, c Change) ModelReport {
 			mr.Findings = []policy.Finding{}
 		}
 	}
+	r.adopt(&mr)
 	mr.Blocking = policy.Blocking(mr.Findings)
 	mr.Tracking = previewTracking(base, head)
 	if r.Tracked != nil && head != nil {

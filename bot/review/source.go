@@ -148,7 +148,8 @@ func ReviewSource(ctx context.Context, src Source, o Options) (*Report, *config.
 			return nil, nil, err
 		}
 		defer release()
-		r := &Reviewer{Loader: o.Loader, Engine: engine, Today: o.Today, NonBlocking: !cfg.Blocking, Tracked: o.Tracked}
+		r := &Reviewer{Loader: o.Loader, Engine: engine, Today: o.Today, NonBlocking: !cfg.Blocking, Tracked: o.Tracked,
+			AdoptionBlocks: cfg.Adoption.Blocks}
 		if rep, err = r.reviewFiles(ctx, src, models, budget, fromRepo, refused, o.Compute); err != nil {
 			return nil, nil, err
 		}

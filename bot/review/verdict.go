@@ -1,6 +1,10 @@
 package review
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/tmbot/tmbot/bot/policy"
+)
 
 // verdict is the one line a comment and a check start with: what the
 // result is, and what to do.
@@ -15,6 +19,16 @@ func verdict(rep *Report) string {
 		return "✅ This change touches no threat model."
 	case s.Invalid > 0:
 		return fmt.Sprintf("❌ %s invalid: fix the errors below, then push again.", plural(s.Invalid, "threat model is", "threat models are"))
+	case rep.Blocking && adoptionOnly(rep):
+		n, blocks := 0, ""
+		for _, m := range rep.Models {
+			if m.Adoption != nil {
+				n += m.Adoption.NeedsPlans
+				blocks = m.Adoption.Blocks
+			}
+		}
+		return fmt.Sprintf("❌ Needs owners and dates: %s of risk %s or higher in the new model %s no plan; one command below plans them all.",
+			plural(n, "threat", "threats"), blocks, orWord2(n, "has", "have"))
 	case rep.Blocking && s.Unplanned > 0:
 		return fmt.Sprintf("❌ %s no plan yet: add a mitigation, accept the risk with an owner and an expiry, or mark it not_applicable with a reason.",
 			plural(s.Unplanned, "new threat has", "new threats have"))
@@ -37,4 +51,22 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// adoptionOnly reports whether what blocks is only unplanned threats of
+// newly added models (see adoption.go).
+func adoptionOnly(rep *Report) bool {
+	any := false
+	for _, m := range rep.Models {
+		for _, f := range m.Findings {
+			if f.Severity != policy.Error {
+				continue
+			}
+			if m.Adoption == nil || f.Rule != ruleUnplannedRisk {
+				return false
+			}
+			any = true
+		}
+	}
+	return any
 }

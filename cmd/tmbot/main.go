@@ -36,6 +36,9 @@ func commands() []command {
 		{"gitlab-secret", "print the webhook secrets of GitLab projects", runGitLabSecret},
 		{"init", "write a starter model that validates", runInit},
 		{"schema", "print the schema (cue or jsonschema) for editors", runSchema},
+		{"import", "convert a threat model from another tool (OTM, Threagile, ...)", runImport},
+		{"export", "write a model as an Open Threat Model (OTM) document", runExport},
+		{"plan", "give the open threats an owner and a due date, in place", runPlan},
 	}
 }
 

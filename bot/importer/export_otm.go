@@ -1,0 +1,199 @@
+package importer
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/tmbot/tmbot/bot/model"
+)
+
+// OTMVersion is the Open Threat Model version ExportOTM writes.
+const OTMVersion = "0.2.0"
+
+// Numbers ExportOTM writes for levels and classifications: the middle of
+// each range the importer reads back (see percentLevel, confidentiality).
+var (
+	otmLevel           = map[model.Level]float64{model.Low: 17, model.Medium: 50, model.High: 83}
+	otmConfidentiality = map[string]float64{"public": 0, "internal": 33, "confidential": 67, "restricted": 100}
+	otmStride          = map[string]string{
+		"spoofing": "Spoofing", "tampering": "Tampering", "repudiation": "Repudiation",
+		"information_disclosure": "Information Disclosure", "denial_of_service": "Denial of Service",
+		"elevation_of_privilege": "Elevation of Privilege",
+	}
+)
+
+// The trust zones ExportOTM puts components in: tmbot records only whether
+// a component faces the internet.
+const (
+	zoneInternet = "internet"
+	zoneInternal = "internal"
+)
+
+// ExportOTM writes a loaded model as an OTM 0.2 JSON document. Every OTM
+// field that has a tmbot counterpart is filled for other tools to read;
+// each object also carries itself whole under attributes.tmbot, so that
+// importing the document gives the same model back.
+func ExportOTM(m *model.Model) ([]byte, error) {
+	d := DocFromModel(m)
+	type o = map[string]any
+	attrs := func(v any) o { return o{tmbotAttr: v} }
+	doc := o{"otmVersion": OTMVersion}
+	project := o{"name": d.System.Name, "id": d.System.ID,
+		"attributes": attrs(o{"system": d.System, "extensions": d.Extensions})}
+	if d.System.Description != "" {
+		project["description"] = d.System.Description
+	}
+	if d.System.Owner != "" {
+		project["owner"] = d.System.Owner
+	}
+	doc["project"] = project
+	doc["trustZones"] = []o{
+		{"id": zoneInternet, "name": "Internet", "type": "internet", "risk": o{"trustRating": 0},
+			"description": "Components that face the internet (internet_facing: true)"},
+		{"id": zoneInternal, "name": "Internal", "type": "private", "risk": o{"trustRating": 100},
+			"description": "Components that do not face the internet"},
+	}
+	var assets []o
+	for _, id := range d.Assets.Keys() {
+		a, _ := d.Assets.Get(id)
+		c := otmConfidentiality[a.Classification]
+		assets = append(assets, o{"id": id, "name": a.Name, "description": a.Description,
+			"risk": o{"confidentiality": c, "integrity": 0, "availability": 0,
+				"comment": "tmbot records a classification only; integrity and availability are not rated"},
+			"attributes": attrs(a)})
+	}
+	doc["assets"] = nonNil(assets)
+	// Threat instances, by target.
+	instances := map[string][]o{}
+	for _, tid := range d.Threats.Keys() {
+		t, _ := d.Threats.Get(tid)
+		var mits []o
+		for _, mid := range t.Mitigations {
+			mi, _ := d.Mitigations.Get(mid)
+			mits = append(mits, o{"mitigation": mid, "state": mi.Status})
+		}
+		state := t.Status
+		if state == "" {
+			state = m.Threats[tid].Status
+		}
+		for _, target := range t.Targets {
+			instances[target] = append(instances[target], o{"threat": tid, "state": state, "mitigations": nonNil(mits)})
+		}
+	}
+	var comps []o
+	for _, id := range d.Components.Keys() {
+		c, _ := d.Components.Get(id)
+		zone := zoneInternal
+		if c.InternetFacing {
+			zone = zoneInternet
+		}
+		e := o{"id": id, "name": c.Name, "type": c.Kind, "parent": o{"trustZone": zone}, "attributes": attrs(c)}
+		if c.Description != "" {
+			e["description"] = c.Description
+		}
+		if len(c.Data) > 0 {
+			e["assets"] = o{"processed": c.Data}
+		}
+		if ins := instances[id]; len(ins) > 0 {
+			e["threats"] = ins
+		}
+		comps = append(comps, e)
+	}
+	doc["components"] = nonNil(comps)
+	var flows []o
+	for _, id := range d.Flows.Keys() {
+		f, _ := d.Flows.Get(id)
+		e := o{"id": id, "name": firstNonEmpty(f.Description, f.From+" to "+f.To), "source": f.From, "destination": f.To,
+			"bidirectional": false, "attributes": attrs(f)}
+		if len(f.Data) > 0 {
+			e["assets"] = f.Data
+		}
+		if ins := instances[id]; len(ins) > 0 {
+			e["threats"] = ins
+		}
+		flows = append(flows, e)
+	}
+	doc["dataflows"] = nonNil(flows)
+	var threats []o
+	for _, id := range d.Threats.Keys() {
+		t, _ := d.Threats.Get(id)
+		var cats []string
+		for _, s := range t.Stride {
+			cats = append(cats, otmStride[s])
+		}
+		e := o{"id": id, "name": t.Title, "categories": nonNilS(cats), "cwes": nonNilS(t.CWE),
+			"risk":       o{"likelihood": otmLevel[model.Level(t.Likelihood)], "impact": otmLevel[model.Level(t.Impact)]},
+			"attributes": attrs(t)}
+		if t.Description != "" {
+			e["description"] = t.Description
+		}
+		threats = append(threats, e)
+	}
+	doc["threats"] = nonNil(threats)
+	var mits []o
+	for _, id := range d.Mitigations.Keys() {
+		mi, _ := d.Mitigations.Get(id)
+		e := o{"id": id, "name": mi.Title, "riskReduction": 0, "attributes": attrs(mi)}
+		if mi.Description != "" {
+			e["description"] = mi.Description
+		}
+		mits = append(mits, e)
+	}
+	doc["mitigations"] = nonNil(mits)
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("write OTM: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func nonNilS(s []string) []string { return nonNil(s) }
+
+// DocFromModel turns a loaded model back into the shape of its file: only
+// what was written (a derived status is left out; a layer is written only
+// when it is not the kind's default).
+func DocFromModel(m *model.Model) *Doc {
+	d := &Doc{Version: m.Version, Extensions: m.Extensions,
+		System: System{ID: m.System.ID, Name: m.System.Name, Description: m.System.Description, Owner: m.System.Owner, Vendor: m.System.Vendor}}
+	for _, id := range m.ComponentOrder {
+		c := m.Components[id]
+		d.Components.Set(id, &Component{Name: c.Name, Kind: c.Kind, Layer: c.Layer, Description: c.Description,
+			InternetFacing: c.InternetFacing, Data: c.Data, Traits: c.Traits, Extensions: c.Extensions})
+	}
+	for _, id := range m.AssetOrder {
+		a := m.Assets[id]
+		d.Assets.Set(id, &Asset{Name: a.Name, Classification: a.Classification, Description: a.Description, Extensions: a.Extensions})
+	}
+	for _, id := range m.FlowOrder {
+		f := m.Flows[id]
+		d.Flows.Set(id, &Flow{From: f.From, To: f.To, Description: f.Description, Protocol: f.Protocol, Data: f.Data,
+			Authenticated: f.Authenticated, Encrypted: f.Encrypted, Extensions: f.Extensions})
+	}
+	for _, id := range m.ThreatOrder {
+		t := m.Threats[id]
+		th := &Threat{Title: t.Title, Description: t.Description, Targets: t.Targets, Stride: t.Stride, Attack: t.Attack,
+			Atlas: t.Atlas, OWASP: t.OWASP, CWE: t.CWE, CAPEC: t.CAPEC, KillChain: t.KillChain,
+			Likelihood: string(t.Likelihood), Impact: string(t.Impact), Mitigations: t.Mitigations,
+			Reason: t.Reason, TransferredTo: t.TransferredTo, Extensions: t.Extensions}
+		if t.StatusWritten {
+			th.Status = t.Status
+		}
+		if a := t.Acceptance; a != nil {
+			th.Acceptance = &Acceptance{By: a.By, Reason: a.Reason, Until: a.Until, Extensions: a.Extensions}
+		}
+		d.Threats.Set(id, th)
+	}
+	for _, id := range m.MitigationOrder {
+		mi := m.Mitigations[id]
+		d.Mitigations.Set(id, &Mitigation{Title: mi.Title, Description: mi.Description, Status: mi.Status, Owner: mi.Owner,
+			Due: mi.Due, Issue: mi.Issue, Controls: mi.Controls, Extensions: mi.Extensions})
+	}
+	return d
+}

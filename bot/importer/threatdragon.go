@@ -1,0 +1,178 @@
+package importer
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// tdRefines lists, per Threat Dragon element type, the kinds its name may
+// refine it to ("Message Queue", a store, is a queue).
+var tdRefines = map[string]map[string]bool{
+	"tm.Store": {"cache": true, "queue": true, "storage": true, "secrets_store": true, "vector_store": true,
+		"feature_store": true, "dataset": true, "model_registry": true},
+	"tm.Process": {"api": true, "web_app": true, "llm": true, "agent": true, "ci_cd": true, "identity_provider": true,
+		"guardrail": true, "embedding_model": true, "model": true, "training_pipeline": true, "tool": true},
+	"tm.Actor": {"third_party_service": true},
+}
+
+var tdSeverity = map[string]string{"low": "low", "medium": "medium", "high": "high", "critical": "high"}
+
+// importThreatDragon reads an OWASP Threat Dragon v2 model (JSON). Its
+// threats live on the diagram's cells; each carries a severity and one
+// free-text mitigation.
+func importThreatDragon(ctx context.Context, b *builder, data []byte) error {
+	src, err := decodeJSON(data)
+	if err != nil {
+		return err
+	}
+	detail := obj(src, "detail")
+	if detail == nil || obj(src, "summary") == nil {
+		return fmt.Errorf("no summary or detail: this does not look like a Threat Dragon v2 model")
+	}
+	b.report.rule("Threat Dragon's severity is its only rating: it is used as the impact (Low, Medium, High; Critical as high) and the likelihood is set to medium")
+	b.report.rule("a Threat Dragon threat's mitigation text becomes a mitigation: implemented when the threat is Mitigated, proposed otherwise (it plans nothing)")
+	d := b.doc
+	sum := obj(src, "summary")
+	d.System = System{Name: strings.TrimSpace(str(sum, "title")), Description: str(sum, "description")}
+	if o := str(sum, "owner"); o != "" {
+		b.report.guess(GuessKept, "system.owner", "the owner %q is kept under extensions; write the owning team's handle as system.owner", o)
+	}
+	top := rest(src, "detail")
+	if r := rest(sum, "title", "description"); len(r) > 0 {
+		top["summary"] = r
+	} else {
+		delete(top, "summary")
+	}
+	if r := rest(detail, "diagrams"); len(r) > 0 {
+		top["detail"] = r
+	}
+	var diagrams []any
+	for _, dg := range objs(detail, "diagrams") {
+		diagrams = append(diagrams, rest(dg, "cells"))
+	}
+	if len(diagrams) > 0 {
+		top["diagrams"] = diagrams
+	}
+	cellIDs := map[string]string{}
+	type pending struct {
+		cell  map[string]any
+		id    string
+		where string
+	}
+	var withThreats []pending
+	var kept []any
+	for di, dg := range objs(detail, "diagrams") {
+		cells := objs(dg, "cells")
+		// Elements first, then flows (which name elements by cell id).
+		for _, c := range cells {
+			data := obj(c, "data")
+			typ := str(data, "type")
+			var kind string
+			switch typ {
+			case "tm.Actor":
+				kind = "user"
+			case "tm.Process":
+				kind = "service"
+			case "tm.Store":
+				kind = "database"
+			default:
+				continue
+			}
+			name := firstNonEmpty(strings.TrimSpace(strings.ReplaceAll(str(data, "name"), "\n", " ")), str(c, "id"))
+			id := b.id("element", "components", slug(name), name)
+			cellIDs[str(c, "id")] = id
+			where := "components." + id
+			if k, ok := guessKind(name); ok && tdRefines[typ][k] {
+				kind = k
+			}
+			b.report.guess(GuessKind, where, "Threat Dragon %s %q read as kind %s", strings.TrimPrefix(typ, "tm."), name, kind)
+			co := &Component{Name: name, Kind: kind, Description: str(data, "description")}
+			r := rest(data, "description", "threats")
+			co.Extensions = withOriginal(b.ext(map[string]any{"data": r, "diagram": str(dg, "title"), "cell": rest(c, "data", "id")}, id, ""), b.format, str(c, "id"))
+			d.Components.Set(id, co)
+			withThreats = append(withThreats, pending{data, id, where})
+		}
+		for _, c := range cells {
+			data := obj(c, "data")
+			if str(data, "type") != "tm.Flow" {
+				if t := str(data, "type"); t != "tm.Actor" && t != "tm.Process" && t != "tm.Store" {
+					kept = append(kept, map[string]any{"diagram": di, "cell": c})
+				}
+				continue
+			}
+			name := strings.TrimSpace(strings.ReplaceAll(str(data, "name"), "\n", " "))
+			from, okF := cellIDs[str(obj(c, "source"), "cell")]
+			to, okT := cellIDs[str(obj(c, "target"), "cell")]
+			id := b.id("element", "flows", slug(firstNonEmpty(name, "flow")+"-"+from+"-"+to), name)
+			where := "flows." + id
+			if !okF || !okT {
+				b.report.guess(GuessKept, where, "the flow %q is not connected to two elements; kept under extensions.threat-dragon.cells only", name)
+				kept = append(kept, map[string]any{"diagram": di, "cell": c})
+				delete(b.taken["element"], id)
+				if len(objs(data, "threats")) > 0 {
+					withThreats = append(withThreats, pending{data, "", "extensions"})
+				}
+				continue
+			}
+			fl := &Flow{From: from, To: to, Description: name, Protocol: str(data, "protocol"),
+				Encrypted: boolean(data, "isEncrypted")}
+			if boolean(data, "isBidirectional") {
+				b.report.guess(GuessKept, where, "the flow is bidirectional in Threat Dragon; tmbot reads it from %s to %s only", from, to)
+			}
+			r := rest(data, "description", "protocol", "isEncrypted", "threats")
+			fl.Extensions = withOriginal(b.ext(map[string]any{"data": r, "diagram": str(dg, "title"), "cell": rest(c, "data", "id")}, id, ""), b.format, str(c, "id"))
+			d.Flows.Set(id, fl)
+			withThreats = append(withThreats, pending{data, id, where})
+		}
+	}
+	if len(kept) > 0 {
+		top["cells"] = kept
+	}
+	for _, p := range withThreats {
+		for _, t := range objs(p.cell, "threats") {
+			title := firstNonEmpty(strings.TrimSpace(str(t, "title")), "Threat")
+			id := b.id("threat", "threats", slug(title), title)
+			where := "threats." + id
+			th := &Threat{Title: title, Description: str(t, "description"), Likelihood: "medium"}
+			th.Impact = b.level(where+".impact", "severity", str(t, "severity"), tdSeverity, "medium")
+			if s := strideOf(str(t, "type")); s != "" {
+				th.Stride = []string{s}
+			}
+			if p.id != "" {
+				th.Targets = []string{p.id}
+			} else {
+				b.report.guess(GuessTarget, where+".targets", "the threat is on a flow that connects no elements; it is about the system as a whole")
+			}
+			status := str(t, "status")
+			switch strings.ToLower(status) {
+			case "open", "":
+			case "mitigated":
+				th.Status = "mitigated"
+			case "notapplicable", "not applicable":
+				th.Status = "not_applicable"
+				th.Reason = "Marked not applicable in Threat Dragon."
+			default:
+				b.report.guess(GuessStatus, where+".status", "Threat Dragon status %q read as open", status)
+			}
+			if text := strings.TrimSpace(str(t, "mitigation")); text != "" {
+				mid := b.id("mitigation", "mitigations", id, title)
+				mi := &Mitigation{Title: firstLine(text, title), Description: text, Status: "proposed"}
+				if mi.Title == mi.Description {
+					mi.Description = ""
+				}
+				if th.Status == "mitigated" {
+					mi.Status = "implemented"
+				} else {
+					b.report.guess(GuessStatus, "mitigations."+mid+".status", "a Threat Dragon mitigation is text only; set to proposed, which plans nothing")
+				}
+				d.Mitigations.Set(mid, mi)
+				th.Mitigations = []string{mid}
+			}
+			th.Extensions = withOriginal(b.ext(rest(t, "title", "description", "mitigation", "id"), id, ""), b.format, str(t, "id"))
+			d.Threats.Set(id, th)
+		}
+	}
+	d.Extensions = map[string]any{b.format: top}
+	return ctx.Err()
+}
