@@ -336,6 +336,7 @@ type libraryEntry struct {
 	CoreFor      []string `json:"core_for"`
 	When         []string `json:"when"`
 	CoveredIfAny []string `json:"covered_if_any"`
+	OWASP        []string `json:"owasp"`
 }
 
 // library decodes the AI threat library as the engine gives it to
