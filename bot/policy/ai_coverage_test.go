@@ -112,9 +112,8 @@ func indent(s string) string {
 	return b.String()
 }
 
-// assistant is a shop with an LLM "assistant", an index and a public API
-// (an api, not a web_app: a flow from a web_app into an LLM also counts as
-// retrieved content), with extra flows and threats.
+// assistant is a shop with an LLM "assistant", an index and a public API,
+// with extra flows and threats.
 func assistant(flows, threats string) string {
 	return shop{
 		components: "  assistant: {name: Shopping assistant, kind: llm}\n  kb: {name: Product index, kind: vector_store}\n" +

@@ -86,7 +86,9 @@ type FlowView struct {
 	Authenticated bool     `json:"authenticated"`
 	Encrypted     bool     `json:"encrypted"`
 	// EntersInternal: from an internet-facing component (or a user or a
-	// third party) into a component that is not internet-facing.
+	// third party) into a component that is none of those; a call out to
+	// a third party, a login to an identity provider and a response back
+	// to a client are not entries (entersInternal).
 	EntersInternal bool `json:"enters_internal"`
 	// Restricted: it carries an asset classified restricted.
 	Restricted bool `json:"restricted"`
@@ -240,13 +242,15 @@ type viewer struct {
 	users     map[string][]string // mitigation id → the threats that use it
 	flowsOf   map[string][]string // component id → the flows into or out of it
 	facts     map[string]set      // component id → facts (deriveFacts)
+	pairs     map[[2]string]bool  // {from, to} of every flow
 }
 
 func newViewer(m *model.Model) *viewer {
 	if m == nil {
 		return nil
 	}
-	v := &viewer{m: m, targeting: map[string][]string{}, users: map[string][]string{}, flowsOf: map[string][]string{}}
+	v := &viewer{m: m, targeting: map[string][]string{}, users: map[string][]string{}, flowsOf: map[string][]string{},
+		pairs: map[[2]string]bool{}}
 	for _, id := range m.ThreatOrder {
 		t := m.Threats[id]
 		for _, target := range t.Targets {
@@ -258,6 +262,7 @@ func newViewer(m *model.Model) *viewer {
 	}
 	for _, id := range m.FlowOrder {
 		f := m.Flows[id]
+		v.pairs[[2]string{f.From, f.To}] = true
 		v.flowsOf[f.From] = append(v.flowsOf[f.From], id)
 		if f.To != f.From {
 			v.flowsOf[f.To] = append(v.flowsOf[f.To], id)
@@ -348,8 +353,7 @@ func (v *viewer) flow(id string) FlowView {
 	fv := FlowView{From: f.From, To: f.To, Data: nonNil(f.Data), Protocol: f.Protocol,
 		Authenticated: f.Authenticated, Encrypted: f.Encrypted, Threats: nonNil(v.targeting[id])}
 	if from != nil && to != nil {
-		outside := from.InternetFacing || from.Kind == "user" || from.Kind == "third_party_service"
-		fv.EntersInternal = outside && !to.InternetFacing && to.Kind != "user" && to.Kind != "third_party_service"
+		fv.EntersInternal = v.entersInternal(f, from, to)
 	}
 	for _, a := range f.Data {
 		if as := m.Assets[a]; as != nil && as.Classification == "restricted" {
@@ -362,6 +366,29 @@ func (v *viewer) flow(id string) FlowView {
 	}
 	fv.Stride = stride.sorted()
 	return fv
+}
+
+// entersInternal says whether a flow brings data from outside (an
+// internet-facing component, a user, a third party) into a part of the
+// system that is none of those. These are not entries: a call out to a
+// part run by a third party (outsideParty); a login to an identity
+// provider (it is the authentication); and a response going back to a
+// client: anything sent to a mobile app, or to a web app that sent the
+// flow's source a request (a flow the other way).
+func (v *viewer) entersInternal(f *model.Flow, from, to *model.Component) bool {
+	outside := from.InternetFacing || from.Kind == "user" || outsideParty(from)
+	if !outside || to.InternetFacing || to.Kind == "user" || outsideParty(to) {
+		return false
+	}
+	switch to.Kind {
+	case "identity_provider", "mobile_app":
+		return false
+	case "web_app":
+		if v.pairs[[2]string{f.To, f.From}] {
+			return false
+		}
+	}
+	return true
 }
 
 func (v *viewer) component(id string) ComponentView {

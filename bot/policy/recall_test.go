@@ -140,4 +140,3 @@ func TestRecallGenAIChatbot(t *testing.T) {
 		t.Errorf("recall fell: element %d (want ≥ %d), category %d (want ≥ %d)", r.element, wantElement, r.category, wantCategory)
 	}
 }
-
