@@ -2,6 +2,7 @@ package policy_test
 
 import (
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -42,6 +43,27 @@ func gaps(t testing.TB, fs []policy.Finding, component string) []string {
 		out = append(out, strings.TrimPrefix(id, component+"-"))
 	}
 	sort.Strings(out)
+	return out
+}
+
+// coreGaps keeps of gaps the usual risks of a kind (the library entries
+// whose core_for names it), for the tests of the rule's mechanics.
+func coreGaps(t testing.TB, fs []policy.Finding, component, kind string) []string {
+	t.Helper()
+	core := map[string]bool{}
+	for _, e := range library(t) {
+		for _, k := range e.CoreFor {
+			if k == kind {
+				core[e.ID] = true
+			}
+		}
+	}
+	var out []string
+	for _, g := range gaps(t, fs, component) {
+		if core[g] {
+			out = append(out, g)
+		}
+	}
 	return out
 }
 
@@ -172,7 +194,7 @@ func TestAICoverageConditionsAndCover(t *testing.T) {
 			if c.traits != "" {
 				head = strings.Replace(head, "kind: llm}", "kind: llm, traits: ["+c.traits+"]}", 1)
 			}
-			got := gaps(t, review(t, "", head), "assistant")
+			got := coreGaps(t, review(t, "", head), "assistant", "llm")
 			if !sameSet(got, c.want) {
 				t.Errorf("gaps %v, want %v", got, c.want)
 			}
@@ -197,7 +219,7 @@ func TestAICoverageVectorStore(t *testing.T) {
 		{"an ATLAS id covers poisoning", atlasOnly, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if got := gaps(t, review(t, "", c.head), "kb"); !sameSet(got, c.want) {
+			if got := coreGaps(t, review(t, "", c.head), "kb", "vector_store"); !sameSet(got, c.want) {
 				t.Errorf("gaps %v, want %v", got, c.want)
 			}
 		})
@@ -230,7 +252,7 @@ func TestAICoverageOnlyWhatChanged(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := gaps(t, review(t, c.base, c.head), "assistant"); !sameSet(got, c.want) {
+			if got := coreGaps(t, review(t, c.base, c.head), "assistant", "llm"); !sameSet(got, c.want) {
 				t.Errorf("gaps %v, want %v", got, c.want)
 			}
 		})
@@ -284,11 +306,18 @@ func TestAICoverageEverySuggestionIsValid(t *testing.T) {
 	}
 	lib := library(t)
 	want := map[string]bool{}
+	allowed := map[string]bool{} // the usual risks, and the entries with conditions that apply to the kind
 	for id, k := range kinds {
 		for _, e := range lib {
 			for _, ck := range e.CoreFor {
 				if ck == k {
 					want[id+"/"+e.ID] = true
+					allowed[id+"/"+e.ID] = true
+				}
+			}
+			for _, ak := range e.AppliesTo.Kinds {
+				if ak == k && len(e.When) > 0 {
+					allowed[id+"/"+e.ID] = true
 				}
 			}
 		}
@@ -314,8 +343,8 @@ func TestAICoverageEverySuggestionIsValid(t *testing.T) {
 		}
 	}
 	for k := range got {
-		if !want[k] {
-			t.Errorf("notice %s is not a usual risk of the kind", k)
+		if !allowed[k] {
+			t.Errorf("notice %s is neither a usual risk of the kind nor an entry with conditions that applies to it", k)
 		}
 	}
 
@@ -336,6 +365,9 @@ type libraryEntry struct {
 	When         []string `json:"when"`
 	CoveredIfAny []string `json:"covered_if_any"`
 	OWASP        []string `json:"owasp"`
+	AppliesTo    struct {
+		Kinds []string `json:"kinds"`
+	} `json:"applies_to"`
 }
 
 // library decodes the AI threat library as the engine gives it to
@@ -383,4 +415,72 @@ func TestAICoverageSuggestedIDIsFreeAndShort(t *testing.T) {
 	if len(id) > 64 || !strings.HasSuffix(id, "-2") || id == taken {
 		t.Errorf("suggested id %q", id)
 	}
+}
+
+// The whole library: entries that are not usual risks of a kind are
+// suggested when the facts or the declared traits call for them, and
+// entries without conditions only where they are usual risks.
+func TestAICoverageWholeLibrary(t *testing.T) {
+	cases := []struct {
+		name, components, flows string
+		component               string
+		has, hasNot             []string
+	}{
+		{"jailbreak and system-prompt leak for an LLM that takes untrusted input, with no prompt template modelled",
+			"  chat: {name: Assistant, kind: llm}\n", "  f1: {from: web, to: chat, authenticated: true, encrypted: true}\n",
+			"chat", []string{"llm-jailbreak-unsafe-content", "llm-system-prompt-leak"}, nil},
+		{"misinformation when software acts on the answers",
+			"  chat: {name: Assistant, kind: llm}\n", "  f1: {from: chat, to: orders, authenticated: true, encrypted: true}\n",
+			"chat", []string{"llm-wrong-answers-relied-on"}, nil},
+		{"chat logs exposing customers, on the LLM",
+			"  chat: {name: Assistant, kind: llm}\n  history: {name: Chat history, kind: database}\n",
+			"  f1: {from: chat, to: history, authenticated: true, encrypted: true}\n",
+			"chat", []string{"llm-chat-logs-expose-customers"}, nil},
+		{"chat logs exposing customers, on the store that keeps them",
+			"  chat: {name: Assistant, kind: llm}\n  history: {name: Chat history, kind: database}\n",
+			"  f1: {from: chat, to: history, authenticated: true, encrypted: true}\n",
+			"history", []string{"llm-chat-logs-expose-customers"}, nil},
+		{"provider data retention for a hosted LLM that sees personal data",
+			"  chat: {name: Assistant, kind: llm, traits: [hosted_by_third_party], data: [pii]}\n", "",
+			"chat", []string{"llm-prompt-data-kept-by-provider"}, nil},
+		{"tool launch configuration for an agent",
+			"  helper: {name: Helper, kind: agent}\n", "",
+			"helper", []string{"tool-launch-config-runs-commands", "agent-runaway-loops"}, []string{"agent-rogue-behaviour", "agent-credentials-exposed"}},
+		{"embedding inversion for an index of personal data",
+			"  kb: {name: Index, kind: vector_store, data: [pii]}\n", "",
+			"kb", []string{"vector-store-embedding-inversion"}, nil},
+		{"supply chain for a third-party tool",
+			"  mcp: {name: MCP server, kind: tool, traits: [third_party_artifact]}\n", "",
+			"mcp", []string{"tool-poisoned-definition", "tool-changes-after-approval"}, []string{"llm-vulnerable-ai-dependency"}},
+		{"an LLM with no facts gets nothing",
+			"  chat: {name: Assistant, kind: llm}\n", "",
+			"chat", nil, []string{"llm-vulnerable-ai-dependency", "model-file-runs-code-on-load", "guardrail-fails-open", "llm-system-prompt-leak"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := gaps(t, review(t, "", shop{components: c.components, flows: c.flows}.String()), c.component)
+			for _, e := range c.has {
+				if !slices.Contains(got, e) {
+					t.Errorf("gaps of %s %v lack %s", c.component, got, e)
+				}
+			}
+			for _, e := range c.hasNot {
+				if slices.Contains(got, e) {
+					t.Errorf("gaps of %s %v have %s", c.component, got, e)
+				}
+			}
+		})
+	}
+}
+
+// A risk the facts call for says why it applies.
+func TestAICoverageSaysWhy(t *testing.T) {
+	head := shop{components: "  kb: {name: Index, kind: vector_store, data: [pii]}\n"}.String()
+	for _, f := range only(review(t, "", head), ruleCoverage) {
+		if strings.HasPrefix(f.Suggestion, "kb-vector-store-embedding-inversion:") {
+			mustContain(t, "message", f.Message, "a risk that applies because it handles confidential or restricted data")
+			return
+		}
+	}
+	t.Error("no embedding inversion notice")
 }

@@ -135,7 +135,7 @@ func TestRecallGenAIChatbot(t *testing.T) {
 	for _, c := range sortedKeys(r.suggested) {
 		t.Logf("  %s: %s", c, strings.Join(r.suggested[c], ", "))
 	}
-	const wantElement, wantCategory = 30, 24
+	const wantElement, wantCategory = 30, 29
 	if r.element < wantElement || r.category < wantCategory {
 		t.Errorf("recall fell: element %d (want ≥ %d), category %d (want ≥ %d)", r.element, wantElement, r.category, wantCategory)
 	}
