@@ -484,3 +484,73 @@ func TestAICoverageSaysWhy(t *testing.T) {
 	}
 	t.Error("no embedding inversion notice")
 }
+
+// Covered by meaning: a threat on the component that lists the entry in
+// covers, or that shares a STRIDE category with it and uses one of its
+// keywords, covers it; one whose words match but whose STRIDE does not
+// only probably covers it, and the notice says so, pointing at the threat.
+func TestAICoverageByMeaning(t *testing.T) {
+	chat := "  chat: {name: Assistant, kind: llm}\n"
+	ask := "  f1: {from: web, to: chat, authenticated: true, encrypted: true}\n"
+	cases := []struct {
+		name, threat string
+		gap          bool   // a gap notice for direct prompt injection
+		probably     string // or a "probably covered by" notice naming this threat
+	}{
+		{"no threat", "", true, ""},
+		{"covers lists the entry",
+			"  t1: {title: Chat box abuse, targets: [chat], covers: [llm-direct-prompt-injection], likelihood: high, impact: medium}\n", false, ""},
+		{"covers of another entry does not count",
+			"  t1: {title: Chat box abuse, targets: [chat], covers: [llm-system-prompt-leak], likelihood: high, impact: medium}\n", true, ""},
+		{"a keyword and a shared STRIDE category",
+			"  t1: {title: Prompt injection via the chat box, targets: [chat], stride: [tampering], likelihood: high, impact: medium}\n", false, ""},
+		{"a keyword in the description",
+			"  t1: {title: Chat box abuse, description: Users make it ignore its instructions., targets: [chat], stride: [elevation_of_privilege], likelihood: high, impact: medium}\n", false, ""},
+		{"a keyword on a flow into it",
+			"  t1: {title: Prompt injection via the chat box, targets: [f1], stride: [tampering], likelihood: high, impact: medium}\n", false, ""},
+		{"a keyword but no shared STRIDE category: probably",
+			"  t1: {title: Prompt injection via the chat box, targets: [chat], stride: [denial_of_service], likelihood: high, impact: medium}\n", false, "t1"},
+		{"a keyword and no STRIDE at all: probably",
+			"  t1: {title: Prompt injection via the chat box, targets: [chat], likelihood: high, impact: medium}\n", false, "t1"},
+		{"a keyword inside a word does not match",
+			"  t1: {title: Reprompt injection-free chat, targets: [chat], stride: [tampering], likelihood: high, impact: medium}\n", true, ""},
+		{"the STRIDE category alone does not cover",
+			"  t1: {title: Chat box abuse, targets: [chat], stride: [tampering, elevation_of_privilege], likelihood: high, impact: medium}\n", true, ""},
+		{"a keyword on another component does not count",
+			"  t1: {title: Prompt injection via the chat box, targets: [orders], stride: [tampering], likelihood: high, impact: medium}\n", true, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			head := shop{components: chat, flows: ask, threats: c.threat}.String()
+			var gap, probably []policy.Finding
+			for _, f := range only(review(t, "", head), ruleCoverage) {
+				if !strings.HasPrefix(f.Suggestion, "chat-"+directInjection+":") {
+					continue
+				}
+				if strings.HasPrefix(f.Message, "Probably covered by") {
+					probably = append(probably, f)
+				} else {
+					gap = append(gap, f)
+				}
+			}
+			if (len(gap) > 0) != c.gap {
+				t.Errorf("gap notice: %v, want %v:\n%s", len(gap) > 0, c.gap, dump(gap))
+			}
+			if c.probably == "" {
+				if len(probably) > 0 {
+					t.Errorf("unexpected:\n%s", dump(probably))
+				}
+				return
+			}
+			if len(probably) != 1 {
+				t.Fatalf("want one probably-covered notice, got:\n%s", dump(probably))
+			}
+			f := probably[0]
+			if f.Threat != c.probably || f.Component != "chat" || f.Line != lineOf(t, head, c.probably+":") {
+				t.Errorf("notice about threat %q component %q at line %d", f.Threat, f.Component, f.Line)
+			}
+			mustContain(t, "message", f.Message, "Probably covered by the threat "+c.probably+": Users type instructions",
+				`a usual risk for the LLM "Assistant" (chat)`, "add covers: ["+directInjection+"] to it")
+		})
+	}
+}

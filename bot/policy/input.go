@@ -2,12 +2,14 @@ package policy
 
 import (
 	"iter"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/tmbot/tmbot/bot/diff"
 	"github.com/tmbot/tmbot/bot/model"
+	"github.com/tmbot/tmbot/policies"
 )
 
 // Input is what a policy sees as `input`: the head and base of one model
@@ -66,9 +68,16 @@ type ComponentView struct {
 	// Threats lists the threats that target the component or a flow into
 	// or out of it; Covered the framework ids and STRIDE categories they
 	// name (ATLAS sub-techniques also as their parent, bare OWASP ids with
-	// their year).
+	// their year), and the ids of the AI threat library entries they cover:
+	// those they list in covers, and those they match by meaning (a shared
+	// STRIDE category and a keyword of the entry in their title or
+	// description).
 	Threats []string `json:"threats"`
 	Covered []string `json:"covered"`
+	// Probably maps a library entry that applies to the component's kind to
+	// the threats whose words match it but that share no STRIDE category
+	// with it (and do not cover it otherwise): probably about it.
+	Probably map[string][]string `json:"probably"`
 }
 
 // AssetView is a data asset.
@@ -116,6 +125,7 @@ type ThreatView struct {
 	Mitigations []string        `json:"mitigations"`
 	Stride      []string        `json:"stride"`
 	IDs         []string        `json:"ids"` // every ATT&CK, ATLAS, OWASP, CWE and CAPEC id
+	Covers      []string        `json:"covers"` // AI threat library entries, as written
 	Acceptance  *AcceptanceView `json:"acceptance"`
 	Reason      string          `json:"reason"`
 }
@@ -243,6 +253,10 @@ type viewer struct {
 	flowsOf   map[string][]string // component id → the flows into or out of it
 	facts     map[string]set      // component id → facts (deriveFacts)
 	pairs     map[[2]string]bool  // {from, to} of every flow
+	// library: the AI threat library's entries by kind; texts: threats'
+	// lower-case words; both filled when first needed.
+	library map[string][]policies.LibraryEntry
+	texts   map[string]string
 }
 
 func newViewer(m *model.Model) *viewer {
@@ -343,7 +357,7 @@ func (v *viewer) threat(id string) ThreatView {
 	}
 	return ThreatView{Title: t.Title, Likelihood: string(t.Likelihood), Impact: string(t.Impact),
 		Risk: string(t.Risk), Status: t.Status, Planned: t.Planned(v.m), Targets: nonNil(t.Targets),
-		Mitigations: nonNil(t.Mitigations), Stride: nonNil(t.Stride), IDs: threatIDs(t), Acceptance: acc, Reason: t.Reason}
+		Mitigations: nonNil(t.Mitigations), Stride: nonNil(t.Stride), IDs: threatIDs(t), Covers: nonNil(t.Covers), Acceptance: acc, Reason: t.Reason}
 }
 
 func (v *viewer) flow(id string) FlowView {
@@ -400,13 +414,90 @@ func (v *viewer) component(id string) ComponentView {
 		threats.add(v.targeting[fid]...)
 	}
 	covered := set{}
-	for tid := range threats {
+	ids := threats.sorted()
+	for _, tid := range ids {
 		t := m.Threats[tid]
 		covered.add(threatIDs(t)...)
 		covered.add(t.Stride...)
+		covered.add(t.Covers...)
+	}
+	probably := map[string][]string{}
+	for _, e := range v.libraryFor(c.Kind) {
+		if covered[e.ID] {
+			continue
+		}
+		var maybe []string
+		for _, tid := range ids {
+			if !matchesAny(v.text(tid), e.Keywords) {
+				continue
+			}
+			if slices.ContainsFunc(m.Threats[tid].Stride, func(s string) bool { return slices.Contains(e.Stride, s) }) {
+				covered.add(e.ID)
+				maybe = nil
+				break
+			}
+			maybe = append(maybe, tid)
+		}
+		if len(maybe) > 0 {
+			probably[e.ID] = maybe
+		}
 	}
 	return ComponentView{Name: c.Name, Kind: c.Kind, Layer: c.Layer, InternetFacing: c.InternetFacing,
-		Traits: nonNil(c.Traits), Data: nonNil(c.Data), Facts: v.facts[id].sorted(), Threats: threats.sorted(), Covered: covered.sorted()}
+		Traits: nonNil(c.Traits), Data: nonNil(c.Data), Facts: v.facts[id].sorted(), Threats: ids, Covered: covered.sorted(),
+		Probably: probably}
+}
+
+// libraryFor returns the entries of the AI threat library that apply to
+// a component kind.
+func (v *viewer) libraryFor(kind string) []policies.LibraryEntry {
+	if v.library == nil {
+		v.library = map[string][]policies.LibraryEntry{}
+		for _, e := range policies.Library() {
+			for _, k := range e.Kinds {
+				v.library[k] = append(v.library[k], e)
+			}
+		}
+	}
+	return v.library[kind]
+}
+
+// text is a threat's title and description in lower case, for keyword
+// matching.
+func (v *viewer) text(tid string) string {
+	if s, ok := v.texts[tid]; ok {
+		return s
+	}
+	t := v.m.Threats[tid]
+	s := strings.ToLower(t.Title + "\n" + t.Description)
+	if v.texts == nil {
+		v.texts = map[string]string{}
+	}
+	v.texts[tid] = s
+	return s
+}
+
+// matchesAny says whether text contains one of the keywords at the start
+// of a word ("exfiltrat" matches "exfiltrates"; "rce" does not match
+// "source").
+func matchesAny(text string, keywords []string) bool {
+	for _, k := range keywords {
+		for from := 0; from < len(text); {
+			i := strings.Index(text[from:], k)
+			if i < 0 {
+				break
+			}
+			i += from
+			if i == 0 || !isWordByte(text[i-1]) {
+				return true
+			}
+			from = i + 1
+		}
+	}
+	return false
+}
+
+func isWordByte(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '_' || b >= 0x80
 }
 
 // threatIDs lists a threat's framework ids, normalised so that a policy can
