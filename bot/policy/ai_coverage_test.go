@@ -554,3 +554,24 @@ func TestAICoverageByMeaning(t *testing.T) {
 		})
 	}
 }
+
+// A pasted suggestion says which entry it covers, so that it keeps
+// covering it when its framework ids are edited.
+func TestAICoverageSuggestionSaysWhatItCovers(t *testing.T) {
+	comp := "  kb: {name: Index, kind: vector_store}\n"
+	fs := only(review(t, "", shop{components: comp}.String()), ruleCoverage)
+	if len(fs) != 1 {
+		t.Fatalf("got:\n%s", dump(fs))
+	}
+	mustContain(t, "suggestion", fs[0].Suggestion, "\n  covers: [\""+poisonedContent+"\"]\n")
+	var edited []string
+	for _, l := range strings.Split(fs[0].Suggestion, "\n") {
+		if !strings.HasPrefix(l, "  owasp:") && !strings.HasPrefix(l, "  atlas:") {
+			edited = append(edited, l)
+		}
+	}
+	pasted := shop{components: comp, threats: indent(strings.Join(edited, "\n"))}.String()
+	if got := only(review(t, "", pasted), ruleCoverage); len(got) != 0 {
+		t.Errorf("after pasting the suggestion without its framework ids:\n%s", dump(got))
+	}
+}
