@@ -575,3 +575,16 @@ func TestAICoverageSuggestionSaysWhatItCovers(t *testing.T) {
 		t.Errorf("after pasting the suggestion without its framework ids:\n%s", dump(got))
 	}
 }
+
+// Keywords are looked for in a threat's title and the start of its
+// description only: a hostile file with huge descriptions cannot make
+// every component's view search them in full.
+func TestAICoverageKeywordSearchIsBounded(t *testing.T) {
+	desc := strings.Repeat("word ", 1000) + "prompt injection"
+	head := shop{components: "  chat: {name: Assistant, kind: llm}\n",
+		flows:   "  f1: {from: web, to: chat, authenticated: true, encrypted: true}\n",
+		threats: "  t1: {title: Chat box abuse, description: " + desc + ", targets: [chat], stride: [tampering], likelihood: high, impact: medium}\n"}.String()
+	if got := gaps(t, review(t, "", head), "chat"); !slices.Contains(got, directInjection) {
+		t.Errorf("a keyword 5,000 characters into the description counted: gaps %v", got)
+	}
+}

@@ -253,10 +253,12 @@ type viewer struct {
 	flowsOf   map[string][]string // component id → the flows into or out of it
 	facts     map[string]set      // component id → facts (deriveFacts)
 	pairs     map[[2]string]bool  // {from, to} of every flow
-	// library: the AI threat library's entries by kind; texts: threats'
-	// lower-case words; both filled when first needed.
-	library map[string][]policies.LibraryEntry
-	texts   map[string]string
+	// all: the AI threat library; library: its entries by kind; matched:
+	// which entries each threat's words match (matches). Filled when
+	// first needed.
+	all     []policies.LibraryEntry
+	library map[string][]libraryEntry
+	matched map[string][]bool
 }
 
 func newViewer(m *model.Model) *viewer {
@@ -428,7 +430,7 @@ func (v *viewer) component(id string) ComponentView {
 		}
 		var maybe []string
 		for _, tid := range ids {
-			if !matchesAny(v.text(tid), e.Keywords) {
+			if !v.matches(tid)[e.index] {
 				continue
 			}
 			if slices.ContainsFunc(m.Threats[tid].Stride, func(s string) bool { return slices.Contains(e.Stride, s) }) {
@@ -447,33 +449,61 @@ func (v *viewer) component(id string) ComponentView {
 		Probably: probably}
 }
 
+// libraryEntry is an entry of the AI threat library and its place in
+// policies.Library().
+type libraryEntry struct {
+	policies.LibraryEntry
+	index int
+}
+
 // libraryFor returns the entries of the AI threat library that apply to
 // a component kind.
-func (v *viewer) libraryFor(kind string) []policies.LibraryEntry {
-	if v.library == nil {
-		v.library = map[string][]policies.LibraryEntry{}
-		for _, e := range policies.Library() {
-			for _, k := range e.Kinds {
-				v.library[k] = append(v.library[k], e)
-			}
-		}
-	}
+func (v *viewer) libraryFor(kind string) []libraryEntry {
+	v.loadLibrary()
 	return v.library[kind]
 }
 
-// text is a threat's title and description in lower case, for keyword
-// matching.
-func (v *viewer) text(tid string) string {
-	if s, ok := v.texts[tid]; ok {
-		return s
+func (v *viewer) loadLibrary() {
+	if v.library != nil {
+		return
 	}
+	v.library = map[string][]libraryEntry{}
+	v.all = policies.Library()
+	for i, e := range v.all {
+		for _, k := range e.Kinds {
+			v.library[k] = append(v.library[k], libraryEntry{e, i})
+		}
+	}
+}
+
+// maxMatchText bounds how much of a threat's description is searched for
+// keywords: plain words say what a threat is about early, and a hostile
+// file with huge descriptions must not make every view search them all.
+const maxMatchText = 4096
+
+// matches says, for every entry of the library (in library order),
+// whether the threat's title or description uses one of its keywords;
+// it is worked out once per threat.
+func (v *viewer) matches(tid string) []bool {
+	if r, ok := v.matched[tid]; ok {
+		return r
+	}
+	v.loadLibrary()
 	t := v.m.Threats[tid]
-	s := strings.ToLower(t.Title + "\n" + t.Description)
-	if v.texts == nil {
-		v.texts = map[string]string{}
+	desc := t.Description
+	if len(desc) > maxMatchText {
+		desc = desc[:maxMatchText]
 	}
-	v.texts[tid] = s
-	return s
+	text := strings.ToLower(t.Title + "\n" + desc)
+	r := make([]bool, len(v.all))
+	for i, e := range v.all {
+		r[i] = matchesAny(text, e.Keywords)
+	}
+	if v.matched == nil {
+		v.matched = map[string][]bool{}
+	}
+	v.matched[tid] = r
+	return r
 }
 
 // matchesAny says whether text contains one of the keywords at the start
