@@ -124,7 +124,7 @@ type ThreatView struct {
 	Targets     []string        `json:"targets"`
 	Mitigations []string        `json:"mitigations"`
 	Stride      []string        `json:"stride"`
-	IDs         []string        `json:"ids"` // every ATT&CK, ATLAS, OWASP, CWE and CAPEC id
+	IDs         []string        `json:"ids"`    // every ATT&CK, ATLAS, OWASP, CWE and CAPEC id
 	Covers      []string        `json:"covers"` // AI threat library entries, as written
 	Acceptance  *AcceptanceView `json:"acceptance"`
 	Reason      string          `json:"reason"`
