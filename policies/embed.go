@@ -1,7 +1,9 @@
 // Package policies embeds tmbot's default policies (the *.cue files here,
 // one rule per file) and the data they share (data.cue: the AI threat
-// library). bot/policy compiles and runs them. It imports nothing of the
-// project.
+// library), and gives Go code its view of that library (library.go: ids,
+// kinds, STRIDE categories and keywords, for the model validator and the
+// policy engine). bot/policy compiles and runs the policies. It imports
+// nothing of the project.
 package policies
 
 import (

@@ -253,6 +253,7 @@ func threatKey(t *model.Threat) string {
 	c.set(t.CWE)
 	c.set(t.CAPEC)
 	c.set(t.KillChain)
+	c.set(t.Covers)
 	c.str(string(t.Likelihood))
 	c.str(string(t.Impact))
 	c.set(t.Mitigations)

@@ -424,6 +424,7 @@ func compareThreat(b, h *model.Threat) (c ThreatChange, changed bool) {
 	set("cwe", b.CWE, h.CWE)
 	set("capec", b.CAPEC, h.CAPEC)
 	set("kill_chain", b.KillChain, h.KillChain)
+	set("covers", b.Covers, h.Covers)
 	str("likelihood", string(b.Likelihood), string(h.Likelihood))
 	str("impact", string(b.Impact), string(h.Impact))
 	if !eqSet(b.Mitigations, h.Mitigations) {

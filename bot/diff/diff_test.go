@@ -737,3 +737,20 @@ func BenchmarkCompare10kAllRenamed(b *testing.B) {
 		}
 	}
 }
+
+// covers (the AI threat library entries a threat covers) is part of a
+// threat: a change to it is a change, and a threat under a new id with
+// other covers is not a rename.
+func TestCoversIsPartOfAThreat(t *testing.T) {
+	base := mk(thr("a", func(x *model.Threat) { x.Covers = []string{"llm-direct-prompt-injection"} }))
+	head := mk(thr("a", func(x *model.Threat) { x.Covers = []string{"llm-jailbreak-unsafe-content"} }))
+	eq(t, "fields", threatChange(t, Compare(base, head), "a").FieldsChanged, []string{"covers"})
+	renamed := mk(thr("b", func(x *model.Threat) {
+		x.Title = "Title of a"
+		x.Covers = []string{"llm-jailbreak-unsafe-content"}
+	}))
+	d := Compare(base, renamed)
+	if c := threatChange(t, d, "b"); c.Change != "added" {
+		t.Errorf("a threat with other covers under a new id: %s, want added", c.Change)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tmbot/tmbot/bot/catalog"
+	"github.com/tmbot/tmbot/policies"
 )
 
 // semanticChecker applies the rules that relate several values: the shared
@@ -151,6 +152,19 @@ func (c *semanticChecker) date(v *Node, p *path) {
 	}
 	if _, err := time.Parse(time.DateOnly, v.Str); err != nil {
 		c.add(v.Pos(), p, "%q is not a real date: expected YYYY-MM-DD, such as 2027-06-30", v.Str)
+	}
+}
+
+// libraryIDs checks that every id of a threat's covers list names an entry
+// of tmbot's AI threat library.
+func (c *semanticChecker) libraryIDs(list *Node, p *path) {
+	if list == nil || list.Kind != ListNode {
+		return
+	}
+	for i, it := range list.Items {
+		if it.Kind == StringNode && !policies.IsLibraryEntry(it.Str) {
+			c.add(it.Pos(), p.child(indexText(i)), "%q is not an entry of tmbot's AI threat library: covers lists library entry ids, such as llm-direct-prompt-injection (the suggestions of the ai-coverage rule start with <component id>- and then the entry id)", it.Str)
+		}
 	}
 }
 

@@ -196,6 +196,8 @@ func threatField(k string) int {
 		return 16
 	case "acceptance":
 		return 17
+	case "covers":
+		return 18
 	}
 	return -1
 }
@@ -203,14 +205,14 @@ func threatField(k string) int {
 // decodeThreat decodes a threat; its status, when not written, is derived
 // later from the model's mitigations.
 func decodeThreat(id string, pos Pos, n *Node) *Threat {
-	var f [18]*Node
+	var f [19]*Node
 	fields(n, threatField, f[:])
 	t := &Threat{ID: id, Pos: pos, Title: str(f[0]), Description: str(f[1]),
 		Targets: strs(f[2]), Stride: strs(f[3]), Attack: strs(f[4]),
 		Atlas: strs(f[5]), OWASP: strs(f[6]), CWE: strs(f[7]), CAPEC: strs(f[8]),
 		KillChain: strs(f[9]), Likelihood: Level(str(f[10])), Impact: Level(str(f[11])),
 		Mitigations: strs(f[12]), Reason: str(f[13]), TransferredTo: str(f[14]),
-		Extensions: anyMap(f[15]), StatusPos: pos}
+		Extensions: anyMap(f[15]), Covers: strs(f[18]), StatusPos: pos}
 	if s := f[16]; s != nil && s.Kind == StringNode {
 		t.Status, t.StatusWritten, t.StatusPos = s.Str, true, s.Pos()
 	}

@@ -291,6 +291,7 @@ func (v *validator) compute(sec section, secName, id string, keyPos Pos, n *Node
 			ec.catalogIDs(n.Get("cwe"), p.child("cwe"), catalog.CWE)
 			ec.catalogIDs(n.Get("capec"), p.child("capec"), catalog.CAPEC)
 		}
+		ec.libraryIDs(n.Get("covers"), p.child("covers"))
 	}
 	if len(ec.diags) > 0 {
 		er.local = slices.Clone(ec.diags)

@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/tmbot/tmbot/bot/catalog"
+	"github.com/tmbot/tmbot/policies"
 )
 
 // refLoad is Loader.Load as it was.
@@ -139,6 +140,7 @@ func (c *refSemanticChecker) run(root *Node) {
 			c.catalogIDs(n.Get("cwe"), p.child("cwe"), catalog.CWE)
 			c.catalogIDs(n.Get("capec"), p.child("capec"), catalog.CAPEC)
 		}
+		c.libraryIDs(n.Get("covers"), p.child("covers"))
 	})
 }
 
@@ -281,6 +283,17 @@ func (c *refSemanticChecker) catalogIDs(list *Node, p *path, kind catalog.Kind) 
 	}
 }
 
+func (c *refSemanticChecker) libraryIDs(list *Node, p *path) {
+	if list == nil || list.Kind != ListNode {
+		return
+	}
+	for i, it := range list.Items {
+		if it.Kind == StringNode && !policies.IsLibraryEntry(it.Str) {
+			c.add(it.Pos(), p.child(fmt.Sprint(i)), "%q is not an entry of tmbot's AI threat library: covers lists library entry ids, such as llm-direct-prompt-injection (the suggestions of the ai-coverage rule start with <component id>- and then the entry id)", it.Str)
+		}
+	}
+}
+
 // decode builds a Model from a Node tree. It is tolerant: values of the
 // wrong shape (already reported by the shape check) are skipped, so that
 // the semantic checks can still run on the rest.
@@ -351,7 +364,7 @@ func refDecode(root *Node, defaultLayer map[string]string) *Model {
 		t := &Threat{ID: id, Pos: pos, Title: ref_str(n.Get("title")), Description: ref_str(n.Get("description")),
 			Targets: ref_strs(n.Get("targets")), Stride: ref_strs(n.Get("stride")), Attack: ref_strs(n.Get("attack")),
 			Atlas: ref_strs(n.Get("atlas")), OWASP: ref_strs(n.Get("owasp")), CWE: ref_strs(n.Get("cwe")), CAPEC: ref_strs(n.Get("capec")),
-			KillChain: ref_strs(n.Get("kill_chain")), Likelihood: Level(ref_str(n.Get("likelihood"))), Impact: Level(ref_str(n.Get("impact"))),
+			KillChain: ref_strs(n.Get("kill_chain")), Covers: ref_strs(n.Get("covers")), Likelihood: Level(ref_str(n.Get("likelihood"))), Impact: Level(ref_str(n.Get("impact"))),
 			Mitigations: ref_strs(n.Get("mitigations")), Reason: ref_str(n.Get("reason")), TransferredTo: ref_str(n.Get("transferred_to")),
 			Extensions: ref_anyMap(n.Get("extensions")), StatusPos: pos}
 		if s := n.Get("status"); s != nil && s.Kind == StringNode {

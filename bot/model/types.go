@@ -75,6 +75,7 @@ type Threat struct {
 	CWE           []string
 	CAPEC         []string
 	KillChain     []string
+	Covers        []string // ids of AI threat library entries it covers
 	Likelihood    Level
 	Impact        Level
 	Mitigations   []string

@@ -2,6 +2,7 @@ package policy_test
 
 import (
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -42,6 +43,27 @@ func gaps(t testing.TB, fs []policy.Finding, component string) []string {
 		out = append(out, strings.TrimPrefix(id, component+"-"))
 	}
 	sort.Strings(out)
+	return out
+}
+
+// coreGaps keeps of gaps the usual risks of a kind (the library entries
+// whose core_for names it), for the tests of the rule's mechanics.
+func coreGaps(t testing.TB, fs []policy.Finding, component, kind string) []string {
+	t.Helper()
+	core := map[string]bool{}
+	for _, e := range library(t) {
+		for _, k := range e.CoreFor {
+			if k == kind {
+				core[e.ID] = true
+			}
+		}
+	}
+	var out []string
+	for _, g := range gaps(t, fs, component) {
+		if core[g] {
+			out = append(out, g)
+		}
+	}
 	return out
 }
 
@@ -112,9 +134,8 @@ func indent(s string) string {
 	return b.String()
 }
 
-// assistant is a shop with an LLM "assistant", an index and a public API
-// (an api, not a web_app: a flow from a web_app into an LLM also counts as
-// retrieved content), with extra flows and threats.
+// assistant is a shop with an LLM "assistant", an index and a public API,
+// with extra flows and threats.
 func assistant(flows, threats string) string {
 	return shop{
 		components: "  assistant: {name: Shopping assistant, kind: llm}\n  kb: {name: Product index, kind: vector_store}\n" +
@@ -173,7 +194,7 @@ func TestAICoverageConditionsAndCover(t *testing.T) {
 			if c.traits != "" {
 				head = strings.Replace(head, "kind: llm}", "kind: llm, traits: ["+c.traits+"]}", 1)
 			}
-			got := gaps(t, review(t, "", head), "assistant")
+			got := coreGaps(t, review(t, "", head), "assistant", "llm")
 			if !sameSet(got, c.want) {
 				t.Errorf("gaps %v, want %v", got, c.want)
 			}
@@ -198,7 +219,7 @@ func TestAICoverageVectorStore(t *testing.T) {
 		{"an ATLAS id covers poisoning", atlasOnly, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if got := gaps(t, review(t, "", c.head), "kb"); !sameSet(got, c.want) {
+			if got := coreGaps(t, review(t, "", c.head), "kb", "vector_store"); !sameSet(got, c.want) {
 				t.Errorf("gaps %v, want %v", got, c.want)
 			}
 		})
@@ -231,7 +252,7 @@ func TestAICoverageOnlyWhatChanged(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := gaps(t, review(t, c.base, c.head), "assistant"); !sameSet(got, c.want) {
+			if got := coreGaps(t, review(t, c.base, c.head), "assistant", "llm"); !sameSet(got, c.want) {
 				t.Errorf("gaps %v, want %v", got, c.want)
 			}
 		})
@@ -285,11 +306,18 @@ func TestAICoverageEverySuggestionIsValid(t *testing.T) {
 	}
 	lib := library(t)
 	want := map[string]bool{}
+	allowed := map[string]bool{} // the usual risks, and the entries with conditions that apply to the kind
 	for id, k := range kinds {
 		for _, e := range lib {
 			for _, ck := range e.CoreFor {
 				if ck == k {
 					want[id+"/"+e.ID] = true
+					allowed[id+"/"+e.ID] = true
+				}
+			}
+			for _, ak := range e.AppliesTo.Kinds {
+				if ak == k && len(e.When) > 0 {
+					allowed[id+"/"+e.ID] = true
 				}
 			}
 		}
@@ -315,8 +343,8 @@ func TestAICoverageEverySuggestionIsValid(t *testing.T) {
 		}
 	}
 	for k := range got {
-		if !want[k] {
-			t.Errorf("notice %s is not a usual risk of the kind", k)
+		if !allowed[k] {
+			t.Errorf("notice %s is neither a usual risk of the kind nor an entry with conditions that applies to it", k)
 		}
 	}
 
@@ -336,6 +364,10 @@ type libraryEntry struct {
 	CoreFor      []string `json:"core_for"`
 	When         []string `json:"when"`
 	CoveredIfAny []string `json:"covered_if_any"`
+	OWASP        []string `json:"owasp"`
+	AppliesTo    struct {
+		Kinds []string `json:"kinds"`
+	} `json:"applies_to"`
 }
 
 // library decodes the AI threat library as the engine gives it to
@@ -382,5 +414,177 @@ func TestAICoverageSuggestedIDIsFreeAndShort(t *testing.T) {
 	id, _, _ := strings.Cut(fs[0].Suggestion, ":")
 	if len(id) > 64 || !strings.HasSuffix(id, "-2") || id == taken {
 		t.Errorf("suggested id %q", id)
+	}
+}
+
+// The whole library: entries that are not usual risks of a kind are
+// suggested when the facts or the declared traits call for them, and
+// entries without conditions only where they are usual risks.
+func TestAICoverageWholeLibrary(t *testing.T) {
+	cases := []struct {
+		name, components, flows string
+		component               string
+		has, hasNot             []string
+	}{
+		{"jailbreak and system-prompt leak for an LLM that takes untrusted input, with no prompt template modelled",
+			"  chat: {name: Assistant, kind: llm}\n", "  f1: {from: web, to: chat, authenticated: true, encrypted: true}\n",
+			"chat", []string{"llm-jailbreak-unsafe-content", "llm-system-prompt-leak"}, nil},
+		{"misinformation when software acts on the answers",
+			"  chat: {name: Assistant, kind: llm}\n", "  f1: {from: chat, to: orders, authenticated: true, encrypted: true}\n",
+			"chat", []string{"llm-wrong-answers-relied-on"}, nil},
+		{"chat logs exposing customers, on the LLM",
+			"  chat: {name: Assistant, kind: llm}\n  history: {name: Chat history, kind: database}\n",
+			"  f1: {from: chat, to: history, authenticated: true, encrypted: true}\n",
+			"chat", []string{"llm-chat-logs-expose-customers"}, nil},
+		{"chat logs exposing customers, on the store that keeps them",
+			"  chat: {name: Assistant, kind: llm}\n  history: {name: Chat history, kind: database}\n",
+			"  f1: {from: chat, to: history, authenticated: true, encrypted: true}\n",
+			"history", []string{"llm-chat-logs-expose-customers"}, nil},
+		{"provider data retention for a hosted LLM that sees personal data",
+			"  chat: {name: Assistant, kind: llm, traits: [hosted_by_third_party], data: [pii]}\n", "",
+			"chat", []string{"llm-prompt-data-kept-by-provider"}, nil},
+		{"tool launch configuration for an agent",
+			"  helper: {name: Helper, kind: agent}\n", "",
+			"helper", []string{"tool-launch-config-runs-commands", "agent-runaway-loops"}, []string{"agent-rogue-behaviour", "agent-credentials-exposed"}},
+		{"embedding inversion for an index of personal data",
+			"  kb: {name: Index, kind: vector_store, data: [pii]}\n", "",
+			"kb", []string{"vector-store-embedding-inversion"}, nil},
+		{"supply chain for a third-party tool",
+			"  mcp: {name: MCP server, kind: tool, traits: [third_party_artifact]}\n", "",
+			"mcp", []string{"tool-poisoned-definition", "tool-changes-after-approval"}, []string{"llm-vulnerable-ai-dependency"}},
+		{"an LLM with no facts gets nothing",
+			"  chat: {name: Assistant, kind: llm}\n", "",
+			"chat", nil, []string{"llm-vulnerable-ai-dependency", "model-file-runs-code-on-load", "guardrail-fails-open", "llm-system-prompt-leak"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := gaps(t, review(t, "", shop{components: c.components, flows: c.flows}.String()), c.component)
+			for _, e := range c.has {
+				if !slices.Contains(got, e) {
+					t.Errorf("gaps of %s %v lack %s", c.component, got, e)
+				}
+			}
+			for _, e := range c.hasNot {
+				if slices.Contains(got, e) {
+					t.Errorf("gaps of %s %v have %s", c.component, got, e)
+				}
+			}
+		})
+	}
+}
+
+// A risk the facts call for says why it applies.
+func TestAICoverageSaysWhy(t *testing.T) {
+	head := shop{components: "  kb: {name: Index, kind: vector_store, data: [pii]}\n"}.String()
+	for _, f := range only(review(t, "", head), ruleCoverage) {
+		if strings.HasPrefix(f.Suggestion, "kb-vector-store-embedding-inversion:") {
+			mustContain(t, "message", f.Message, "a risk that applies because it handles confidential or restricted data")
+			return
+		}
+	}
+	t.Error("no embedding inversion notice")
+}
+
+// Covered by meaning: a threat on the component that lists the entry in
+// covers, or that shares a STRIDE category with it and uses one of its
+// keywords, covers it; one whose words match but whose STRIDE does not
+// only probably covers it, and the notice says so, pointing at the threat.
+func TestAICoverageByMeaning(t *testing.T) {
+	chat := "  chat: {name: Assistant, kind: llm}\n"
+	ask := "  f1: {from: web, to: chat, authenticated: true, encrypted: true}\n"
+	cases := []struct {
+		name, threat string
+		gap          bool   // a gap notice for direct prompt injection
+		probably     string // or a "probably covered by" notice naming this threat
+	}{
+		{"no threat", "", true, ""},
+		{"covers lists the entry",
+			"  t1: {title: Chat box abuse, targets: [chat], covers: [llm-direct-prompt-injection], likelihood: high, impact: medium}\n", false, ""},
+		{"covers of another entry does not count",
+			"  t1: {title: Chat box abuse, targets: [chat], covers: [llm-system-prompt-leak], likelihood: high, impact: medium}\n", true, ""},
+		{"a keyword and a shared STRIDE category",
+			"  t1: {title: Prompt injection via the chat box, targets: [chat], stride: [tampering], likelihood: high, impact: medium}\n", false, ""},
+		{"a keyword in the description",
+			"  t1: {title: Chat box abuse, description: Users make it ignore its instructions., targets: [chat], stride: [elevation_of_privilege], likelihood: high, impact: medium}\n", false, ""},
+		{"a keyword on a flow into it",
+			"  t1: {title: Prompt injection via the chat box, targets: [f1], stride: [tampering], likelihood: high, impact: medium}\n", false, ""},
+		{"a keyword but no shared STRIDE category: probably",
+			"  t1: {title: Prompt injection via the chat box, targets: [chat], stride: [denial_of_service], likelihood: high, impact: medium}\n", false, "t1"},
+		{"a keyword and no STRIDE at all: probably",
+			"  t1: {title: Prompt injection via the chat box, targets: [chat], likelihood: high, impact: medium}\n", false, "t1"},
+		{"a keyword inside a word does not match",
+			"  t1: {title: Reprompt injection-free chat, targets: [chat], stride: [tampering], likelihood: high, impact: medium}\n", true, ""},
+		{"the STRIDE category alone does not cover",
+			"  t1: {title: Chat box abuse, targets: [chat], stride: [tampering, elevation_of_privilege], likelihood: high, impact: medium}\n", true, ""},
+		{"a keyword on another component does not count",
+			"  t1: {title: Prompt injection via the chat box, targets: [orders], stride: [tampering], likelihood: high, impact: medium}\n", true, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			head := shop{components: chat, flows: ask, threats: c.threat}.String()
+			var gap, probably []policy.Finding
+			for _, f := range only(review(t, "", head), ruleCoverage) {
+				if !strings.HasPrefix(f.Suggestion, "chat-"+directInjection+":") {
+					continue
+				}
+				if strings.HasPrefix(f.Message, "Probably covered by") {
+					probably = append(probably, f)
+				} else {
+					gap = append(gap, f)
+				}
+			}
+			if (len(gap) > 0) != c.gap {
+				t.Errorf("gap notice: %v, want %v:\n%s", len(gap) > 0, c.gap, dump(gap))
+			}
+			if c.probably == "" {
+				if len(probably) > 0 {
+					t.Errorf("unexpected:\n%s", dump(probably))
+				}
+				return
+			}
+			if len(probably) != 1 {
+				t.Fatalf("want one probably-covered notice, got:\n%s", dump(probably))
+			}
+			f := probably[0]
+			if f.Threat != c.probably || f.Component != "chat" || f.Line != lineOf(t, head, c.probably+":") {
+				t.Errorf("notice about threat %q component %q at line %d", f.Threat, f.Component, f.Line)
+			}
+			mustContain(t, "message", f.Message, "Probably covered by the threat "+c.probably+": Users type instructions",
+				`a usual risk for the LLM "Assistant" (chat)`, "add covers: ["+directInjection+"] to it")
+		})
+	}
+}
+
+// A pasted suggestion says which entry it covers, so that it keeps
+// covering it when its framework ids are edited.
+func TestAICoverageSuggestionSaysWhatItCovers(t *testing.T) {
+	comp := "  kb: {name: Index, kind: vector_store}\n"
+	fs := only(review(t, "", shop{components: comp}.String()), ruleCoverage)
+	if len(fs) != 1 {
+		t.Fatalf("got:\n%s", dump(fs))
+	}
+	mustContain(t, "suggestion", fs[0].Suggestion, "\n  covers: [\""+poisonedContent+"\"]\n")
+	var edited []string
+	for _, l := range strings.Split(fs[0].Suggestion, "\n") {
+		if !strings.HasPrefix(l, "  owasp:") && !strings.HasPrefix(l, "  atlas:") {
+			edited = append(edited, l)
+		}
+	}
+	pasted := shop{components: comp, threats: indent(strings.Join(edited, "\n"))}.String()
+	if got := only(review(t, "", pasted), ruleCoverage); len(got) != 0 {
+		t.Errorf("after pasting the suggestion without its framework ids:\n%s", dump(got))
+	}
+}
+
+// Keywords are looked for in a threat's title and the start of its
+// description only: a hostile file with huge descriptions cannot make
+// every component's view search them in full.
+func TestAICoverageKeywordSearchIsBounded(t *testing.T) {
+	desc := strings.Repeat("word ", 1000) + "prompt injection"
+	head := shop{components: "  chat: {name: Assistant, kind: llm}\n",
+		flows:   "  f1: {from: web, to: chat, authenticated: true, encrypted: true}\n",
+		threats: "  t1: {title: Chat box abuse, description: " + desc + ", targets: [chat], stride: [tampering], likelihood: high, impact: medium}\n"}.String()
+	if got := gaps(t, review(t, "", head), "chat"); !slices.Contains(got, directInjection) {
+		t.Errorf("a keyword 5,000 characters into the description counted: gaps %v", got)
 	}
 }

@@ -1,6 +1,10 @@
 package policy
 
-import "github.com/tmbot/tmbot/bot/model"
+import (
+	"slices"
+
+	"github.com/tmbot/tmbot/bot/model"
+)
 
 // deriveFacts computes, for every component, the conditions of the AI threat
 // library (policies/data.cue, from shared/reference/ai-threats) that hold
@@ -8,7 +12,21 @@ import "github.com/tmbot/tmbot/bot/model"
 // show. The derivations follow the library's `conditions`; the ones the
 // format cannot show (executes_code, generates_code, multimodal_input,
 // drives_financial_actions) come from traits only.
+//
+// Facts follow the data through the parts in between (see carries): a
+// prompt typed by a user reaches the model through the web app, the API
+// gateway and the orchestrator, and documents from an index reach it
+// through the orchestrator. Each propagation is one breadth-first walk
+// over the flows, so the whole costs a few passes over the model, whatever
+// its shape (BenchmarkDeriveFacts).
 func deriveFacts(m *model.Model) map[string]set {
+	facts, _ := deriveFactsCounted(m)
+	return facts
+}
+
+// deriveFactsCounted is deriveFacts, also returning how many flows the
+// propagation walks visited (a test bounds it).
+func deriveFactsCounted(m *model.Model) (map[string]set, int) {
 	in := map[string][]*model.Flow{}
 	out := map[string][]*model.Flow{}
 	for _, id := range m.FlowOrder {
@@ -34,7 +52,6 @@ func deriveFacts(m *model.Model) map[string]set {
 		}
 		return false
 	}
-	isAI := func(k string) bool { return k == "llm" || k == "agent" }
 	facts := map[string]set{}
 	for id, c := range m.Components {
 		s := set{}
@@ -52,12 +69,6 @@ func deriveFacts(m *model.Model) map[string]set {
 				s.add("untrusted_input")
 				if from == "web_app" || from == "mobile_app" || from == "api" {
 					s.add("internet_facing")
-				}
-			}
-			if isAI(c.Kind) {
-				switch from {
-				case "vector_store", "storage", "database", "third_party_service", "web_app", "feature_store", "tool":
-					s.add("retrieves_content", "untrusted_input")
 				}
 			}
 			switch from {
@@ -99,14 +110,14 @@ func deriveFacts(m *model.Model) map[string]set {
 			if to == "third_party_service" && (c.Kind == "llm" || c.Kind == "embedding_model") {
 				s.add("hosted_by_third_party")
 			}
-			if isAI(c.Kind) || c.Kind == "model" {
+			if isModel(c.Kind) || c.Kind == "model" {
 				if to != "user" && to != "guardrail" {
 					s.add("output_consumed")
 				}
 				if to == "web_app" || to == "mobile_app" {
 					s.add("output_rendered")
 				}
-				if to == "database" || to == "storage" || to == "cache" {
+				if isStore(to) {
 					s.add("stores_conversations")
 				}
 			}
@@ -142,6 +153,9 @@ func deriveFacts(m *model.Model) map[string]set {
 		}
 		facts[id] = s
 	}
+
+	visits := propagate(m, in, out, facts)
+
 	// Training data collected from outside reaches the pipeline that
 	// trains on it; a model fed by a registry that was trained here was
 	// trained here too.
@@ -162,5 +176,263 @@ func deriveFacts(m *model.Model) map[string]set {
 			}
 		}
 	}
-	return facts
+	return facts, visits
+}
+
+// isModel: an llm or an agent, the kinds that take prompts.
+func isModel(kind string) bool { return kind == "llm" || kind == "agent" }
+
+// isStore: where a conversation can be kept.
+func isStore(kind string) bool { return kind == "database" || kind == "storage" || kind == "cache" }
+
+// outsideParty: a component run by someone else, a third-party service or
+// a component hosted_by_third_party. A flow into it is a call out, not
+// data entering the system.
+func outsideParty(c *model.Component) bool {
+	return c.Kind == "third_party_service" || slices.Contains(c.Traits, "hosted_by_third_party")
+}
+
+// carries says whether a component passes on what it receives: the
+// non-AI parts between a user and a model (front ends, APIs, services,
+// queues, caches, networks, parts of kind other) and the guardrails and
+// prompt templates that wrap a prompt on its way. Stores, identity
+// providers, secrets stores, CI/CD and models do not: what they send is
+// their own (a store's content is retrieved content, see propagate). A
+// part run by a third party does not carry data back into the system: what
+// it returns is its own.
+func carries(c *model.Component) bool {
+	if c == nil || outsideParty(c) {
+		return false
+	}
+	switch c.Kind {
+	case "web_app", "mobile_app", "api", "service", "queue", "cache", "network", "other", "guardrail", "prompt_template":
+		return true
+	}
+	return false
+}
+
+// contentSource: a component whose output placed into a prompt is
+// retrieved content (documents, records, search hits, tool results, what
+// an outside service returns). A web app is not one: what it sends to a
+// model is what its user typed.
+func contentSource(kind string) bool {
+	switch kind {
+	case "vector_store", "storage", "database", "feature_store", "tool", "third_party_service":
+		return true
+	}
+	return false
+}
+
+// propagate adds the facts that follow the data along flows through the
+// parts that carry it (carries), each with one breadth-first walk over
+// the flows, and returns the number of flows the walks visited:
+//
+//   - untrusted_input: from what an outsider can shape (an internet-facing
+//     component, a user, a third party, a declared untrusted_input) to
+//     every component it reaches through carriers;
+//   - retrieves_content (and untrusted_input): an llm or agent that content
+//     from a store, a tool or an outside service reaches through
+//     carriers; a carrier that queries a vector store gets its results
+//     back, so it counts as a source; and an llm or agent that receives an
+//     asset that a vector store holds or that comes out of a store or tool;
+//   - has_tools and output_rendered: an llm or agent whose output reaches
+//     a tool, or a web or mobile app, through carriers (or whose output
+//     asset a web or mobile app holds or receives);
+//   - stores_conversations: an llm or agent whose output asset a database,
+//     storage or cache holds or receives, and that store; a store that an
+//     llm or agent writes to directly;
+//   - external_data_source: a dataset or feature store that data an
+//     outsider shaped reaches.
+func propagate(m *model.Model, in, out map[string][]*model.Flow, facts map[string]set) int {
+	visits := 0
+	// forward walks from the sources, through carriers, and calls reach
+	// for every flow it follows.
+	forward := func(sources []string, reach func(f *model.Flow)) {
+		seen := map[string]bool{}
+		queue := make([]string, 0, len(sources))
+		for _, s := range sources {
+			if !seen[s] {
+				seen[s] = true
+				queue = append(queue, s)
+			}
+		}
+		for len(queue) > 0 {
+			x := queue[0]
+			queue = queue[1:]
+			for _, f := range out[x] {
+				visits++
+				reach(f)
+				if y := m.Components[f.To]; !seen[f.To] && carries(y) {
+					seen[f.To] = true
+					queue = append(queue, f.To)
+				}
+			}
+		}
+	}
+	// backward marks the carriers from which a target (a component for
+	// which is(kind) holds) is reachable through carriers.
+	backward := func(is func(kind string) bool) map[string]bool {
+		marked := map[string]bool{}
+		var queue []string
+		for id, c := range m.Components {
+			if is(c.Kind) {
+				queue = append(queue, id)
+			}
+		}
+		for len(queue) > 0 {
+			x := queue[0]
+			queue = queue[1:]
+			for _, f := range in[x] {
+				visits++
+				if c := m.Components[f.From]; !marked[f.From] && carries(c) {
+					marked[f.From] = true
+					queue = append(queue, f.From)
+				}
+			}
+		}
+		return marked
+	}
+
+	// Untrusted input.
+	var sources []string
+	for id, c := range m.Components {
+		if c.InternetFacing || c.Kind == "user" || outsideParty(c) || slices.Contains(c.Traits, "untrusted_input") {
+			sources = append(sources, id)
+		}
+	}
+	forward(sources, func(f *model.Flow) {
+		if s := facts[f.To]; s != nil {
+			s.add("untrusted_input")
+		}
+	})
+
+	// Retrieved content.
+	sources = sources[:0]
+	for id, c := range m.Components {
+		if contentSource(c.Kind) {
+			sources = append(sources, id)
+			continue
+		}
+		if carries(c) {
+			for _, f := range out[id] {
+				if kind := m.Components[f.To]; kind != nil && kind.Kind == "vector_store" {
+					sources = append(sources, id)
+					break
+				}
+			}
+		}
+	}
+	retrieved := func(id string) {
+		if c := m.Components[id]; c != nil && isModel(c.Kind) {
+			facts[id].add("retrieves_content", "untrusted_input")
+		}
+	}
+	forward(sources, func(f *model.Flow) { retrieved(f.To) })
+	content := set{}
+	for id, c := range m.Components {
+		if c.Kind == "vector_store" {
+			content.add(c.Data...)
+		}
+		if contentSource(c.Kind) && c.Kind != "third_party_service" {
+			for _, f := range out[id] {
+				content.add(f.Data...)
+			}
+		}
+	}
+	for id, c := range m.Components {
+		if !isModel(c.Kind) {
+			continue
+		}
+		for _, f := range in[id] {
+			if slices.ContainsFunc(f.Data, func(a string) bool { return content[a] }) {
+				retrieved(id)
+			}
+		}
+	}
+
+	// Where a model's output goes.
+	toTool := backward(func(k string) bool { return k == "tool" })
+	toApp := backward(func(k string) bool { return k == "web_app" || k == "mobile_app" })
+	produced := map[string][]string{} // asset → the llms and agents whose output it is
+	for id, c := range m.Components {
+		if !isModel(c.Kind) {
+			continue
+		}
+		for _, f := range out[id] {
+			visits++
+			to := m.Components[f.To]
+			if to == nil {
+				continue
+			}
+			if to.Kind == "tool" || toTool[f.To] {
+				facts[id].add("has_tools")
+			}
+			if to.Kind == "web_app" || to.Kind == "mobile_app" || toApp[f.To] {
+				facts[id].add("output_rendered")
+			}
+			if isStore(to.Kind) {
+				facts[f.To].add("stores_conversations")
+			}
+		}
+		inputs := set{}
+		for _, f := range in[id] {
+			inputs.add(f.Data...)
+		}
+		for _, f := range out[id] {
+			for _, a := range f.Data {
+				if !inputs[a] && !slices.Contains(produced[a], id) {
+					produced[a] = append(produced[a], id)
+				}
+			}
+		}
+	}
+	if len(produced) > 0 {
+		// The assets that web or mobile apps, and stores, hold or receive.
+		apps, stores := set{}, set{}
+		for id, c := range m.Components {
+			var held set
+			switch {
+			case c.Kind == "web_app" || c.Kind == "mobile_app":
+				held = apps
+			case isStore(c.Kind):
+				held = stores
+			default:
+				continue
+			}
+			held.add(c.Data...)
+			for _, f := range in[id] {
+				held.add(f.Data...)
+			}
+		}
+		for a, ps := range produced {
+			for _, p := range ps {
+				if apps[a] {
+					facts[p].add("output_rendered")
+				}
+				if stores[a] {
+					facts[p].add("stores_conversations")
+				}
+			}
+		}
+		for id, c := range m.Components {
+			if !isStore(c.Kind) {
+				continue
+			}
+			keeps := slices.ContainsFunc(c.Data, func(a string) bool { return produced[a] != nil })
+			for _, f := range in[id] {
+				keeps = keeps || slices.ContainsFunc(f.Data, func(a string) bool { return produced[a] != nil })
+			}
+			if keeps {
+				facts[id].add("stores_conversations")
+			}
+		}
+	}
+
+	// Data from outside that reaches a dataset or feature store.
+	for id, c := range m.Components {
+		if (c.Kind == "dataset" || c.Kind == "feature_store") && facts[id]["untrusted_input"] {
+			facts[id].add("external_data_source")
+		}
+	}
+	return visits
 }

@@ -2,12 +2,14 @@ package policy
 
 import (
 	"iter"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/tmbot/tmbot/bot/diff"
 	"github.com/tmbot/tmbot/bot/model"
+	"github.com/tmbot/tmbot/policies"
 )
 
 // Input is what a policy sees as `input`: the head and base of one model
@@ -66,9 +68,16 @@ type ComponentView struct {
 	// Threats lists the threats that target the component or a flow into
 	// or out of it; Covered the framework ids and STRIDE categories they
 	// name (ATLAS sub-techniques also as their parent, bare OWASP ids with
-	// their year).
+	// their year), and the ids of the AI threat library entries they cover:
+	// those they list in covers, and those they match by meaning (a shared
+	// STRIDE category and a keyword of the entry in their title or
+	// description).
 	Threats []string `json:"threats"`
 	Covered []string `json:"covered"`
+	// Probably maps a library entry that applies to the component's kind to
+	// the threats whose words match it but that share no STRIDE category
+	// with it (and do not cover it otherwise): probably about it.
+	Probably map[string][]string `json:"probably"`
 }
 
 // AssetView is a data asset.
@@ -86,7 +95,9 @@ type FlowView struct {
 	Authenticated bool     `json:"authenticated"`
 	Encrypted     bool     `json:"encrypted"`
 	// EntersInternal: from an internet-facing component (or a user or a
-	// third party) into a component that is not internet-facing.
+	// third party) into a component that is none of those; a call out to
+	// a third party, a login to an identity provider and a response back
+	// to a client are not entries (entersInternal).
 	EntersInternal bool `json:"enters_internal"`
 	// Restricted: it carries an asset classified restricted.
 	Restricted bool `json:"restricted"`
@@ -113,7 +124,8 @@ type ThreatView struct {
 	Targets     []string        `json:"targets"`
 	Mitigations []string        `json:"mitigations"`
 	Stride      []string        `json:"stride"`
-	IDs         []string        `json:"ids"` // every ATT&CK, ATLAS, OWASP, CWE and CAPEC id
+	IDs         []string        `json:"ids"`    // every ATT&CK, ATLAS, OWASP, CWE and CAPEC id
+	Covers      []string        `json:"covers"` // AI threat library entries, as written
 	Acceptance  *AcceptanceView `json:"acceptance"`
 	Reason      string          `json:"reason"`
 }
@@ -240,13 +252,21 @@ type viewer struct {
 	users     map[string][]string // mitigation id → the threats that use it
 	flowsOf   map[string][]string // component id → the flows into or out of it
 	facts     map[string]set      // component id → facts (deriveFacts)
+	pairs     map[[2]string]bool  // {from, to} of every flow
+	// all: the AI threat library; library: its entries by kind; matched:
+	// which entries each threat's words match (matches). Filled when
+	// first needed.
+	all     []policies.LibraryEntry
+	library map[string][]libraryEntry
+	matched map[string][]bool
 }
 
 func newViewer(m *model.Model) *viewer {
 	if m == nil {
 		return nil
 	}
-	v := &viewer{m: m, targeting: map[string][]string{}, users: map[string][]string{}, flowsOf: map[string][]string{}}
+	v := &viewer{m: m, targeting: map[string][]string{}, users: map[string][]string{}, flowsOf: map[string][]string{},
+		pairs: map[[2]string]bool{}}
 	for _, id := range m.ThreatOrder {
 		t := m.Threats[id]
 		for _, target := range t.Targets {
@@ -258,6 +278,7 @@ func newViewer(m *model.Model) *viewer {
 	}
 	for _, id := range m.FlowOrder {
 		f := m.Flows[id]
+		v.pairs[[2]string{f.From, f.To}] = true
 		v.flowsOf[f.From] = append(v.flowsOf[f.From], id)
 		if f.To != f.From {
 			v.flowsOf[f.To] = append(v.flowsOf[f.To], id)
@@ -338,7 +359,7 @@ func (v *viewer) threat(id string) ThreatView {
 	}
 	return ThreatView{Title: t.Title, Likelihood: string(t.Likelihood), Impact: string(t.Impact),
 		Risk: string(t.Risk), Status: t.Status, Planned: t.Planned(v.m), Targets: nonNil(t.Targets),
-		Mitigations: nonNil(t.Mitigations), Stride: nonNil(t.Stride), IDs: threatIDs(t), Acceptance: acc, Reason: t.Reason}
+		Mitigations: nonNil(t.Mitigations), Stride: nonNil(t.Stride), IDs: threatIDs(t), Covers: nonNil(t.Covers), Acceptance: acc, Reason: t.Reason}
 }
 
 func (v *viewer) flow(id string) FlowView {
@@ -348,8 +369,7 @@ func (v *viewer) flow(id string) FlowView {
 	fv := FlowView{From: f.From, To: f.To, Data: nonNil(f.Data), Protocol: f.Protocol,
 		Authenticated: f.Authenticated, Encrypted: f.Encrypted, Threats: nonNil(v.targeting[id])}
 	if from != nil && to != nil {
-		outside := from.InternetFacing || from.Kind == "user" || from.Kind == "third_party_service"
-		fv.EntersInternal = outside && !to.InternetFacing && to.Kind != "user" && to.Kind != "third_party_service"
+		fv.EntersInternal = v.entersInternal(f, from, to)
 	}
 	for _, a := range f.Data {
 		if as := m.Assets[a]; as != nil && as.Classification == "restricted" {
@@ -364,6 +384,29 @@ func (v *viewer) flow(id string) FlowView {
 	return fv
 }
 
+// entersInternal says whether a flow brings data from outside (an
+// internet-facing component, a user, a third party) into a part of the
+// system that is none of those. These are not entries: a call out to a
+// part run by a third party (outsideParty); a login to an identity
+// provider (it is the authentication); and a response going back to a
+// client: anything sent to a mobile app, or to a web app that sent the
+// flow's source a request (a flow the other way).
+func (v *viewer) entersInternal(f *model.Flow, from, to *model.Component) bool {
+	outside := from.InternetFacing || from.Kind == "user" || outsideParty(from)
+	if !outside || to.InternetFacing || to.Kind == "user" || outsideParty(to) {
+		return false
+	}
+	switch to.Kind {
+	case "identity_provider", "mobile_app":
+		return false
+	case "web_app":
+		if v.pairs[[2]string{f.To, f.From}] {
+			return false
+		}
+	}
+	return true
+}
+
 func (v *viewer) component(id string) ComponentView {
 	m := v.m
 	c := m.Components[id]
@@ -373,13 +416,118 @@ func (v *viewer) component(id string) ComponentView {
 		threats.add(v.targeting[fid]...)
 	}
 	covered := set{}
-	for tid := range threats {
+	ids := threats.sorted()
+	for _, tid := range ids {
 		t := m.Threats[tid]
 		covered.add(threatIDs(t)...)
 		covered.add(t.Stride...)
+		covered.add(t.Covers...)
+	}
+	probably := map[string][]string{}
+	for _, e := range v.libraryFor(c.Kind) {
+		if covered[e.ID] {
+			continue
+		}
+		var maybe []string
+		for _, tid := range ids {
+			if !v.matches(tid)[e.index] {
+				continue
+			}
+			if slices.ContainsFunc(m.Threats[tid].Stride, func(s string) bool { return slices.Contains(e.Stride, s) }) {
+				covered.add(e.ID)
+				maybe = nil
+				break
+			}
+			maybe = append(maybe, tid)
+		}
+		if len(maybe) > 0 {
+			probably[e.ID] = maybe
+		}
 	}
 	return ComponentView{Name: c.Name, Kind: c.Kind, Layer: c.Layer, InternetFacing: c.InternetFacing,
-		Traits: nonNil(c.Traits), Data: nonNil(c.Data), Facts: v.facts[id].sorted(), Threats: threats.sorted(), Covered: covered.sorted()}
+		Traits: nonNil(c.Traits), Data: nonNil(c.Data), Facts: v.facts[id].sorted(), Threats: ids, Covered: covered.sorted(),
+		Probably: probably}
+}
+
+// libraryEntry is an entry of the AI threat library and its place in
+// policies.Library().
+type libraryEntry struct {
+	policies.LibraryEntry
+	index int
+}
+
+// libraryFor returns the entries of the AI threat library that apply to
+// a component kind.
+func (v *viewer) libraryFor(kind string) []libraryEntry {
+	v.loadLibrary()
+	return v.library[kind]
+}
+
+func (v *viewer) loadLibrary() {
+	if v.library != nil {
+		return
+	}
+	v.library = map[string][]libraryEntry{}
+	v.all = policies.Library()
+	for i, e := range v.all {
+		for _, k := range e.Kinds {
+			v.library[k] = append(v.library[k], libraryEntry{e, i})
+		}
+	}
+}
+
+// maxMatchText bounds how much of a threat's description is searched for
+// keywords: plain words say what a threat is about early, and a hostile
+// file with huge descriptions must not make every view search them all.
+const maxMatchText = 4096
+
+// matches says, for every entry of the library (in library order),
+// whether the threat's title or description uses one of its keywords;
+// it is worked out once per threat.
+func (v *viewer) matches(tid string) []bool {
+	if r, ok := v.matched[tid]; ok {
+		return r
+	}
+	v.loadLibrary()
+	t := v.m.Threats[tid]
+	desc := t.Description
+	if len(desc) > maxMatchText {
+		desc = desc[:maxMatchText]
+	}
+	text := strings.ToLower(t.Title + "\n" + desc)
+	r := make([]bool, len(v.all))
+	for i, e := range v.all {
+		r[i] = matchesAny(text, e.Keywords)
+	}
+	if v.matched == nil {
+		v.matched = map[string][]bool{}
+	}
+	v.matched[tid] = r
+	return r
+}
+
+// matchesAny says whether text contains one of the keywords at the start
+// of a word ("exfiltrat" matches "exfiltrates"; "rce" does not match
+// "source").
+func matchesAny(text string, keywords []string) bool {
+	for _, k := range keywords {
+		for from := 0; from < len(text); {
+			i := strings.Index(text[from:], k)
+			if i < 0 {
+				break
+			}
+			i += from
+			if i == 0 || !isWordByte(text[i-1]) {
+				return true
+			}
+			from = i + 1
+		}
+	}
+	return false
+}
+
+func isWordByte(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '_' || b >= 0x80
 }
 
 // threatIDs lists a threat's framework ids, normalised so that a policy can

@@ -20,7 +20,9 @@ const neighbourHops = 2
 //   - components: those the diff names, the ends of flows it names, what
 //     changed threats target (a flow's ends for a flow), the holders of
 //     changed assets, and their neighbours up to neighbourHops flows away;
-//     plus both ends of every chosen flow;
+//     those whose facts differ between base and head (facts follow the
+//     data, so a change can reach far); plus both ends of every chosen
+//     flow;
 //   - flows: those the diff names, those changed threats target, those
 //     carrying changed assets, and every flow into or out of a chosen
 //     component;
@@ -114,6 +116,13 @@ func narrow(bv, hv *viewer, d *diff.Diff) *selection {
 	for c := range seeds {
 		s.components.add(c)
 	}
+	// Facts follow the data along flows (propagate), so a change can alter
+	// the facts of a component many flows away: those are chosen too.
+	for id, hf := range hv.facts {
+		if bf, ok := bv.facts[id]; ok && !sameSet(hf, bf) {
+			s.components.add(id)
+		}
+	}
 	frontier := seeds
 	for range neighbourHops {
 		next := set{}
@@ -174,4 +183,16 @@ func narrow(bv, hv *viewer, d *diff.Diff) *selection {
 		}
 	}
 	return s
+}
+
+func sameSet(a, b set) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k := range a {
+		if !b[k] {
+			return false
+		}
+	}
+	return true
 }

@@ -146,8 +146,7 @@ func sameFindings(t *testing.T, narrow, whole *policy.Engine, base, head *model.
 func TestScopeTwoHops(t *testing.T) {
 	base := shop{
 		components: "  corpus: {name: Training corpus, kind: dataset}\n  trainer: {name: Training pipeline, kind: training_pipeline}\n",
-		flows: "  place: {from: web, to: orders, authenticated: true, encrypted: true}\n" +
-			"  collect: {from: orders, to: corpus, authenticated: true, encrypted: true}\n" +
+		flows: "  collect: {from: orders, to: corpus, authenticated: true, encrypted: true}\n" +
 			"  train: {from: corpus, to: trainer, authenticated: true, encrypted: true}\n",
 	}.String()
 	head := strings.Replace(base, "orders: {name: Order service, kind: service}", "orders: {name: Order service, kind: service, internet_facing: true}", 1)
@@ -155,6 +154,28 @@ func TestScopeTwoHops(t *testing.T) {
 	fs := about(evaluate(t, defaults(t), input(t, load(t, base), load(t, head), today)), "trainer")
 	if n == 0 || len(fs) == 0 {
 		t.Errorf("want a coverage notice on trainer (two flows from the change), got %d findings:\n%s", n, dump(fs))
+	}
+}
+
+// Facts follow the data along flows, so a change far from a model can
+// change what it needs: a new flow from the web shop into the first of
+// five internal services makes the LLM at the end of them take untrusted
+// input. The change scope shows the LLM although it is six flows away.
+func TestScopeFactsFarAway(t *testing.T) {
+	base := shop{
+		components: "  s1: {name: S1, kind: service}\n  s2: {name: S2, kind: service}\n  s3: {name: S3, kind: service}\n" +
+			"  s4: {name: S4, kind: queue}\n  s5: {name: S5, kind: api}\n  chat: {name: Support assistant, kind: llm}\n",
+		flows: "  a: {from: s1, to: s2, authenticated: true, encrypted: true}\n" +
+			"  b: {from: s2, to: s3, authenticated: true, encrypted: true}\n" +
+			"  c: {from: s3, to: s4, authenticated: true, encrypted: true}\n" +
+			"  d: {from: s4, to: s5, authenticated: true, encrypted: true}\n" +
+			"  e: {from: s5, to: chat, authenticated: true, encrypted: true}\n",
+	}.String()
+	head := strings.Replace(base, "flows:\n", "flows:\n  entry: {from: web, to: s1, authenticated: true, encrypted: true}\n", 1)
+	n, _ := sameFindings(t, defaults(t), wholeDefaults(t), load(t, base), load(t, head), today)
+	got := gaps(t, evaluate(t, defaults(t), input(t, load(t, base), load(t, head), today)), "chat")
+	if n == 0 || !slices.Contains(got, directInjection) {
+		t.Errorf("want a direct prompt injection notice on chat, six flows from the change; got %v", got)
 	}
 }
 

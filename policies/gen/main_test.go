@@ -15,20 +15,22 @@ func TestDataIsUpToDate(t *testing.T) {
 	if _, err := os.Stat(lib); err != nil {
 		t.Skip("the AI threat library is not next to the repository:", err)
 	}
-	out := filepath.Join(t.TempDir(), "data.cue")
-	if err := run(lib, out); err != nil {
+	dir := t.TempDir()
+	if err := run(lib, "keywords.yaml", filepath.Join(dir, "data.cue")); err != nil {
 		t.Fatal(err)
 	}
-	got, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := os.ReadFile("../data.cue")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("policies/data.cue is stale: run go run ./policies/gen from the repository root")
+	for _, name := range []string{"data.cue", "library.go"} {
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := os.ReadFile(filepath.Join("..", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("policies/%s is stale: run go run ./policies/gen from the repository root", name)
+		}
 	}
 }
 
@@ -51,5 +53,22 @@ func TestCheckRefusesABrokenLibrary(t *testing.T) {
 		if !bytes.Contains([]byte(err.Error()), []byte(want)) {
 			t.Errorf("error does not say %q:\n%v", want, err)
 		}
+	}
+}
+
+// Every entry needs keywords, and every keyword id must be an entry.
+func TestKeywordsChecked(t *testing.T) {
+	lib := &Library{Entries: []Entry{{ID: "a"}, {ID: "b"}}}
+	err := addKeywords(lib, map[string][]string{"a": {" Prompt Injection "}, "c": {"x"}})
+	if err == nil {
+		t.Fatal("keywords with a gap passed")
+	}
+	for _, want := range []string{"entry b has no keywords", "c is not an entry of the library"} {
+		if !bytes.Contains([]byte(err.Error()), []byte(want)) {
+			t.Errorf("error does not say %q:\n%v", want, err)
+		}
+	}
+	if got := lib.Entries[0].Keywords; len(got) != 1 || got[0] != "prompt injection" {
+		t.Errorf("keywords of a: %q", got)
 	}
 }
