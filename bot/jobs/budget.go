@@ -58,7 +58,7 @@ func (d *Deps) budgetLow(ctx context.Context, client forge.Client, repo forge.Re
 	if ok && (left < 0 || b.Remaining < left) {
 		left, reset = b.Remaining, b.Reset
 	}
-	return left >= 0 && left < d.resyncReserve(), reset, left, nil
+	return left >= 0 && left < d.reserveFor(repo), reset, left, nil
 }
 
 // yieldToReviews postpones background work (a resync's reconcile) until

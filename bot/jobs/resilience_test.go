@@ -554,3 +554,53 @@ func TestReviewUnderFaults(t *testing.T) {
 		}
 	}
 }
+
+// TestBackgroundYieldsToReviewsOnGitLab: GitLab's per-minute budget, read
+// from RateLimit-Remaining by one replica and kept in the store, makes a
+// resync's reconcile on another replica wait for the reset; a push's
+// reconcile goes on.
+func TestBackgroundYieldsToReviewsOnGitLab(t *testing.T) {
+	const proj = "acme/pay"
+	g := gitlabtest.New(t)
+	g.AddUser("tmbot", true)
+	tok := g.AddToken("tmbot")
+	id := g.AddProject(proj, "main")
+	g.AddMember(proj, "tmbot", gitlabtest.Maintainer)
+	g.PutFile(proj, commit("c1"), "pay.threatmodel.yaml", []byte(modelOf(1)))
+	g.SetBranch(proj, "main", commit("c1"))
+	repo := forge.Repo{Forge: "gitlab", ID: id, Owner: "acme", Name: "pay", DefaultBranch: "main"}
+	replica := func() forge.Client {
+		client, err := glforge.NewWithRetry(g.URL(), tok, nil, &retry.Off)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return client
+	}
+	one, two := replica(), replica()
+	c := &clock{now: time.Now()}
+	d1 := newDeps(t, &fakeForge{client: one}, c)
+	d2 := *d1
+	d2.Client = func(forge.Repo) (forge.Client, error) { return two, nil }
+	d1.Now, d2.Now = time.Now, time.Now
+	g.SetRateLimitRemaining(100)
+	if err := d1.Track(context.Background(), queue.TrackArgs{RepoKey: repo.Key(), Repo: repo, Reason: "push"}); err != nil {
+		t.Fatal(err)
+	}
+	calls := len(g.Requests())
+	err := d2.Track(context.Background(), queue.TrackArgs{RepoKey: repo.Key(), Repo: repo, Reason: "resync"})
+	if d, ok := forge.RetryAfter(err, time.Now()); !ok || d < 30*time.Second {
+		t.Fatalf("resync on a low budget: %v (%v), want postponed to the reset", err, d)
+	}
+	if n := len(g.Requests()) - calls; n != 0 {
+		t.Errorf("the postponed resync made %d calls", n)
+	}
+	// A budget above GitLab's reserve (a tenth of its 2,000 a minute) does
+	// not hold background work back, though it is below the GitHub reserve.
+	g.SetRateLimitRemaining(1500)
+	if err := d1.Track(context.Background(), queue.TrackArgs{RepoKey: repo.Key(), Repo: repo, Reason: "push"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d2.Track(context.Background(), queue.TrackArgs{RepoKey: repo.Key(), Repo: repo, Reason: "resync"}); err != nil {
+		t.Errorf("a resync with 1,500 calls left: %v", err)
+	}
+}

@@ -104,11 +104,25 @@ func (d *Deps) Resync(ctx context.Context, q *queue.Queue) error {
 // leaves to webhooks: it stops when fewer calls than this remain.
 const DefaultResyncReserve = 2000
 
+// GitLabResyncReserve is the reserve on GitLab, whose limit is counted
+// per minute (2,000 calls a minute for an authenticated user on GitLab.com,
+// docs.gitlab.com "GitLab.com-specific rate limits"): a tenth of it. The
+// configured reserve applies there when it is smaller.
+const GitLabResyncReserve = 200
+
 func (d *Deps) resyncReserve() int {
 	if d.ResyncReserve > 0 {
 		return d.ResyncReserve
 	}
 	return DefaultResyncReserve
+}
+
+// reserveFor is the resync's reserve for a repository's forge.
+func (d *Deps) reserveFor(repo forge.Repo) int {
+	if repo.Forge == "gitlab" {
+		return min(d.resyncReserve(), GitLabResyncReserve)
+	}
+	return d.resyncReserve()
 }
 
 // DeliveryRetention is how long a delivery id is remembered for

@@ -73,6 +73,11 @@ type Client struct {
 
 	calls atomic.Int64
 
+	rateMu        sync.Mutex
+	rateKnown     bool
+	rateRemaining int
+	rateReset     time.Time
+
 	files    *cache.LRU[fileKey, fileEntry]
 	statuses *cache.LRU[string, string]     // repo@head → fingerprint of the status written
 	findings *cache.LRU[string, string]     // repo#iid → fingerprint of the findings it has discussions for
@@ -207,6 +212,9 @@ type countingTransport struct {
 func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.next.RoundTrip(req)
 	t.c.calls.Add(1)
+	if err == nil && resp != nil {
+		t.c.noteRate(resp.Header)
+	}
 	if err == nil && resp != nil && resp.StatusCode == http.StatusNotFound && resp.Body != nil {
 		data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		resp.Body.Close()
@@ -709,4 +717,31 @@ func (c *Client) Bot(ctx context.Context) (forge.Identity, error) {
 	}
 	c.bot = forge.Identity{Login: u.Username, ID: u.ID}
 	return c.bot, nil
+}
+
+// noteRate keeps what an answer said of the rate limit (GitLab.com sends
+// RateLimit-Remaining and RateLimit-Reset, a Unix time; a self-managed
+// instance may send neither).
+func (c *Client) noteRate(h http.Header) {
+	rem, err := strconv.Atoi(h.Get("RateLimit-Remaining"))
+	if err != nil {
+		return
+	}
+	c.rateMu.Lock()
+	defer c.rateMu.Unlock()
+	c.rateKnown, c.rateRemaining = true, rem
+	if reset, err := strconv.ParseInt(h.Get("RateLimit-Reset"), 10, 64); err == nil {
+		c.rateReset = time.Unix(reset, 0)
+	}
+}
+
+// RateRemaining is what the last answer said of the rate limit: the calls
+// left and when it resets; remaining is -1 before any answer that said.
+func (c *Client) RateRemaining() (remaining int, reset time.Time) {
+	c.rateMu.Lock()
+	defer c.rateMu.Unlock()
+	if !c.rateKnown {
+		return -1, time.Time{}
+	}
+	return c.rateRemaining, c.rateReset
 }

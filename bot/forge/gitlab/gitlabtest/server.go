@@ -121,6 +121,9 @@ type Server struct {
 	writes   int
 	faults   forgetest.Faults
 	now      func() time.Time
+	// rateRemaining, when not negative, is sent as GitLab.com sends its
+	// rate limit on every answer (RateLimit-Remaining, RateLimit-Reset).
+	rateRemaining int
 }
 
 // New starts a fake GitLab; it stops when the test ends.
@@ -128,7 +131,7 @@ func New(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{t: t, users: map[int64]*user{}, byName: map[string]*user{}, tokens: map[string]int64{},
 		projects: map[int64]*project{}, byPath: map[string]*project{}, nextID: 100,
-		now: func() time.Time { return time.Now().UTC() }}
+		now: func() time.Time { return time.Now().UTC() }, rateRemaining: -1}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
 	return s
@@ -331,6 +334,15 @@ func (s *Server) ResetCounts() {
 	s.writes = 0
 }
 
+// SetRateLimitRemaining makes every answer carry GitLab.com's rate-limit
+// headers, with n calls left in the current minute (negative: no headers,
+// as a self-managed instance without them).
+func (s *Server) SetRateLimitRemaining(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rateRemaining = n
+}
+
 // FailNext makes the next n requests answer status with the given headers
 // and a GitLab-shaped error body (a 429 is GitLab's rate limit: give it
 // Retry-After or RateLimit-Reset).
@@ -376,6 +388,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	w.Header().Set("X-Request-Id", fmt.Sprintf("fake-%d", len(s.requests)+1))
+	if s.rateRemaining >= 0 {
+		// GitLab.com's rate-limit headers: RateLimit-Reset is a Unix time
+		// (docs.gitlab.com, "Rate limits", response headers).
+		w.Header().Set("RateLimit-Limit", "2000")
+		w.Header().Set("RateLimit-Observed", strconv.Itoa(max(2000-s.rateRemaining, 0)))
+		w.Header().Set("RateLimit-Remaining", strconv.Itoa(s.rateRemaining))
+		w.Header().Set("RateLimit-Reset", strconv.FormatInt(s.now().Add(time.Minute).Unix(), 10))
+	}
 	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), "/api/v4/")
 	if !ok {
 		s.fail(rp, http.StatusNotFound, "404 Not Found")
