@@ -7,12 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
-	"sync/atomic"
-	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -22,6 +18,8 @@ import (
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
+
+	"github.com/tmbot/tmbot/bot/sandbox"
 )
 
 // CUEBudget bounds the evaluation of one CUE model file. Zero (or negative)
@@ -55,28 +53,14 @@ func (b CUEBudget) withDefaults() CUEBudget {
 const (
 	// maxCUEOutput is the most the parent reads of the child's answer.
 	maxCUEOutput = 64 << 20
-	// maxCUEStderr is the most the parent keeps of the child's stderr.
-	maxCUEStderr = 16 << 10
 	// maxCUEDepth is the deepest nesting the child will encode; the caller
 	// applies its own, smaller depth limit to the tree.
 	maxCUEDepth = 1000
 )
 
-// The protocol between LoadCUE and its child (see cue_child.go).
-const (
-	cueChildEnv    = "TMBOT_CUE_CHILD"    // "1" in the child
-	cueFilenameEnv = "TMBOT_CUE_FILENAME" // the filename, for positions
-	cueMemoryEnv   = "TMBOT_CUE_MEMORY"   // the memory budget in bytes
-	cueTimeoutEnv  = "TMBOT_CUE_TIMEOUT"  // the time budget in nanoseconds
-
-	// Exit codes of the child's watchdog.
-	cueExitMemory = 86
-	cueExitTime   = 87
-)
-
-// cueChildEnvAllow lists the parent's environment variables the child
-// inherits; everything else (tokens, keys) stays in the parent.
-var cueChildEnvAllow = []string{"GOMAXPROCS", "GODEBUG", "GOTRACEBACK", "GOCOVERDIR", "TZ"}
+// cueChildKind names the CUE-evaluation child to bot/sandbox (see
+// cue_child.go). Its input is the filename, a NUL byte, and the source.
+const cueChildKind = "cue"
 
 // LoadCUE evaluates src (named filename for positions) in a child process
 // and returns its value as a Node tree. The child is the running executable
@@ -86,114 +70,24 @@ var cueChildEnvAllow = []string{"GOMAXPROCS", "GODEBUG", "GOTRACEBACK", "GOCOVER
 // its budget; ctx's own cancellation is returned as ctx.Err().
 func LoadCUE(ctx context.Context, filename string, src []byte, b CUEBudget) (*Node, error) {
 	b = b.withDefaults()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("CUE evaluation: cannot find the executable to run the evaluation in: %w", err)
-	}
-
-	tctx, cancel := context.WithTimeout(ctx, b.Timeout)
-	defer cancel()
-	cmd := exec.CommandContext(tctx, exe)
-	cmd.Env = cueChildEnviron(filename, b)
-	cmd.Stdin = bytes.NewReader(src)
-	stdout := &cappedBuffer{max: maxCUEOutput, onOverflow: cancel}
-	stderr := &cappedBuffer{max: maxCUEStderr}
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	// The child leads its own process group, and the whole group is killed
-	// when the budget's time is up (or ctx is cancelled).
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error {
-		if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); err != nil {
-			return cmd.Process.Kill()
-		}
-		return nil
-	}
-	cmd.WaitDelay = time.Second
-
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("CUE evaluation: cannot start the child process: %w", err)
-	}
-	// The child watches its own heap, but a single huge allocation blocks
-	// its watchdog (runtime/metrics waits for the heap lock), so the parent
-	// also watches the child's resident memory from outside.
-	var rssOver atomic.Bool
-	done := make(chan struct{})
-	go watchCUEChildRSS(cmd.Process.Pid, cueRSSLimit(b.MemoryBytes), done, func() {
-		rssOver.Store(true)
-		cancel()
-	})
-	runErr := cmd.Wait()
-	close(done)
+	input := make([]byte, 0, len(filename)+1+len(src))
+	input = append(append(append(input, strings.ReplaceAll(filename, "\x00", "")...), 0), src...)
+	out, err := sandbox.RunCapped(ctx, cueChildKind, input, sandbox.Budget(b), maxCUEOutput)
+	var le *sandbox.LimitError
 	switch {
-	case stdout.over:
-		return nil, &LimitError{Limit: "cue-output",
-			Msg: fmt.Sprintf("CUE evaluation produced more than %s of data", formatBytes(maxCUEOutput))}
+	case err == nil:
+		return decodeCUEAnswer(out)
 	case ctx.Err() != nil:
 		return nil, ctx.Err()
-	case rssOver.Load():
+	case errors.As(err, &le) && le.Limit == "time":
+		return nil, cueTimeError(b)
+	case errors.As(err, &le) && le.Limit == "memory":
 		return nil, cueMemoryError(b)
+	case errors.As(err, &le):
+		return nil, &LimitError{Limit: "cue-output",
+			Msg: fmt.Sprintf("CUE evaluation produced more than %s of data", sandbox.FormatBytes(maxCUEOutput))}
 	}
-	if runErr != nil {
-		code := -1
-		var ee *exec.ExitError
-		if errors.As(runErr, &ee) {
-			code = ee.ExitCode()
-		}
-		msg := stderr.String()
-		switch {
-		case code == cueExitMemory || strings.Contains(msg, "out of memory") || strings.Contains(msg, "stack exceeds"):
-			return nil, cueMemoryError(b)
-		case code == cueExitTime || errors.Is(tctx.Err(), context.DeadlineExceeded):
-			return nil, cueTimeError(b)
-		}
-		if msg = strings.TrimSpace(msg); msg != "" {
-			return nil, fmt.Errorf("CUE evaluation failed: %v: %s", runErr, firstLine(msg))
-		}
-		return nil, fmt.Errorf("CUE evaluation failed: %v", runErr)
-	}
-	return decodeCUEAnswer(stdout.Bytes())
-}
-
-// cueRSSLimit is the resident memory at which the parent kills a child
-// with a heap budget of mem: the budget plus room for the program's code
-// and the runtime. The child's own watchdog, which counts heap and stacks,
-// normally stops it first.
-func cueRSSLimit(mem int64) int64 { return mem + mem/4 + 32<<20 }
-
-// watchCUEChildRSS polls the resident memory of process pid until done is
-// closed, calling over once if it exceeds limit. It gives up quietly where
-// /proc is not available.
-func watchCUEChildRSS(pid int, limit int64, done <-chan struct{}, over func()) {
-	path := "/proc/" + strconv.Itoa(pid) + "/statm"
-	page := int64(os.Getpagesize())
-	t := time.NewTicker(cueWatchInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-done:
-			return
-		case <-t.C:
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return
-		}
-		fields := strings.Fields(string(data))
-		if len(fields) < 2 {
-			return
-		}
-		pages, err := strconv.ParseInt(fields[1], 10, 64)
-		if err != nil {
-			return
-		}
-		if pages*page > limit {
-			over()
-			return
-		}
-	}
+	return nil, fmt.Errorf("CUE evaluation failed: %w", err)
 }
 
 func cueTimeError(b CUEBudget) error {
@@ -203,64 +97,7 @@ func cueTimeError(b CUEBudget) error {
 
 func cueMemoryError(b CUEBudget) error {
 	return &LimitError{Limit: "cue-memory",
-		Msg: fmt.Sprintf("CUE evaluation exceeded its memory budget of %s", formatBytes(b.MemoryBytes))}
-}
-
-func cueChildEnviron(filename string, b CUEBudget) []string {
-	env := []string{
-		cueChildEnv + "=1",
-		cueFilenameEnv + "=" + strings.ReplaceAll(filename, "\x00", ""),
-		cueMemoryEnv + "=" + strconv.FormatInt(b.MemoryBytes, 10),
-		cueTimeoutEnv + "=" + strconv.FormatInt(int64(b.Timeout), 10),
-	}
-	for _, k := range cueChildEnvAllow {
-		if v, ok := os.LookupEnv(k); ok {
-			env = append(env, k+"="+v)
-		}
-	}
-	return env
-}
-
-// formatBytes writes n as "512 MiB" when it is a whole number of MiB.
-func formatBytes(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	}
-	return fmt.Sprintf("%d bytes", n)
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
-}
-
-// cappedBuffer keeps the first max bytes written to it and discards the
-// rest, calling onOverflow once when it first has to.
-type cappedBuffer struct {
-	bytes.Buffer
-	max        int
-	over       bool
-	onOverflow func()
-}
-
-func (c *cappedBuffer) Write(p []byte) (int, error) {
-	if c.over {
-		return len(p), nil
-	}
-	if room := c.max - c.Len(); len(p) > room {
-		c.Buffer.Write(p[:room])
-		c.over = true
-		if c.onOverflow != nil {
-			c.onOverflow()
-		}
-		return len(p), nil
-	}
-	return c.Buffer.Write(p)
+		Msg: fmt.Sprintf("CUE evaluation exceeded its memory budget of %s", sandbox.FormatBytes(b.MemoryBytes))}
 }
 
 // The child's answer on stdout: one JSON object holding either the tree or

@@ -76,6 +76,8 @@ type LimitError struct {
 	// Limit is "time", "memory" or "output".
 	Limit  string
 	Budget Budget
+	// MaxOutput is the cap on the child's answer that "output" exceeded.
+	MaxOutput int
 }
 
 func (e *LimitError) Error() string {
@@ -85,7 +87,7 @@ func (e *LimitError) Error() string {
 	case "memory":
 		return fmt.Sprintf("it used more than its memory limit of %s", FormatBytes(e.Budget.MemoryBytes))
 	}
-	return fmt.Sprintf("its answer was larger than %s", FormatBytes(MaxOutput))
+	return fmt.Sprintf("its answer was larger than %s", FormatBytes(int64(e.MaxOutput)))
 }
 
 // Run starts the running executable as a child of the given kind, gives it
@@ -93,6 +95,11 @@ func (e *LimitError) Error() string {
 // output. It returns a *LimitError when the child exceeds the budget, and
 // ctx.Err() when ctx ends first; either way the child is killed.
 func Run(ctx context.Context, kind string, input []byte, b Budget) ([]byte, error) {
+	return RunCapped(ctx, kind, input, b, MaxOutput)
+}
+
+// RunCapped is Run with another cap than MaxOutput on the child's answer.
+func RunCapped(ctx context.Context, kind string, input []byte, b Budget, maxOutput int) ([]byte, error) {
 	b = b.WithDefaults()
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -109,7 +116,7 @@ func Run(ctx context.Context, kind string, input []byte, b Budget) ([]byte, erro
 	cmd := exec.CommandContext(tctx, exe, "-test.run=^$")
 	cmd.Env = environ(kind, b)
 	cmd.Stdin = bytes.NewReader(input)
-	stdout := &cappedBuffer{max: MaxOutput, onOverflow: cancel}
+	stdout := &cappedBuffer{max: maxOutput, onOverflow: cancel}
 	stderr := &cappedBuffer{max: maxStderr}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	// The child leads its own process group, and the whole group is killed
@@ -140,7 +147,7 @@ func Run(ctx context.Context, kind string, input []byte, b Budget) ([]byte, erro
 	case ctx.Err() != nil:
 		return nil, ctx.Err()
 	case stdout.over:
-		return nil, &LimitError{Limit: "output", Budget: b}
+		return nil, &LimitError{Limit: "output", Budget: b, MaxOutput: maxOutput}
 	case rssOver.Load():
 		return nil, &LimitError{Limit: "memory", Budget: b}
 	}
