@@ -613,16 +613,31 @@ func flowFields(b, h *model.Flow) []string {
 	if !eqSet(b.Data, h.Data) {
 		f = append(f, "data")
 	}
-	if b.Authenticated != h.Authenticated {
+	if b.Kind != h.Kind {
+		f = append(f, "kind")
+	}
+	if !eqFlag(b.Authenticated, h.Authenticated) {
 		f = append(f, "authenticated")
 	}
-	if b.Encrypted != h.Encrypted {
+	if !eqFlag(b.Encrypted, h.Encrypted) {
 		f = append(f, "encrypted")
+	}
+	if b.Bidirectional != h.Bidirectional {
+		f = append(f, "bidirectional")
 	}
 	if !eqExt(b.Extensions, h.Extensions) {
 		f = append(f, "extensions")
 	}
 	return f
+}
+
+// eqFlag compares two flags that may be unknown (nil): unknown equals only
+// unknown.
+func eqFlag(b, h *bool) bool {
+	if b == nil || h == nil {
+		return b == h
+	}
+	return *b == *h
 }
 
 func assetFields(b, h *model.Asset) []string {

@@ -488,7 +488,7 @@ func TestComponentsFlowsAssets(t *testing.T) {
 		&model.Component{ID: "old", Name: "Old", Kind: "service"},
 		&model.Asset{ID: "pii", Name: "PII", Classification: "confidential"},
 		&model.Asset{ID: "creds", Name: "Creds", Classification: "restricted"},
-		&model.Flow{ID: "login", From: "user", To: "web", Data: []string{"creds"}, Authenticated: true},
+		&model.Flow{ID: "login", From: "user", To: "web", Data: []string{"creds"}, Authenticated: ptr(true)},
 		&model.Flow{ID: "gone", From: "web", To: "db"},
 	)
 	head := mk(
@@ -497,7 +497,7 @@ func TestComponentsFlowsAssets(t *testing.T) {
 		&model.Component{ID: "db", Name: "Database", Kind: "database", InternetFacing: true, Traits: []string{"has_memory"}},
 		&model.Asset{ID: "pii", Name: "PII", Classification: "restricted", Extensions: map[string]any{"gdpr": true}},
 		&model.Asset{ID: "creds", Name: " Creds ", Classification: "restricted"},
-		&model.Flow{ID: "login", From: "user", To: "web", Data: []string{"creds"}, Authenticated: true, Encrypted: true, Protocol: "https"},
+		&model.Flow{ID: "login", From: "user", To: "web", Data: []string{"creds"}, Authenticated: ptr(true), Encrypted: ptr(true), Protocol: "https"},
 		&model.Flow{ID: "prompt", From: "web", To: "llm"},
 	)
 	d := Compare(base, head)
@@ -754,3 +754,5 @@ func TestCoversIsPartOfAThreat(t *testing.T) {
 		t.Errorf("a threat with other covers under a new id: %s, want added", c.Change)
 	}
 }
+
+func ptr(b bool) *bool { return &b }

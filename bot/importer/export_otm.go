@@ -104,7 +104,7 @@ func ExportOTM(m *model.Model) ([]byte, error) {
 	for _, id := range d.Flows.Keys() {
 		f, _ := d.Flows.Get(id)
 		e := o{"id": id, "name": firstNonEmpty(f.Description, f.From+" to "+f.To), "source": f.From, "destination": f.To,
-			"bidirectional": false, "attributes": attrs(f)}
+			"bidirectional": f.Bidirectional, "attributes": attrs(f)}
 		if len(f.Data) > 0 {
 			e["assets"] = f.Data
 		}
@@ -174,7 +174,7 @@ func DocFromModel(m *model.Model) *Doc {
 	for _, id := range m.FlowOrder {
 		f := m.Flows[id]
 		d.Flows.Set(id, &Flow{From: f.From, To: f.To, Description: f.Description, Protocol: f.Protocol, Data: f.Data,
-			Authenticated: f.Authenticated, Encrypted: f.Encrypted, Extensions: f.Extensions})
+			Kind: f.Kind, Authenticated: f.Authenticated, Encrypted: f.Encrypted, Bidirectional: f.Bidirectional, Extensions: f.Extensions})
 	}
 	for _, id := range m.ThreatOrder {
 		t := m.Threats[id]

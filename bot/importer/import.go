@@ -477,6 +477,28 @@ func num(m map[string]any, k string) (float64, bool) {
 
 func boolean(m map[string]any, k string) bool { v, _ := m[k].(bool); return v }
 
+// stated is a flag that the source either states or leaves unsaid: a
+// boolean under k is stated, anything else (absent) is unknown (nil).
+func stated(m map[string]any, k string) *bool {
+	v, ok := m[k].(bool)
+	if !ok {
+		return nil
+	}
+	return &v
+}
+
+// ifTrue is a checkbox of a source that cannot tell "no" from "not
+// considered": checked is true, unchecked is unknown (nil).
+func ifTrue(v bool) *bool {
+	if !v {
+		return nil
+	}
+	return &v
+}
+
+// flag is a flag the source states either way.
+func flag(v bool) *bool { return &v }
+
 func obj(m map[string]any, k string) map[string]any { v, _ := m[k].(map[string]any); return v }
 
 func list(m map[string]any, k string) []any { v, _ := m[k].([]any); return v }

@@ -182,10 +182,8 @@ func importOTM(ctx context.Context, b *builder, data []byte) error {
 				fl.Data = appendUnique(fl.Data, aid)
 			}
 		}
-		if boolean(f, "bidirectional") {
-			b.report.guess(GuessKept, where, "the flow is bidirectional in OTM; tmbot reads it from %s to %s only: add the reverse flow if it carries data", from, to)
-		}
-		drop := []string{"id", "source", "destination", "assets", "threats", "description"}
+		fl.Bidirectional = boolean(f, "bidirectional")
+		drop := []string{"id", "source", "destination", "assets", "threats", "description", "bidirectional"}
 		if str(f, "description") == "" {
 			drop = append(drop, "name")
 		}

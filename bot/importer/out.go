@@ -18,7 +18,18 @@ type Doc struct {
 	Flows       Map[*Flow]       `yaml:"flows,omitempty" json:"flows,omitzero"`
 	Threats     Map[*Threat]     `yaml:"threats,omitempty" json:"threats,omitzero"`
 	Mitigations Map[*Mitigation] `yaml:"mitigations,omitempty" json:"mitigations,omitzero"`
+	Boundaries  Map[*Boundary]   `yaml:"boundaries,omitempty" json:"boundaries,omitzero"`
 	Extensions  map[string]any   `yaml:"extensions,omitempty" json:"extensions,omitempty"`
+}
+
+// Boundary is one trust boundary. Trusted is nil when it is trusted (the
+// format's default), so that only an untrusted one writes the key.
+type Boundary struct {
+	Name        string         `yaml:"name" json:"name"`
+	Description string         `yaml:"description,omitempty" json:"description,omitempty"`
+	Trusted     *bool          `yaml:"trusted,omitempty" json:"trusted,omitempty"`
+	Members     []string       `yaml:"members,omitempty,flow" json:"members,omitempty"`
+	Extensions  map[string]any `yaml:"extensions,omitempty" json:"extensions,omitempty"`
 }
 
 // System is the model's system block.
@@ -56,9 +67,11 @@ type Flow struct {
 	To            string         `yaml:"to" json:"to"`
 	Description   string         `yaml:"description,omitempty" json:"description,omitempty"`
 	Protocol      string         `yaml:"protocol,omitempty" json:"protocol,omitempty"`
+	Kind          string         `yaml:"kind,omitempty" json:"kind,omitempty"`
 	Data          []string       `yaml:"data,omitempty,flow" json:"data,omitempty"`
-	Authenticated bool           `yaml:"authenticated,omitempty" json:"authenticated,omitempty"`
-	Encrypted     bool           `yaml:"encrypted,omitempty" json:"encrypted,omitempty"`
+	Authenticated *bool          `yaml:"authenticated,omitempty" json:"authenticated,omitempty"` // nil: unknown
+	Encrypted     *bool          `yaml:"encrypted,omitempty" json:"encrypted,omitempty"`         // nil: unknown
+	Bidirectional bool           `yaml:"bidirectional,omitempty" json:"bidirectional,omitempty"`
 	Extensions    map[string]any `yaml:"extensions,omitempty" json:"extensions,omitempty"`
 }
 

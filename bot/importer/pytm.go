@@ -114,8 +114,8 @@ func importPytm(ctx context.Context, b *builder, data []byte) error {
 		}
 		ctl := obj(f, "controls")
 		fl := &Flow{From: from, To: to, Description: firstNonEmpty(str(f, "description"), name), Protocol: str(f, "protocol"),
-			Encrypted:     boolean(ctl, "isEncrypted"),
-			Authenticated: boolean(ctl, "authenticatesSource") || boolean(ctl, "authenticatesDestination") || str(ctl, "authenticationScheme") != ""}
+			Encrypted:     ifTrue(boolean(ctl, "isEncrypted")),
+			Authenticated: ifTrue(boolean(ctl, "authenticatesSource") || boolean(ctl, "authenticatesDestination") || str(ctl, "authenticationScheme") != "")}
 		for _, dn := range strs(f, "data") {
 			if aid, ok := assetID[dn]; ok {
 				fl.Data = appendUnique(fl.Data, aid)

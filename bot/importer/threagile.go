@@ -131,8 +131,12 @@ func importThreagile(ctx context.Context, b *builder, data []byte) error {
 			proto := str(l, "protocol")
 			fl := &Flow{From: from, To: to, Description: firstNonEmpty(str(l, "description"), lt), Protocol: proto}
 			auth := str(l, "authentication")
-			fl.Authenticated = auth != "" && auth != "none"
-			fl.Encrypted = threagileEncrypted(proto) || boolean(l, "vpn")
+			if auth != "" {
+				fl.Authenticated = flag(auth != "none")
+			}
+			if proto != "" {
+				fl.Encrypted = flag(threagileEncrypted(proto) || boolean(l, "vpn"))
+			}
 			for _, k := range []string{"data_assets_sent", "data_assets_received"} {
 				for _, a := range strs(l, k) {
 					if aid, ok := assetIDs[a]; ok {

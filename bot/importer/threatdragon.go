@@ -116,10 +116,7 @@ func importThreatDragon(ctx context.Context, b *builder, data []byte) error {
 				continue
 			}
 			fl := &Flow{From: from, To: to, Description: name, Protocol: str(data, "protocol"),
-				Encrypted: boolean(data, "isEncrypted")}
-			if boolean(data, "isBidirectional") {
-				b.report.guess(GuessKept, where, "the flow is bidirectional in Threat Dragon; tmbot reads it from %s to %s only", from, to)
-			}
+				Encrypted: ifTrue(boolean(data, "isEncrypted")), Bidirectional: boolean(data, "isBidirectional")}
 			r := rest(data, "description", "protocol", "isEncrypted", "threats")
 			fl.Extensions = withOriginal(b.ext(map[string]any{"data": r, "diagram": str(dg, "title"), "cell": rest(c, "data", "id")}, id, ""), b.format, str(c, "id"))
 			d.Flows.Set(id, fl)

@@ -124,7 +124,7 @@ func importTMBOM(ctx context.Context, b *builder, data []byte) error {
 			delete(b.taken["element"], id)
 			continue
 		}
-		fl := &Flow{From: from, To: to, Description: firstNonEmpty(str(f, "description"), str(f, "title")), Encrypted: boolean(f, "encrypted")}
+		fl := &Flow{From: from, To: to, Description: firstNonEmpty(str(f, "description"), str(f, "title")), Encrypted: stated(f, "encrypted")}
 		if t := str(f, "title"); t != "" && len(t) <= 20 && !strings.Contains(t, " ") {
 			fl.Protocol = t
 		}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tmbot/tmbot/bot/model"
 )
 
 // imp imports an inline source and checks that the result validates.
@@ -167,7 +169,7 @@ func TestThreagileLevelsTrackingAndIDs(t *testing.T) {
 	if got := f.Extensions["threagile"].(map[string]any)["id"]; got != "web>query-db" {
 		t.Errorf("original id: got %v", got)
 	}
-	if !f.Encrypted || !f.Authenticated {
+	if !model.Says(f.Encrypted, true) || !model.Says(f.Authenticated, true) {
 		t.Errorf("jdbc-encrypted with credentials: encrypted %v authenticated %v", f.Encrypted, f.Authenticated)
 	}
 	reported(t, res.Report, "flows.web-query-db", "web>query-db")

@@ -14,6 +14,7 @@ func decodeRoot(root *Node) *Model {
 		Flows:       map[string]*Flow{},
 		Threats:     map[string]*Threat{},
 		Mitigations: map[string]*Mitigation{},
+		Boundaries:  map[string]*Boundary{},
 	}
 	if root == nil || root.Kind != MapNode {
 		return m
@@ -27,6 +28,7 @@ func decodeRoot(root *Node) *Model {
 			Owner: str(s.Get("owner")), Vendor: str(s.Get("vendor"))}
 	}
 	m.Extensions = anyMap(root.Get("extensions"))
+	m.Boundaries, m.BoundaryOrder = decodeBoundaries(root.Get("boundaries"))
 	return m
 }
 
@@ -115,17 +117,45 @@ func flowField(k string) int {
 		return 6
 	case "extensions":
 		return 7
+	case "kind":
+		return 8
+	case "bidirectional":
+		return 9
 	}
 	return -1
 }
 
 func decodeFlow(id string, pos Pos, n *Node) *Flow {
-	var f [8]*Node
+	var f [10]*Node
 	fields(n, flowField, f[:])
-	return &Flow{ID: id, Pos: pos, From: str(f[0]), To: str(f[1]),
+	return &Flow{ID: id, Pos: pos, From: str(f[0]), To: str(f[1]), Kind: str(f[8]),
 		Description: str(f[2]), Protocol: str(f[3]), Data: strs(f[4]),
-		Authenticated: boolean(f[5]), Encrypted: boolean(f[6]),
+		Authenticated: triState(f[5]), Encrypted: triState(f[6]), Bidirectional: boolean(f[9]),
 		Extensions: anyMap(f[7])}
+}
+
+// decodeBoundaries decodes the boundaries section (a mapping of ids), in
+// document order; the first of a duplicated id wins.
+func decodeBoundaries(n *Node) (map[string]*Boundary, []string) {
+	out := map[string]*Boundary{}
+	if n == nil || n.Kind != MapNode {
+		return out, nil
+	}
+	var order []string
+	for i, id := range n.Keys {
+		v := n.Values[i]
+		if v.Kind != MapNode || out[id] != nil {
+			continue
+		}
+		b := &Boundary{ID: id, Pos: n.KeyPos[i], Name: str(v.Get("name")), Description: str(v.Get("description")),
+			Trusted: true, Members: strs(v.Get("members")), Extensions: anyMap(v.Get("extensions"))}
+		if t := triState(v.Get("trusted")); t != nil {
+			b.Trusted = *t
+		}
+		out[id] = b
+		order = append(order, id)
+	}
+	return out, order
 }
 
 func mitigationField(k string) int {
@@ -232,6 +262,16 @@ func str(n *Node) string {
 }
 
 func boolean(n *Node) bool { return n != nil && n.Kind == BoolNode && n.Str == "true" }
+
+// triState is a boolean that may be absent: nil when the node is not a
+// boolean (absent, or of the wrong shape, which the shape check reports).
+func triState(n *Node) *bool {
+	if n == nil || n.Kind != BoolNode {
+		return nil
+	}
+	v := n.Str == "true"
+	return &v
+}
 
 func strs(n *Node) []string {
 	if n == nil || n.Kind != ListNode || len(n.Items) == 0 {

@@ -374,6 +374,7 @@ func decodeSection[T any](st sectionState, entry func(*entryResult) *T, shift fu
 func (v *validator) semantic(root *Node, m *Model) {
 	sc := &v.sc
 	sc.idSpace(root)
+	sc.boundaries(root.Get("boundaries"), m)
 	assetIDs := func() []string { return m.AssetOrder }
 	assetExists := func(s string) bool { return m.Assets[s] != nil }
 	if st := v.sections[componentsSection]; st.node != nil {
@@ -410,11 +411,11 @@ func (v *validator) semantic(root *Node, m *Model) {
 		var targets []string
 		targetIDs := func() []string {
 			if targets == nil {
-				targets = append(append([]string{}, m.ComponentOrder...), m.FlowOrder...)
+				targets = append(append(append([]string{}, m.ComponentOrder...), m.FlowOrder...), m.AssetOrder...)
 			}
 			return targets
 		}
-		targetExists := func(s string) bool { return m.Components[s] != nil || m.Flows[s] != nil }
+		targetExists := func(s string) bool { return m.Components[s] != nil || m.Flows[s] != nil || m.Assets[s] != nil }
 		mitigationIDs := func() []string { return m.MitigationOrder }
 		mitigationExists := func(s string) bool { return m.Mitigations[s] != nil }
 		for j, er := range st.results {
@@ -424,7 +425,7 @@ func (v *validator) semantic(root *Node, m *Model) {
 			d := st.node.KeyPos[j].Line - er.base
 			if len(er.refs) > 0 {
 				id := st.node.Keys[j]
-				sc.refs(er.refs, d, refTargets, "threats", id, "component or flow", targetIDs, targetExists)
+				sc.refs(er.refs, d, refTargets, "threats", id, "component, flow or asset", targetIDs, targetExists)
 				sc.refs(er.refs, d, refMitigations, "threats", id, "mitigation", mitigationIDs, mitigationExists)
 			}
 			sc.diags = appendShifted(sc.diags, er.local, d)

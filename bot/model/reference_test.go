@@ -102,6 +102,10 @@ func (c *refSemanticChecker) run(root *Node) {
 		return
 	}
 	c.idSpace(root)
+	// Boundaries are newer than this reference: it uses the loader's check.
+	bc := &semanticChecker{}
+	bc.boundaries(root.Get("boundaries"), c.m)
+	c.diags = append(c.diags, bc.diags...)
 	components := (*path)(nil).child("components")
 	refEachEntry(root.Get("components"), func(id string, _ Pos, n *Node) {
 		p := components.child(id)
@@ -122,11 +126,11 @@ func (c *refSemanticChecker) run(root *Node) {
 		c.date(n.Get("due"), mitigations.child(id).child("due"))
 	})
 	threats := (*path)(nil).child("threats")
-	targets := append(append([]string{}, c.m.ComponentOrder...), c.m.FlowOrder...)
+	targets := append(append(append([]string{}, c.m.ComponentOrder...), c.m.FlowOrder...), c.m.AssetOrder...)
 	refEachEntry(root.Get("threats"), func(id string, pos Pos, n *Node) {
 		p := threats.child(id)
-		c.refs(n.Get("targets"), p.child("targets"), "component or flow", targets,
-			func(s string) bool { return c.m.Components[s] != nil || c.m.Flows[s] != nil })
+		c.refs(n.Get("targets"), p.child("targets"), "component, flow or asset", targets,
+			func(s string) bool { return c.m.Components[s] != nil || c.m.Flows[s] != nil || c.m.Assets[s] != nil })
 		c.refs(n.Get("mitigations"), p.child("mitigations"), "mitigation", c.m.MitigationOrder,
 			func(s string) bool { return c.m.Mitigations[s] != nil })
 		c.status(n, p, pos)
@@ -304,10 +308,12 @@ func refDecode(root *Node, defaultLayer map[string]string) *Model {
 		Flows:       map[string]*Flow{},
 		Threats:     map[string]*Threat{},
 		Mitigations: map[string]*Mitigation{},
+		Boundaries:  map[string]*Boundary{},
 	}
 	if root == nil || root.Kind != MapNode {
 		return m
 	}
+	m.Boundaries, m.BoundaryOrder = decodeBoundaries(root.Get("boundaries"))
 	if v := root.Get("version"); v != nil && v.Kind == IntNode {
 		n, _ := strconv.ParseInt(v.Str, 0, 64)
 		m.Version = int(n)
@@ -344,7 +350,8 @@ func refDecode(root *Node, defaultLayer map[string]string) *Model {
 		}
 		m.Flows[id] = &Flow{ID: id, Pos: pos, From: ref_str(n.Get("from")), To: ref_str(n.Get("to")),
 			Description: ref_str(n.Get("description")), Protocol: ref_str(n.Get("protocol")), Data: ref_strs(n.Get("data")),
-			Authenticated: ref_boolean(n.Get("authenticated")), Encrypted: ref_boolean(n.Get("encrypted")),
+			Authenticated: triState(n.Get("authenticated")), Encrypted: triState(n.Get("encrypted")),
+			Kind: ref_str(n.Get("kind")), Bidirectional: ref_boolean(n.Get("bidirectional")),
 			Extensions: ref_anyMap(n.Get("extensions"))}
 		m.FlowOrder = append(m.FlowOrder, id)
 	})

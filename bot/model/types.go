@@ -1,5 +1,7 @@
 package model
 
+import "slices"
+
 // Model is a loaded threat model. Maps are keyed by id; the *Order slices
 // keep the ids in document order, which renames and reports rely on.
 type Model struct {
@@ -11,9 +13,34 @@ type Model struct {
 	Flows       map[string]*Flow
 	Threats     map[string]*Threat
 	Mitigations map[string]*Mitigation
+	Boundaries  map[string]*Boundary
 	Extensions  map[string]any
 
-	ComponentOrder, AssetOrder, FlowOrder, ThreatOrder, MitigationOrder []string
+	ComponentOrder, AssetOrder, FlowOrder, ThreatOrder, MitigationOrder, BoundaryOrder []string
+}
+
+// BoundaryOf returns the id of the trust boundary a component is in, or ""
+// when it is in none (or the model draws none). The first boundary that
+// lists it wins; validation refuses a component in two.
+func (m *Model) BoundaryOf(component string) string {
+	for _, id := range m.BoundaryOrder {
+		if b := m.Boundaries[id]; b != nil && slices.Contains(b.Members, component) {
+			return id
+		}
+	}
+	return ""
+}
+
+// Boundary is a trust boundary: the components inside share one level of
+// trust.
+type Boundary struct {
+	ID          string
+	Name        string
+	Description string
+	Trusted     bool // as written, true when omitted
+	Members     []string
+	Extensions  map[string]any
+	Pos         Pos
 }
 
 // System describes what the model is about.
@@ -51,16 +78,33 @@ type Asset struct {
 
 // Flow is data moving from one component to another.
 type Flow struct {
-	ID            string
-	From, To      string
-	Description   string
-	Protocol      string
-	Data          []string
-	Authenticated bool
-	Encrypted     bool
+	ID          string
+	From, To    string
+	Kind        string // FlowData or FlowDependency; "" when not written (data)
+	Description string
+	Protocol    string
+	Data        []string
+	// Authenticated and Encrypted are nil when the file does not say
+	// (unknown), else what it says.
+	Authenticated *bool
+	Encrypted     *bool
+	Bidirectional bool
 	Extensions    map[string]any
 	Pos           Pos
 }
+
+// Flow kinds.
+const (
+	FlowData       = "data"
+	FlowDependency = "dependency"
+)
+
+// IsDependency reports whether the flow is a library or artifact that its
+// target imports, not a network call.
+func (f *Flow) IsDependency() bool { return f.Kind == FlowDependency }
+
+// Says reports whether a tri-state flag is known and equal to want.
+func Says(flag *bool, want bool) bool { return flag != nil && *flag == want }
 
 // Threat is something that can go wrong, and what is done about it.
 type Threat struct {

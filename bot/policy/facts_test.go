@@ -122,17 +122,17 @@ func TestStrideFlowsWhatIsNotAnEntry(t *testing.T) {
 		want                    bool
 	}{
 		{"a call out to a hosted model", "  hosted: {name: Hosted model, kind: llm, traits: [hosted_by_third_party]}\n",
-			"  f1: {from: web, to: hosted}\n", false},
+			"  f1: {from: web, to: hosted, authenticated: false, encrypted: true}\n", false},
 		{"a login to the identity provider", "  sso: {name: SSO, kind: identity_provider}\n",
-			"  f1: {from: web, to: sso}\n", false},
+			"  f1: {from: web, to: sso, authenticated: false, encrypted: true}\n", false},
 		{"a response back to a mobile app", "  gw: {name: Gateway, kind: api, internet_facing: true}\n  app: {name: App, kind: mobile_app}\n",
-			"  f1: {from: gw, to: app}\n", false},
+			"  f1: {from: gw, to: app, authenticated: false, encrypted: true}\n", false},
 		{"a response back to the web app that asked", "  gw: {name: Gateway, kind: api, internet_facing: true}\n  spa: {name: Browser app, kind: web_app}\n",
-			"  f1: {from: gw, to: spa}\n  f2: {from: spa, to: gw, authenticated: true}\n", false},
+			"  f1: {from: gw, to: spa, authenticated: false, encrypted: true}\n  f2: {from: spa, to: gw, authenticated: true}\n", false},
 		{"a push to a web app that never asked", "  gw: {name: Gateway, kind: api, internet_facing: true}\n  spa: {name: Browser app, kind: web_app}\n",
-			"  f1: {from: gw, to: spa}\n", true},
+			"  f1: {from: gw, to: spa, authenticated: false, encrypted: true}\n", true},
 		{"what a hosted model returns enters the system", "  hosted: {name: Hosted model, kind: llm, traits: [hosted_by_third_party]}\n",
-			"  f1: {from: hosted, to: orders}\n", true},
+			"  f1: {from: hosted, to: orders, authenticated: false, encrypted: true}\n", true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -173,7 +173,7 @@ func mustContain(t testing.TB, what, s string, parts ...string) {
 // its database, with the sections that tests fill in. Every section is
 // YAML indented by two spaces under its key.
 type shop struct {
-	components, assets, flows, threats, mitigations string
+	components, assets, flows, threats, mitigations, boundaries string
 }
 
 func (s shop) String() string {
@@ -194,6 +194,9 @@ func (s shop) String() string {
 	}
 	if s.mitigations != "" {
 		b.WriteString("mitigations:\n" + s.mitigations)
+	}
+	if s.boundaries != "" {
+		b.WriteString("boundaries:\n" + s.boundaries)
 	}
 	return b.String()
 }

@@ -43,6 +43,16 @@ type ModelView struct {
 	Flows       map[string]FlowView       `json:"flows"`
 	Threats     map[string]ThreatView     `json:"threats"`
 	Mitigations map[string]MitigationView `json:"mitigations"`
+	// Boundaries are the model's trust boundaries (always whole); empty
+	// when it draws none.
+	Boundaries map[string]BoundaryView `json:"boundaries"`
+}
+
+// BoundaryView is a trust boundary.
+type BoundaryView struct {
+	Name    string   `json:"name"`
+	Trusted bool     `json:"trusted"`
+	Members []string `json:"members"`
 }
 
 // SystemView is the system block.
@@ -61,6 +71,11 @@ type ComponentView struct {
 	InternetFacing bool     `json:"internet_facing"`
 	Traits         []string `json:"traits"`
 	Data           []string `json:"data"`
+	// Boundary is the id of the trust boundary the component is in, ""
+	// when none; Trusted is whether that boundary is trusted (null when
+	// the component is in none).
+	Boundary string `json:"boundary"`
+	Trusted  *bool  `json:"trusted"`
 	// Facts are the conditions of the AI threat library that hold for the
 	// component: its traits plus what its kind and flows show
 	// (untrusted_input, retrieves_content, has_tools, sensitive_data, ...).
@@ -84,21 +99,42 @@ type ComponentView struct {
 type AssetView struct {
 	Name           string `json:"name"`
 	Classification string `json:"classification"`
+	// Threats lists the threats that target the asset itself.
+	Threats []string `json:"threats"`
 }
 
 // FlowView is a flow with derived facts.
 type FlowView struct {
-	From          string   `json:"from"`
-	To            string   `json:"to"`
-	Data          []string `json:"data"`
-	Protocol      string   `json:"protocol"`
-	Authenticated bool     `json:"authenticated"`
-	Encrypted     bool     `json:"encrypted"`
+	From     string   `json:"from"`
+	To       string   `json:"to"`
+	Data     []string `json:"data"`
+	Protocol string   `json:"protocol"`
+	// Kind is "data" (a network call or message) or "dependency" (a
+	// library or artifact that `to` imports from `from`).
+	Kind string `json:"kind"`
+	// Authenticated and Encrypted are true or false as the file states
+	// them, null when it does not say (unknown).
+	Authenticated *bool `json:"authenticated"`
+	Encrypted     *bool `json:"encrypted"`
+	// Bidirectional: data goes both ways; the facts below hold when they
+	// hold in either direction.
+	Bidirectional bool `json:"bidirectional"`
 	// EntersInternal: from an internet-facing component (or a user or a
 	// third party) into a component that is none of those; a call out to
 	// a third party, a login to an identity provider and a response back
-	// to a client are not entries (entersInternal).
+	// to a client are not entries (entersInternal). Never a dependency.
 	EntersInternal bool `json:"enters_internal"`
+	// FromBoundary and ToBoundary are the trust boundaries of the ends
+	// ("" for none). CrossesBoundary: the ends are in different
+	// boundaries (a component in none counts as outside every boundary);
+	// when the model draws no boundaries, the flow enters the system from
+	// outside (EntersInternal). EntersTrusted: from a component in an
+	// untrusted boundary into one in a trusted boundary. A dependency
+	// crosses nothing.
+	FromBoundary    string `json:"from_boundary"`
+	ToBoundary      string `json:"to_boundary"`
+	CrossesBoundary bool   `json:"crosses_boundary"`
+	EntersTrusted   bool   `json:"enters_trusted"`
 	// Restricted: it carries an asset classified restricted.
 	Restricted bool `json:"restricted"`
 	// Changed: added or changed in this change, or the model is new.
@@ -107,10 +143,13 @@ type FlowView struct {
 	// entered the system without authentication, or carried restricted
 	// data unencrypted, with no threat about it (old debt, not this
 	// change's).
-	UnauthBefore bool     `json:"unauth_before"`
-	ClearBefore  bool     `json:"clear_before"`
-	Threats      []string `json:"threats"`
-	Stride       []string `json:"stride"`
+	UnauthBefore bool `json:"unauth_before"`
+	ClearBefore  bool `json:"clear_before"`
+	// UnknownBefore: the same flow in the base already crossed a boundary
+	// without saying whether it is authenticated or encrypted.
+	UnknownBefore bool     `json:"unknown_before"`
+	Threats       []string `json:"threats"`
+	Stride        []string `json:"stride"`
 }
 
 // ThreatView is a threat with its derived risk and status.
@@ -208,8 +247,9 @@ func (in *Input) compareFlows() {
 		}
 		f.Changed = !inBase || changed[id]
 		if inBase {
-			f.UnauthBefore = b.EntersInternal && !b.Authenticated && len(b.Threats) == 0
-			f.ClearBefore = b.Restricted && !b.Encrypted && len(b.Threats) == 0
+			f.UnauthBefore = (b.EntersInternal || b.EntersTrusted) && model.Says(b.Authenticated, false) && len(b.Threats) == 0
+			f.ClearBefore = b.Restricted && model.Says(b.Encrypted, false) && len(b.Threats) == 0
+			f.UnknownBefore = b.CrossesBoundary && (b.Authenticated == nil || b.Encrypted == nil)
 		}
 		in.Head.Flows[id] = f
 	}
@@ -252,7 +292,8 @@ type viewer struct {
 	users     map[string][]string // mitigation id → the threats that use it
 	flowsOf   map[string][]string // component id → the flows into or out of it
 	facts     map[string]set      // component id → facts (deriveFacts)
-	pairs     map[[2]string]bool  // {from, to} of every flow
+	pairs     map[[2]string]bool  // {from, to} of every flow (both ways for a bidirectional one)
+	boundary  map[string]string   // component id → its trust boundary's id
 	// all: the AI threat library; library: its entries by kind; matched:
 	// which entries each threat's words match (matches). Filled when
 	// first needed.
@@ -279,9 +320,20 @@ func newViewer(m *model.Model) *viewer {
 	for _, id := range m.FlowOrder {
 		f := m.Flows[id]
 		v.pairs[[2]string{f.From, f.To}] = true
+		if f.Bidirectional {
+			v.pairs[[2]string{f.To, f.From}] = true
+		}
 		v.flowsOf[f.From] = append(v.flowsOf[f.From], id)
 		if f.To != f.From {
 			v.flowsOf[f.To] = append(v.flowsOf[f.To], id)
+		}
+	}
+	v.boundary = map[string]string{}
+	for _, bid := range m.BoundaryOrder {
+		for _, c := range m.Boundaries[bid].Members {
+			if _, ok := v.boundary[c]; !ok {
+				v.boundary[c] = bid
+			}
 		}
 	}
 	v.facts = deriveFacts(m)
@@ -309,7 +361,15 @@ func (v *viewer) view(sel *selection) *ModelView {
 		Mitigations: map[string]MitigationView{},
 	}
 	for id, a := range m.Assets {
-		mv.Assets[id] = AssetView{Name: a.Name, Classification: a.Classification}
+		av := AssetView{Name: a.Name, Classification: a.Classification, Threats: []string{}}
+		if m.Components[id] == nil && m.Flows[id] == nil { // a component or flow of the same id wins
+			av.Threats = nonNil(v.targeting[id])
+		}
+		mv.Assets[id] = av
+	}
+	mv.Boundaries = make(map[string]BoundaryView, len(m.Boundaries))
+	for id, b := range m.Boundaries {
+		mv.Boundaries[id] = BoundaryView{Name: b.Name, Trusted: b.Trusted, Members: nonNil(b.Members)}
 	}
 	var s selection
 	if sel != nil {
@@ -366,11 +426,15 @@ func (v *viewer) flow(id string) FlowView {
 	m := v.m
 	f := m.Flows[id]
 	from, to := m.Components[f.From], m.Components[f.To]
-	fv := FlowView{From: f.From, To: f.To, Data: nonNil(f.Data), Protocol: f.Protocol,
-		Authenticated: f.Authenticated, Encrypted: f.Encrypted, Threats: nonNil(v.targeting[id])}
-	if from != nil && to != nil {
-		fv.EntersInternal = v.entersInternal(f, from, to)
+	fv := FlowView{From: f.From, To: f.To, Data: nonNil(f.Data), Protocol: f.Protocol, Kind: model.FlowData,
+		Authenticated: f.Authenticated, Encrypted: f.Encrypted, Bidirectional: f.Bidirectional, Threats: nonNil(v.targeting[id])}
+	if f.IsDependency() {
+		fv.Kind = model.FlowDependency
 	}
+	if from != nil && to != nil && !f.IsDependency() {
+		fv.EntersInternal = v.entersInternal(f, from, to) || (f.Bidirectional && v.entersInternal(reversed(f), to, from))
+	}
+	v.boundaryFacts(f, &fv)
 	for _, a := range f.Data {
 		if as := m.Assets[a]; as != nil && as.Classification == "restricted" {
 			fv.Restricted = true
@@ -390,7 +454,7 @@ func (v *viewer) flow(id string) FlowView {
 // part run by a third party (outsideParty); a login to an identity
 // provider (it is the authentication); and a response going back to a
 // client: anything sent to a mobile app, or to a web app that sent the
-// flow's source a request (a flow the other way).
+// flow's source a request (another flow the other way).
 func (v *viewer) entersInternal(f *model.Flow, from, to *model.Component) bool {
 	outside := from.InternetFacing || from.Kind == "user" || outsideParty(from)
 	if !outside || to.InternetFacing || to.Kind == "user" || outsideParty(to) {
@@ -400,7 +464,9 @@ func (v *viewer) entersInternal(f *model.Flow, from, to *model.Component) bool {
 	case "identity_provider", "mobile_app":
 		return false
 	case "web_app":
-		if v.pairs[[2]string{f.To, f.From}] {
+		// A bidirectional flow is request and answer in one: its own
+		// other direction does not make it a response.
+		if v.pairs[[2]string{f.To, f.From}] && !f.Bidirectional {
 			return false
 		}
 	}
@@ -444,9 +510,13 @@ func (v *viewer) component(id string) ComponentView {
 			probably[e.ID] = maybe
 		}
 	}
-	return ComponentView{Name: c.Name, Kind: c.Kind, Layer: c.Layer, InternetFacing: c.InternetFacing,
+	cv := ComponentView{Name: c.Name, Kind: c.Kind, Layer: c.Layer, InternetFacing: c.InternetFacing,
 		Traits: nonNil(c.Traits), Data: nonNil(c.Data), Facts: v.facts[id].sorted(), Threats: ids, Covered: covered.sorted(),
-		Probably: probably}
+		Probably: probably, Boundary: v.boundary[id]}
+	if b := m.Boundaries[cv.Boundary]; b != nil {
+		cv.Trusted = &b.Trusted
+	}
+	return cv
 }
 
 // libraryEntry is an entry of the AI threat library and its place in
