@@ -294,6 +294,25 @@ func modelFields(b, h *model.Model) []string {
 	if !eqExt(b.Extensions, h.Extensions) {
 		out = append(out, "extensions")
 	}
+	return append(out, boundaryFields(b, h)...)
+}
+
+// boundaryFields names the trust boundaries added, removed or changed, as
+// boundaries.<id>, in the head's order then the base's.
+func boundaryFields(b, h *model.Model) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, id := range append(append([]string{}, h.BoundaryOrder...), b.BoundaryOrder...) {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		x, y := b.Boundaries[id], h.Boundaries[id]
+		if x == nil || y == nil || !eqStr(x.Name, y.Name) || !eqStr(x.Description, y.Description) ||
+			x.Trusted != y.Trusted || !eqSet(x.Members, y.Members) || !eqExt(x.Extensions, y.Extensions) {
+			out = append(out, "boundaries."+id)
+		}
+	}
 	return out
 }
 

@@ -43,6 +43,12 @@ func mk(parts ...any) *model.Model {
 		case *model.Asset:
 			m.Assets[v.ID] = v
 			m.AssetOrder = append(m.AssetOrder, v.ID)
+		case *model.Boundary:
+			if m.Boundaries == nil {
+				m.Boundaries = map[string]*model.Boundary{}
+			}
+			m.Boundaries[v.ID] = v
+			m.BoundaryOrder = append(m.BoundaryOrder, v.ID)
 		default:
 			panic(fmt.Sprintf("mk: %T", p))
 		}
@@ -756,3 +762,27 @@ func TestCoversIsPartOfAThreat(t *testing.T) {
 }
 
 func ptr(b bool) *bool { return &b }
+
+// Unknown is not false: a flow that goes from saying nothing to a stated
+// false (or back) has changed; kind and bidirectional count too.
+func TestFlowFlagsAndBoundaries(t *testing.T) {
+	base := mk(
+		&model.Flow{ID: "a", From: "x", To: "y"},
+		&model.Flow{ID: "b", From: "x", To: "y", Encrypted: ptr(false)},
+		&model.Flow{ID: "c", From: "x", To: "y", Authenticated: ptr(true)},
+		&model.Boundary{ID: "dmz", Name: "DMZ", Trusted: true, Members: []string{"x"}},
+		&model.Boundary{ID: "gone", Name: "Gone", Trusted: true},
+		&model.Boundary{ID: "same", Name: "Same", Trusted: true, Members: []string{"p", "q"}},
+	)
+	head := mk(
+		&model.Flow{ID: "a", From: "x", To: "y", Authenticated: ptr(false), Bidirectional: true},
+		&model.Flow{ID: "b", From: "x", To: "y"},
+		&model.Flow{ID: "c", From: "x", To: "y", Authenticated: ptr(true), Kind: model.FlowDependency},
+		&model.Boundary{ID: "new", Name: "New", Trusted: false},
+		&model.Boundary{ID: "dmz", Name: "DMZ", Trusted: false, Members: []string{"x"}},
+		&model.Boundary{ID: "same", Name: "Same", Trusted: true, Members: []string{"q", "p"}},
+	)
+	d := Compare(base, head)
+	eq(t, "text", d.Text(), "~ model: boundaries.new, boundaries.dmz, boundaries.gone\n"+
+		"~ flow a: authenticated, bidirectional\n~ flow b: encrypted\n~ flow c: kind\n")
+}

@@ -27,13 +27,7 @@ func deriveFacts(m *model.Model) map[string]set {
 // deriveFactsCounted is deriveFacts, also returning how many flows the
 // propagation walks visited (a test bounds it).
 func deriveFactsCounted(m *model.Model) (map[string]set, int) {
-	in := map[string][]*model.Flow{}
-	out := map[string][]*model.Flow{}
-	for _, id := range m.FlowOrder {
-		f := m.Flows[id]
-		out[f.From] = append(out[f.From], f)
-		in[f.To] = append(in[f.To], f)
-	}
+	in, out := flowIndex(m)
 	kind := func(id string) string {
 		if c := m.Components[id]; c != nil {
 			return c.Kind
@@ -155,6 +149,7 @@ func deriveFactsCounted(m *model.Model) (map[string]set, int) {
 	}
 
 	visits := propagate(m, in, out, facts)
+	dependencyFacts(m, facts)
 
 	// Training data collected from outside reaches the pipeline that
 	// trains on it; a model fed by a registry that was trained here was

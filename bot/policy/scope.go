@@ -19,7 +19,8 @@ const neighbourHops = 2
 //
 //   - components: those the diff names, the ends of flows it names, what
 //     changed threats target (a flow's ends for a flow), the holders of
-//     changed assets, and their neighbours up to neighbourHops flows away;
+//     changed assets, the components whose trust boundary (or its trust)
+//     differs, and their neighbours up to neighbourHops flows away;
 //     those whose facts differ between base and head (facts follow the
 //     data, so a change can reach far); plus both ends of every chosen
 //     flow;
@@ -111,6 +112,7 @@ func narrow(bv, hv *viewer, d *diff.Diff) *selection {
 			}
 		}
 	}
+	seeds.add(boundaryMoves(bv, hv)...)
 
 	// The neighbours of the seeds, hop by hop, over the flows of both.
 	for c := range seeds {
@@ -195,4 +197,28 @@ func sameSet(a, b set) bool {
 		}
 	}
 	return true
+}
+
+// boundaryMoves lists the components whose trust boundary, or whether it
+// is trusted, differs between base and head: the flows into and out of
+// them may cross differently.
+func boundaryMoves(bv, hv *viewer) []string {
+	trust := func(v *viewer, c string) (string, bool) {
+		b := v.boundary[c]
+		if bd := v.m.Boundaries[b]; bd != nil {
+			return b, bd.Trusted
+		}
+		return b, false
+	}
+	var out []string
+	for _, v := range []*viewer{bv, hv} {
+		for c := range v.boundary {
+			bb, bt := trust(bv, c)
+			hb, ht := trust(hv, c)
+			if bb != hb || bt != ht {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
 }
