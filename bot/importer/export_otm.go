@@ -22,8 +22,9 @@ var (
 	}
 )
 
-// The trust zones ExportOTM puts components in: tmbot records only whether
-// a component faces the internet.
+// The trust zones ExportOTM puts components in that are in no boundary: by
+// whether they face the internet. A boundary of the same id takes its
+// place (its components are then in it).
 const (
 	zoneInternet = "internet"
 	zoneInternal = "internal"
@@ -47,12 +48,8 @@ func ExportOTM(m *model.Model) ([]byte, error) {
 		project["owner"] = d.System.Owner
 	}
 	doc["project"] = project
-	doc["trustZones"] = []o{
-		{"id": zoneInternet, "name": "Internet", "type": "internet", "risk": o{"trustRating": 0},
-			"description": "Components that face the internet (internet_facing: true)"},
-		{"id": zoneInternal, "name": "Internal", "type": "private", "risk": o{"trustRating": 100},
-			"description": "Components that do not face the internet"},
-	}
+	zones, zoneOf := otmZones(m, d)
+	doc["trustZones"] = zones
 	var assets []o
 	for _, id := range d.Assets.Keys() {
 		a, _ := d.Assets.Get(id)
@@ -83,10 +80,7 @@ func ExportOTM(m *model.Model) ([]byte, error) {
 	var comps []o
 	for _, id := range d.Components.Keys() {
 		c, _ := d.Components.Get(id)
-		zone := zoneInternal
-		if c.InternetFacing {
-			zone = zoneInternet
-		}
+		zone := zoneOf(id, c.InternetFacing)
 		e := o{"id": id, "name": c.Name, "type": c.Kind, "parent": o{"trustZone": zone}, "attributes": attrs(c)}
 		if c.Description != "" {
 			e["description"] = c.Description
@@ -147,6 +141,43 @@ func ExportOTM(m *model.Model) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
+// otmZones returns the trust zones of the export: each boundary (whole
+// under attributes.tmbot, so that importing gives it back), then the
+// zones for components in no boundary, internet and internal, unless a
+// boundary has taken the id. zoneOf gives a component's zone.
+func otmZones(m *model.Model, d *Doc) (zones []map[string]any, zoneOf func(id string, internetFacing bool) string) {
+	type o = map[string]any
+	for _, id := range d.Boundaries.Keys() {
+		bd, _ := d.Boundaries.Get(id)
+		rating, typ := 100, "private"
+		if bd.Trusted != nil && !*bd.Trusted {
+			rating, typ = 0, "untrusted"
+		}
+		z := o{"id": id, "name": bd.Name, "type": typ, "risk": o{"trustRating": rating}, "attributes": o{tmbotAttr: bd}}
+		if bd.Description != "" {
+			z["description"] = bd.Description
+		}
+		zones = append(zones, z)
+	}
+	if _, taken := d.Boundaries.Get(zoneInternet); !taken {
+		zones = append(zones, o{"id": zoneInternet, "name": "Internet", "type": "internet", "risk": o{"trustRating": 0},
+			"description": "Components in no boundary that face the internet (internet_facing: true)"})
+	}
+	if _, taken := d.Boundaries.Get(zoneInternal); !taken {
+		zones = append(zones, o{"id": zoneInternal, "name": "Internal", "type": "private", "risk": o{"trustRating": 100},
+			"description": "Components in no boundary that do not face the internet"})
+	}
+	return zones, func(id string, internetFacing bool) string {
+		if b := m.BoundaryOf(id); b != "" {
+			return b
+		}
+		if internetFacing {
+			return zoneInternet
+		}
+		return zoneInternal
+	}
+}
+
 func nonNil[T any](s []T) []T {
 	if s == nil {
 		return []T{}
@@ -194,6 +225,14 @@ func DocFromModel(m *model.Model) *Doc {
 		mi := m.Mitigations[id]
 		d.Mitigations.Set(id, &Mitigation{Title: mi.Title, Description: mi.Description, Status: mi.Status, Owner: mi.Owner,
 			Due: mi.Due, Issue: mi.Issue, Controls: mi.Controls, Extensions: mi.Extensions})
+	}
+	for _, id := range m.BoundaryOrder {
+		bd := m.Boundaries[id]
+		out := &Boundary{Name: bd.Name, Description: bd.Description, Members: bd.Members, Extensions: bd.Extensions}
+		if !bd.Trusted {
+			out.Trusted = flag(false)
+		}
+		d.Boundaries.Set(id, out)
 	}
 	return d
 }

@@ -71,6 +71,9 @@ func comparable(m *model.Model) *model.Model {
 	for _, x := range c.Mitigations {
 		strip(&x.Pos)
 	}
+	for _, x := range c.Boundaries {
+		strip(&x.Pos)
+	}
 	return &c
 }
 

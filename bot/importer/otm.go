@@ -71,18 +71,20 @@ func importOTM(ctx context.Context, b *builder, data []byte) error {
 	} else if len(r) > 0 {
 		top["project"] = r
 	}
-	// Trust zones: kept; a component in a zone of type internet is
-	// internet-facing.
+	// Trust zones become boundaries (otmZones); a component in a zone of
+	// type internet is internet-facing.
 	internetZone := map[string]bool{}
 	for _, z := range objs(src, "trustZones") {
 		if strings.EqualFold(str(z, "type"), "internet") || strings.Contains(strings.ToLower(str(z, "name")), "internet") {
 			internetZone[str(z, "id")] = true
 		}
 	}
-	for _, k := range []string{"representations", "trustZones"} {
-		if v, ok := src[k]; ok && v != nil && !exported {
-			top[k] = v
-		}
+	zoneID, err := b.otmZones(objs(src, "trustZones"), exported)
+	if err != nil {
+		return err
+	}
+	if v, ok := src["representations"]; ok && v != nil && !exported {
+		top["representations"] = v
 	}
 	// Assets.
 	for _, a := range objs(src, "assets") {
@@ -138,6 +140,9 @@ func importOTM(ctx context.Context, b *builder, data []byte) error {
 			continue
 		}
 		co := &Component{Name: firstNonEmpty(str(c, "name"), orig), Description: str(c, "description")}
+		if bd, ok := d.Boundaries.Get(zoneID[str(obj(c, "parent"), "trustZone")]); ok {
+			bd.Members = append(bd.Members, id)
+		}
 		co.Kind = b.kind(where, str(c, "type"), str(c, "name"))
 		if zone := str(obj(c, "parent"), "trustZone"); internetZone[zone] {
 			co.InternetFacing = true
@@ -471,4 +476,46 @@ func sortedKeysOf[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// otmZones turns OTM trust zones into boundaries and returns the boundary
+// id of each zone id. A zone is trusted when its trustRating is 50 or more,
+// or, without one, when it is not the internet; its members are the
+// components whose parent is the zone (a component inside another
+// component, or a zone inside a zone, is not nested: tmbot's boundaries do
+// not nest). A document that tmbot exported carries its boundaries whole
+// under attributes.tmbot; its other zones only place components.
+func (b *builder) otmZones(zones []map[string]any, exported bool) (map[string]string, error) {
+	ids := map[string]string{}
+	for _, z := range zones {
+		orig := str(z, "id")
+		if exported {
+			t := obj(obj(z, "attributes"), tmbotAttr)
+			if t == nil {
+				continue
+			}
+			var bd Boundary
+			if err := fromGeneric(t, &bd); err != nil {
+				return nil, fmt.Errorf("trustZones.%s.attributes.tmbot: %w", orig, err)
+			}
+			b.doc.Boundaries.Set(b.id("boundary", "boundaries", orig, bd.Name), &bd)
+			continue
+		}
+		id := b.id("boundary", "boundaries", orig, str(z, "name"))
+		ids[orig] = id
+		bd := &Boundary{Name: firstNonEmpty(str(z, "name"), orig), Description: str(z, "description")}
+		trusted := !strings.EqualFold(str(z, "type"), "internet") && !strings.Contains(strings.ToLower(str(z, "name")), "internet")
+		if r, ok := num(obj(z, "risk"), "trustRating"); ok {
+			trusted = r >= 50
+		}
+		if !trusted {
+			bd.Trusted = flag(false)
+		}
+		if p := str(obj(z, "parent"), "trustZone"); p != "" {
+			b.report.guess(GuessKept, "boundaries."+id, "the trust zone %q sits inside the zone %q; tmbot's boundaries do not nest, so it is a boundary of its own", orig, p)
+		}
+		bd.Extensions = b.ext(rest(z, "id", "name", "description"), id, orig)
+		b.doc.Boundaries.Set(id, bd)
+	}
+	return ids, nil
 }

@@ -391,7 +391,14 @@ func TestOTMNumbersStatesAndKeptData(t *testing.T) {
 		t.Errorf("flow id made valid with the original kept: %v %+v", d.Flows.Keys(), f)
 	}
 	otm := d.Extensions["otm"].(map[string]any)
-	for _, k := range []string{"trustZones", "customTopLevel", "project"} {
+	if inet, _ := d.Boundaries.Get("inet"); inet == nil || inet.Name != "Internet" || inet.Trusted == nil || *inet.Trusted ||
+		len(inet.Members) != 1 || inet.Members[0] != "web" {
+		t.Errorf("trust zone inet as a boundary: %+v", inet)
+	}
+	if priv, _ := d.Boundaries.Get("priv"); priv == nil || priv.Trusted != nil || len(priv.Members) != 1 || priv.Members[0] != "db" {
+		t.Errorf("trust zone priv as a boundary: %+v", priv)
+	}
+	for _, k := range []string{"customTopLevel", "project"} {
 		if otm[k] == nil {
 			t.Errorf("%s not kept under extensions.otm: %v", k, otm)
 		}
