@@ -85,6 +85,7 @@ func TestExportOTMValidatesAndRoundTrips(t *testing.T) {
 	files := []string{
 		"../../examples/alpinepay/alpinepay.threatmodel.yaml",
 		"../../examples/rag-chatbot/rag-chatbot.threatmodel.json",
+		"../../examples/boundaries/webshop.threatmodel.yaml",
 	}
 	var inputs [][2]string
 	for _, f := range files {

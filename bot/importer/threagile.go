@@ -112,6 +112,8 @@ func importThreagile(ctx context.Context, b *builder, data []byte) error {
 		co.Extensions = b.ext(rest(t, "id", "description", "internet", "communication_links"), id, orig)
 		d.Components.Set(id, co)
 	}
+	b.threagileBoundaries(obj(src, "trust_boundaries"), techIDs)
+	delete(top, "trust_boundaries")
 	for _, title := range titles {
 		t := obj(tech, title)
 		from := techIDs[str(t, "id")]
@@ -364,4 +366,38 @@ func firstLine(text, fallback string) string {
 		line = strings.TrimSpace(string(r[:117])) + "..."
 	}
 	return line
+}
+
+// threagileBoundaries turns Threagile's trust boundaries into boundaries:
+// the technical assets inside are the members. Threagile's boundaries
+// are the owner's own networks and environments, so they are trusted; what
+// is in none is outside. Nesting is kept under extensions (tmbot's
+// boundaries do not nest: each component is in the boundary that lists
+// it).
+func (b *builder) threagileBoundaries(tbs map[string]any, techIDs map[string]string) {
+	member := map[string]string{}
+	for _, title := range sortedKeys(tbs) {
+		tb := obj(tbs, title)
+		orig := str(tb, "id")
+		id := b.id("boundary", "boundaries", orig, title)
+		where := "boundaries." + id
+		bd := &Boundary{Name: title, Description: str(tb, "description")}
+		for _, a := range strs(tb, "technical_assets_inside") {
+			cid, ok := techIDs[a]
+			switch {
+			case !ok:
+				b.report.guess(GuessKept, where, "the technical asset %q inside it does not exist; left out", a)
+			case member[cid] != "":
+				b.report.guess(GuessKept, where, "the technical asset %q is already in the boundary %s; a component is in one boundary only", a, member[cid])
+			default:
+				member[cid] = id
+				bd.Members = append(bd.Members, cid)
+			}
+		}
+		if nested := strs(tb, "trust_boundaries_nested"); len(nested) > 0 {
+			b.report.guess(GuessKept, where, "Threagile nests %s inside it; tmbot's boundaries do not nest, so each is a boundary of its own (the nesting is kept under extensions)", strings.Join(nested, ", "))
+		}
+		bd.Extensions = b.ext(rest(tb, "id", "description", "technical_assets_inside"), id, orig)
+		b.doc.Boundaries.Set(id, bd)
+	}
 }

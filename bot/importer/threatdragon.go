@@ -32,6 +32,7 @@ func importThreatDragon(ctx context.Context, b *builder, data []byte) error {
 	}
 	b.report.rule("Threat Dragon's severity is its only rating: it is used as the impact (Low, Medium, High; Critical as high) and the likelihood is set to medium")
 	b.report.rule("a Threat Dragon threat's mitigation text becomes a mitigation: implemented when the threat is Mitigated, proposed otherwise (it plans nothing)")
+	b.report.rule("a Threat Dragon trust boundary box becomes a trusted boundary of the elements whose centre is inside it; a boundary curve has no inside, so it is kept under extensions")
 	d := b.doc
 	sum := obj(src, "summary")
 	d.System = System{Name: strings.TrimSpace(str(sum, "title")), Description: str(sum, "description")}
@@ -93,10 +94,11 @@ func importThreatDragon(ctx context.Context, b *builder, data []byte) error {
 			d.Components.Set(id, co)
 			withThreats = append(withThreats, pending{data, id, where})
 		}
+		boxes := b.tdBoxes(cells, cellIDs, str(dg, "title"))
 		for _, c := range cells {
 			data := obj(c, "data")
 			if str(data, "type") != "tm.Flow" {
-				if t := str(data, "type"); t != "tm.Actor" && t != "tm.Process" && t != "tm.Store" {
+				if t := str(data, "type"); t != "tm.Actor" && t != "tm.Process" && t != "tm.Store" && !boxes[str(c, "id")] {
 					kept = append(kept, map[string]any{"diagram": di, "cell": c})
 				}
 				continue
@@ -172,4 +174,64 @@ func importThreatDragon(ctx context.Context, b *builder, data []byte) error {
 	}
 	d.Extensions = map[string]any{b.format: top}
 	return ctx.Err()
+}
+
+// tdBoxes turns the trust boundary boxes of one diagram into boundaries:
+// the members are the elements (already in cellIDs) whose centre lies in
+// the box; an element in two boxes goes to the smaller one (the inner
+// box, when they nest). It returns the cell ids of the boxes it used.
+func (b *builder) tdBoxes(cells []map[string]any, cellIDs map[string]string, diagram string) map[string]bool {
+	type rect struct{ x, y, w, h float64 }
+	rectOf := func(c map[string]any) (rect, bool) {
+		p, s := obj(c, "position"), obj(c, "size")
+		x, okX := num(p, "x")
+		y, okY := num(p, "y")
+		w, okW := num(s, "width")
+		h, okH := num(s, "height")
+		return rect{x, y, w, h}, okX && okY && okW && okH
+	}
+	type box struct {
+		cell string
+		id   string
+		r    rect
+	}
+	var found []box
+	used := map[string]bool{}
+	for _, c := range cells {
+		data := obj(c, "data")
+		if str(data, "type") != "tm.BoundaryBox" && str(c, "shape") != "trust-boundary-box" {
+			continue
+		}
+		r, ok := rectOf(c)
+		if !ok {
+			continue
+		}
+		name := firstNonEmpty(strings.TrimSpace(strings.ReplaceAll(str(data, "name"), "\n", " ")), "Trust boundary")
+		id := b.id("boundary", "boundaries", slug(name), name)
+		bd := &Boundary{Name: name, Description: str(data, "description")}
+		bd.Extensions = withOriginal(b.ext(map[string]any{"data": rest(data, "name", "description"), "diagram": diagram, "cell": rest(c, "data", "id")}, id, ""), b.format, str(c, "id"))
+		b.doc.Boundaries.Set(id, bd)
+		found = append(found, box{str(c, "id"), id, r})
+		used[str(c, "id")] = true
+	}
+	for _, c := range cells {
+		cid, ok := cellIDs[str(c, "id")]
+		r, okR := rectOf(c)
+		if !ok || !okR {
+			continue
+		}
+		cx, cy := r.x+r.w/2, r.y+r.h/2
+		best := -1
+		for i, bx := range found {
+			inside := cx >= bx.r.x && cx <= bx.r.x+bx.r.w && cy >= bx.r.y && cy <= bx.r.y+bx.r.h
+			if inside && (best < 0 || bx.r.w*bx.r.h < found[best].r.w*found[best].r.h) {
+				best = i
+			}
+		}
+		if best >= 0 {
+			bd, _ := b.doc.Boundaries.Get(found[best].id)
+			bd.Members = append(bd.Members, cid)
+		}
+	}
+	return used
 }
