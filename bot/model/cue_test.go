@@ -301,3 +301,60 @@ func BenchmarkEvalCUESmall(b *testing.B) {
 		}
 	}
 }
+
+// The new keys read the same from CUE as from YAML: boundaries, a flow's
+// kind and bidirectional, flags left unsaid, a threat on an asset.
+func TestLoadCUENewKeysAgreeWithYAML(t *testing.T) {
+	const yamlSrc = `version: 1
+system: {id: s, name: S}
+components:
+  a: {name: A, kind: user}
+  b: {name: B, kind: service}
+  lib: {name: Lib, kind: other}
+assets:
+  d: {name: D}
+flows:
+  f: {from: a, to: b, bidirectional: true, encrypted: false}
+  g: {from: lib, to: b, kind: dependency}
+boundaries:
+  out: {name: Out, trusted: false, members: [a]}
+  in: {name: In, members: [b]}
+threats:
+  t: {title: T, targets: [d], likelihood: low, impact: low}
+`
+	const cueSrc = `version: 1
+system: {id: "s", name: "S"}
+components: {
+	a: {name: "A", kind: "user"}
+	b: {name: "B", kind: "service"}
+	lib: {name: "Lib", kind: "other"}
+}
+assets: d: name: "D"
+flows: {
+	f: {from: "a", to: "b", bidirectional: true, encrypted: false}
+	g: {from: "lib", to: "b", kind: "dependency"}
+}
+boundaries: {
+	out: {name: "Out", trusted: false, members: ["a"]}
+	"in": {name: "In", members: ["b"]}
+}
+threats: t: {title: "T", targets: ["d"], likelihood: "low", impact: "low"}
+`
+	l := newTestLoader(t)
+	y := l.Load(context.Background(), "m.threatmodel.yaml", []byte(yamlSrc))
+	c := l.Load(context.Background(), "m.threatmodel.cue", []byte(cueSrc))
+	if !y.Valid || !c.Valid {
+		t.Fatalf("valid: yaml %v %v; cue %v %v", y.Valid, y.Diagnostics, c.Valid, c.Diagnostics)
+	}
+	for _, r := range []*Result{y, c} {
+		m := r.Model
+		f, g := m.Flows["f"], m.Flows["g"]
+		if !f.Bidirectional || f.Authenticated != nil || !Says(f.Encrypted, false) || f.IsDependency() || !g.IsDependency() {
+			t.Errorf("%s: flows f %+v g %+v", m.Path, f, g)
+		}
+		if m.BoundaryOf("a") != "out" || m.BoundaryOf("b") != "in" || m.BoundaryOf("lib") != "" ||
+			m.Boundaries["out"].Trusted || !m.Boundaries["in"].Trusted || strings.Join(m.BoundaryOrder, ",") != "out,in" {
+			t.Errorf("%s: boundaries %+v", m.Path, m.Boundaries)
+		}
+	}
+}
