@@ -167,8 +167,16 @@ func otmZones(m *model.Model, d *Doc) (zones []map[string]any, zoneOf func(id st
 		zones = append(zones, o{"id": zoneInternal, "name": "Internal", "type": "private", "risk": o{"trustRating": 100},
 			"description": "Components in no boundary that do not face the internet"})
 	}
+	in := map[string]string{} // component → its boundary (the first that lists it)
+	for _, id := range m.BoundaryOrder {
+		for _, c := range m.Boundaries[id].Members {
+			if in[c] == "" {
+				in[c] = id
+			}
+		}
+	}
 	return zones, func(id string, internetFacing bool) string {
-		if b := m.BoundaryOf(id); b != "" {
+		if b := in[id]; b != "" {
 			return b
 		}
 		if internetFacing {
