@@ -86,15 +86,11 @@ func (f *budgetFixture) pull(t *testing.T, name string, added, modified int, con
 	return repo, queue.ReviewArgs{PRKey: pr.Key(), Repo: repo, Number: 1, Reason: "pull_request.opened"}
 }
 
-// modelReads counts the reads of model files since the last ResetCounts.
+// modelReads counts the reads of model files since the last ResetCounts,
+// by path or by blob id.
 func (f *budgetFixture) modelReads() int {
-	n := 0
-	for _, r := range f.gh.Requests() {
-		if strings.Contains(r.Path, "/contents/") && strings.Contains(r.Path, ".threatmodel.") {
-			n++
-		}
-	}
-	return n
+	byPath, byBlob := f.contentReads()
+	return byPath + byBlob
 }
 
 func (f *budgetFixture) check(t *testing.T, repo forge.Repo, sha string) githubtest.CheckRun {

@@ -66,25 +66,6 @@ func (d *Deps) now() time.Time {
 	return time.Now()
 }
 
-// prSource reads a request through the forge, by commit: a request from a
-// fork is read through the base repository.
-type prSource struct {
-	client forge.Client
-	pr     *forge.PullRequest
-}
-
-func (s *prSource) ChangedFiles(ctx context.Context) ([]review.FileChange, error) {
-	return s.client.ChangedFiles(ctx, s.pr)
-}
-
-func (s *prSource) ReadFile(ctx context.Context, side review.Side, path string) ([]byte, bool, error) {
-	sha := s.pr.HeadSHA
-	if side == review.Base {
-		sha = s.pr.BaseSHA
-	}
-	return s.client.ReadFile(ctx, s.pr.Repo, sha, path)
-}
-
 // ReviewPR reviews the newest known head of a request and posts the
 // result: the comment (created once, edited only when its content
 // changes) and the check of the head. Nothing is written when nothing
@@ -126,7 +107,7 @@ func (d *Deps) ReviewPR(ctx context.Context, a queue.ReviewArgs) error {
 		log.Debug("request not open; nothing to review", "state", pr.State)
 		return nil
 	}
-	src := &prSource{client: client, pr: &pr}
+	src := newPRSource(client, &pr, log)
 	cfg, cfgErrs, err := review.LoadConfig(ctx, src)
 	if err != nil {
 		return err

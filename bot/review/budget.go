@@ -2,6 +2,7 @@ package review
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"github.com/tmbot/tmbot/bot/markdown"
 	"strconv"
@@ -146,13 +147,30 @@ func bytesText(n int64) string {
 }
 
 // Sizer is a Source that can tell the sizes of files without reading
-// them (a local git repository does, in one command). With it the byte
-// budget is checked, exactly, before any model file is read.
+// them (a local git repository does, in one command; GitHub, in one call
+// per side). With it the byte budget is checked, exactly, before any
+// model file is read.
 type Sizer interface {
 	// Sizes gives the size in bytes of each path that exists at a side;
-	// a path missing there is absent from the map.
+	// a path missing there is absent from the map. ErrSizesUnknown (or an
+	// error that wraps it) says that some sizes cannot be told: the
+	// budget is then checked while reading.
 	Sizes(ctx context.Context, side Side, paths []string) (map[string]int64, error)
 }
+
+// ReadBounder is a Source whose reads are cut at a number of bytes (a
+// forge's: one more than the largest model file). When the files a
+// request changes cannot pass the byte budget even if every read were cut
+// there, their sizes are not asked first.
+type ReadBounder interface {
+	// MaxRead is the most bytes one ReadFile returns.
+	MaxRead() int64
+}
+
+// ErrSizesUnknown is a Sizer's answer when it cannot tell every size
+// (for example, the forge cut its listing short): not a failure, the
+// review checks the byte budget while it reads instead.
+var ErrSizesUnknown = errors.New("the sizes of the model files are not known before reading")
 
 // overBudgetVerdict is the verdict of a request over budget.
 func overBudgetVerdict(ob *OverBudget) string {

@@ -2,6 +2,7 @@ package review
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -9,8 +10,9 @@ import (
 
 // checkBudget answers, before any model file is read, whether a request
 // is over budget: by the number of model files it changes, and, when the
-// source can tell sizes without reading (a Sizer), by their bytes. It
-// returns the report of a request over budget, or nil.
+// source can tell sizes without reading (a Sizer that knows them all), by
+// their bytes. It returns the report of a request over budget, or nil;
+// without the sizes, reviewFiles checks the bytes as it reads.
 func checkBudget(ctx context.Context, src Source, files []FileChange, b Budget, fromRepo map[string]bool, refused []string) (*Report, error) {
 	if len(files) > b.MaxFiles {
 		return overBudgetReport(overFiles(b.MaxFiles, len(files), files[b.MaxFiles].Path, fromRepo[LimitFiles]), refused), nil
@@ -28,11 +30,22 @@ func checkBudget(ctx context.Context, src Source, files []FileChange, b Budget, 
 			headPaths = append(headPaths, f.Path)
 		}
 	}
+	if rb, ok := src.(ReadBounder); ok && int64(len(basePaths)+len(headPaths)) <= b.MaxBytes/rb.MaxRead() {
+		// Even reads cut at the bound cannot pass the budget: sizing
+		// first would cost calls and settle nothing.
+		return nil, nil
+	}
 	base, err := sz.Sizes(ctx, Base, basePaths)
+	if errors.Is(err, ErrSizesUnknown) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("size the changed model files at the base: %w", err)
 	}
 	head, err := sz.Sizes(ctx, Head, headPaths)
+	if errors.Is(err, ErrSizesUnknown) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("size the changed model files at the head: %w", err)
 	}

@@ -58,6 +58,8 @@ type Client struct {
 	rateReset     time.Time
 
 	files  *cache.LRU[fileKey, fileEntry]
+	blobs  *cache.LRU[blobKey, []byte]
+	listed *cache.LRU[fileKey, listed]
 	checks *cache.LRU[string, checkState]
 	locks  cache.KeyedMutex
 }
@@ -72,6 +74,8 @@ type fileEntry struct {
 func newClient(a *App, installation int64) (*Client, error) {
 	c := &Client{app: a, installation: installation,
 		files:  cache.New[fileKey, fileEntry](fileCacheEntries, fileCacheBytes, func(e fileEntry) int64 { return int64(len(e.data)) + 64 }),
+		blobs:  cache.New[blobKey, []byte](fileCacheEntries, fileCacheBytes, func(b []byte) int64 { return int64(len(b)) + 64 }),
+		listed: cache.New[fileKey, listed](listingCacheEntries, 0, nil),
 		checks: cache.New[string, checkState](checkCacheEntries, 0, nil)}
 	c.tr = &installationRoundTripper{app: a, installation: installation,
 		next: func(t *ghinstallation.Transport) http.RoundTripper { return &countingTransport{c: c, next: t} }}

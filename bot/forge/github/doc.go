@@ -23,21 +23,29 @@
 // # The API economy
 //
 // A Client caches what cannot change: a file at a commit, found or not
-// (only when the ref is a commit id, bounded: 512 files, 64 MiB), and the
-// id and content fingerprint of each head's check run (4096 heads). With
-// one page of changed files (≤ 100), of comments (≤ 100) and of
-// annotations (≤ 50), the review of a pull request that changes F model
-// files costs:
+// (only when the ref is a commit id, bounded: 512 files, 64 MiB), a blob
+// by id (512, 64 MiB), what a complete tree listing said of a path at a
+// commit (8192 paths), and the id and content fingerprint of each head's
+// check run (4096 heads).
 //
-//	first review (.tmbot.yaml 1, files 1, models 2F, comments 1,
-//	  create comment 1, find check run 1, create it 1)       2F + 6
-//	the same head again in the same process (redelivery)     2
+// A review lists the model files' blobs at each side (Blobs: one
+// recursive git tree call per side, only for a request with more than
+// three model-file sides, which alone could pass the byte budget), then
+// reads each content by blob id (ReadBlob), once. With one page of
+// changed files (≤ 100), of comments (≤ 100) and of annotations (≤ 50),
+// the review of a pull request that modifies F model files (F > 1)
+// costs:
+//
+//	first review (.tmbot.yaml 1, files 1, listings 2, blobs 2F,
+//	  comments 1, create comment 1, find check run 1, create it 1)   2F + 8
+//	the same head again in the same process (redelivery)            2
 //	  (files, comments; no write when nothing changed)
-//	a new head after a push, same base                       F + 5
-//	  (files, head of each model, comments, edit, find, create)
-//	the same head after a restart, unchanged                 2F + 4 (no write)
+//	a new head after a push, same base, C contents changed          C + 6
+//	  (files, head listing, C blobs, comments, edit, find, create)
+//	a request over the byte budget                                   the listings, no blob
 //
 // plus one token request per installation and hour. Each further page of
 // 100 files or comments is one call more, and each further 50 annotations
-// one update more.
+// one update more. docs/performance.md has the counts measured at the
+// fake (TestCallsPerReviewByPathAndByBlob in bot/jobs).
 package github

@@ -389,6 +389,8 @@ func (s *Server) routeMore(rp *reply, rr *repo, rest []string) bool {
 	switch {
 	case n >= 3 && rest[0] == "git" && rest[1] == "trees" && m == http.MethodGet:
 		s.gitTree(rp, rr, strings.Join(rest[2:], "/"))
+	case n == 3 && rest[0] == "git" && rest[1] == "blobs" && m == http.MethodGet:
+		s.blob(rp, rr, rest[2])
 	case n >= 2 && rest[0] == "branches" && m == http.MethodGet:
 		s.branch(rp, rr, strings.Join(rest[1:], "/"))
 	case n == 2 && rest[0] == "assignees" && m == http.MethodGet:
