@@ -54,6 +54,12 @@ type Adoption struct {
 	// that has no plan fails the check: critical, high (the default),
 	// medium, or none.
 	Blocks string `yaml:"blocks"`
+	// Baseline is a commit of the default branch (its full id, 40 or 64
+	// hex digits) at which the repository adopted tmbot: the open threats
+	// a model had there, and that have not changed since, are summarised
+	// in a request's review instead of listed, and never block. Empty: no
+	// baseline.
+	Baseline string `yaml:"baseline"`
 }
 
 // Policies says which policies run.
@@ -163,6 +169,14 @@ func Parse(name string, data []byte) (*Config, error) {
 	default:
 		return nil, &Error{File: name, Msg: fmt.Sprintf("adoption.blocks: %q: allowed: critical|high|medium|none", c.Adoption.Blocks)}
 	}
+	if c.Adoption.Baseline != "" {
+		b, ok := commitID(c.Adoption.Baseline)
+		if !ok {
+			return nil, &Error{File: name, Msg: fmt.Sprintf("adoption.baseline: %q is not a commit id: give the full id (40 hex digits; 64 in a SHA-256 repository) of a commit of the default branch, for example the output of `git rev-parse origin/HEAD`, or of `git rev-list -1 --before=2026-01-31 origin/HEAD` for the branch as it was at a date",
+				c.Adoption.Baseline)}
+		}
+		c.Adoption.Baseline = b
+	}
 	if len(c.Models) == 0 {
 		return nil, &Error{File: name, Msg: "models: give at least one pattern, such as \"**/*.threatmodel.yaml\""}
 	}
@@ -209,4 +223,20 @@ func globRegexp(g string) (*regexp.Regexp, error) {
 	}
 	b.WriteString("$")
 	return regexp.Compile(b.String())
+}
+
+// commitID checks a full commit id (SHA-1 or SHA-256) and gives it in
+// lower case.
+func commitID(s string) (string, bool) {
+	if len(s) != 40 && len(s) != 64 {
+		return "", false
+	}
+	for i := 0; i < len(s); i++ {
+		switch ch := s[i]; {
+		case '0' <= ch && ch <= '9', 'a' <= ch && ch <= 'f', 'A' <= ch && ch <= 'F':
+		default:
+			return "", false
+		}
+	}
+	return strings.ToLower(s), true
 }

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -39,8 +40,9 @@ type listedPath struct {
 }
 
 var (
-	_ review.Sizer       = (*prSource)(nil)
-	_ review.ReadBounder = (*prSource)(nil)
+	_ review.Sizer          = (*prSource)(nil)
+	_ review.ReadBounder    = (*prSource)(nil)
+	_ review.BaselineReader = (*prSource)(nil)
 )
 
 // MaxRead implements review.ReadBounder: both forges cut a read at
@@ -130,4 +132,15 @@ func (s *prSource) ReadFile(ctx context.Context, side review.Side, path string) 
 		s.lastID, s.lastData = l.blob.ID, data
 	}
 	return data, true, nil
+}
+
+// ReadAt implements review.BaselineReader: a file at any commit, by path
+// (the repository's adoption baseline: one read per model file, which the
+// client caches by commit).
+func (s *prSource) ReadAt(ctx context.Context, commit, path string) ([]byte, bool, error) {
+	data, found, err := s.client.ReadFile(ctx, s.pr.Repo, commit, path)
+	if errors.Is(err, forge.ErrNotFound) {
+		return nil, false, fmt.Errorf("%w: %w", review.ErrNoCommit, err)
+	}
+	return data, found, err
 }

@@ -26,7 +26,8 @@ const ruleUnplannedRisk = "unplanned-risk"
 // adoptionPlanDays is how far ahead the suggested due date is.
 const adoptionPlanDays = 90
 
-// Adoption summarises the threats of a newly added model.
+// Adoption summarises the threats of a newly added model, or the open
+// threats a model had at the repository's baseline.
 type Adoption struct {
 	// Threats is the number of open threats the model brings.
 	Threats int        `json:"threats"`
@@ -43,6 +44,10 @@ type Adoption struct {
 	Command string `json:"command"`
 	// Top are the ids of the most severe threats, unplanned first.
 	Top []string `json:"top"`
+	// Baseline, when set, is the repository's adoption.baseline: the
+	// summary is of the model's open threats unchanged since that commit
+	// (ModelReport.Adopted), which never block.
+	Baseline string `json:"baseline,omitempty"`
 }
 
 // RiskCounts counts threats by risk.
@@ -90,47 +95,18 @@ func blocksRank(blocks string) int {
 
 // adopt makes the summary of a newly added model with many open threats,
 // and sets the severity of its unplanned-risk findings by adoption.blocks:
-// an error at or above it, a warning below.
+// an error at or above it, a warning below. A model summarised from the
+// baseline (adoptBaseline) is left as it is.
 func (r *Reviewer) adopt(mr *ModelReport) {
-	if mr.Status != "added" || !mr.Valid || mr.head == nil || len(mr.NewUnmitigated) <= AdoptionListMax {
+	if mr.Adoption != nil || mr.Status != "added" || !mr.Valid || mr.head == nil || len(mr.NewUnmitigated) <= AdoptionListMax {
 		return
 	}
 	blocks := r.AdoptionBlocks
 	if blocks == "" {
 		blocks = string(model.RiskHigh)
 	}
-	a := &Adoption{Threats: len(mr.NewUnmitigated), Blocks: blocks, Top: []string{}}
+	a := r.summarise(mr, mr.NewUnmitigated, blocks)
 	min := blocksRank(blocks)
-	for _, t := range mr.NewUnmitigated {
-		a.ByRisk.add(t.Risk)
-		if !t.Planned {
-			a.Unplanned.add(t.Risk)
-			if model.Risk(t.Risk).Rank() >= min {
-				a.NeedsPlans++
-			}
-		}
-	}
-	// NewUnmitigated is sorted by risk, highest first: the unplanned
-	// ones first, then the planned.
-	for _, planned := range []bool{false, true} {
-		for _, t := range mr.NewUnmitigated {
-			if t.Planned == planned && len(a.Top) < adoptionTop {
-				a.Top = append(a.Top, t.ID)
-			}
-		}
-	}
-	owner := mr.head.System.Owner
-	if owner == "" {
-		owner = "@your-org/your-team"
-	}
-	due := time.Now().AddDate(0, 0, adoptionPlanDays)
-	if today, err := time.Parse(time.DateOnly, r.Today); err == nil {
-		due = today.AddDate(0, 0, adoptionPlanDays)
-	}
-	a.Command = fmt.Sprintf("tmbot plan %s --owner %s --due %s", shellWord(mr.Path), shellWord(owner), due.Format(time.DateOnly))
-	if blocks != "none" {
-		a.Command += " --risk " + blocks
-	}
 	risk := map[string]string{}
 	for _, t := range mr.NewUnmitigated {
 		risk[t.ID] = t.Risk
@@ -149,6 +125,62 @@ func (r *Reviewer) adopt(mr *ModelReport) {
 	mr.Adoption = a
 }
 
+// summarise counts threats (sorted by risk, highest first) by risk and
+// plan, names the most severe, and writes the tmbot plan command that
+// plans them in bulk (for the risks that block, unless blocks is none).
+func (r *Reviewer) summarise(mr *ModelReport, threats []NewThreat, blocks string) *Adoption {
+	a := &Adoption{Threats: len(threats), Blocks: blocks, Top: []string{}}
+	min := blocksRank(blocks)
+	for _, t := range threats {
+		a.ByRisk.add(t.Risk)
+		if !t.Planned {
+			a.Unplanned.add(t.Risk)
+			if model.Risk(t.Risk).Rank() >= min {
+				a.NeedsPlans++
+			}
+		}
+	}
+	// The unplanned ones first, then the planned.
+	for _, planned := range []bool{false, true} {
+		for _, t := range threats {
+			if t.Planned == planned && len(a.Top) < adoptionTop {
+				a.Top = append(a.Top, t.ID)
+			}
+		}
+	}
+	owner := mr.head.System.Owner
+	if owner == "" {
+		owner = "@your-org/your-team"
+	}
+	due := time.Now().AddDate(0, 0, adoptionPlanDays)
+	if today, err := time.Parse(time.DateOnly, r.Today); err == nil {
+		due = today.AddDate(0, 0, adoptionPlanDays)
+	}
+	a.Command = fmt.Sprintf("tmbot plan %s --owner %s --due %s", shellWord(mr.Path), shellWord(owner), due.Format(time.DateOnly))
+	if blocks != "none" {
+		a.Command += " --risk " + blocks
+	}
+	return a
+}
+
+// inAdoption reports whether a threat is in the model's adoption summary
+// (every new threat of a newly added model; the backlog of a model
+// summarised from the baseline).
+func (m *ModelReport) inAdoption(threat string) bool {
+	if m.Adoption == nil {
+		return false
+	}
+	if m.Adoption.Baseline == "" {
+		return true
+	}
+	for _, t := range m.Adopted {
+		if t.ID == threat {
+			return true
+		}
+	}
+	return false
+}
+
 // shellWord quotes a word for a POSIX shell when it needs it.
 func shellWord(s string) string {
 	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@/._-+:=,") == "" {
@@ -161,8 +193,16 @@ func shellWord(s string) string {
 // list of its threats.
 func (m *ModelReport) writeAdoption(b *strings.Builder, o mdOptions) {
 	a := m.Adoption
-	fmt.Fprintf(b, "\n#### A new threat model: %s\n\n", plural(a.Threats, "open threat", "open threats"))
-	b.WriteString("This change adds the model, so every threat in it is new. Settle them in bulk rather than one by one.\n\n")
+	threats := m.NewUnmitigated
+	if a.Baseline != "" {
+		threats = m.Adopted
+		fmt.Fprintf(b, "\n#### Adopted at the baseline: %s\n\n", plural(a.Threats, "open threat", "open threats"))
+		fmt.Fprintf(b, "These threats were in the model at the repository's baseline (commit %s, `adoption.baseline` in `.tmbot.yaml`) and have not changed since. They do not fail the check; settle them in bulk when you can. A threat that changes is reviewed like any other.\n\n",
+			markdown.Code(shortCommit(a.Baseline), 0))
+	} else {
+		fmt.Fprintf(b, "\n#### A new threat model: %s\n\n", plural(a.Threats, "open threat", "open threats"))
+		b.WriteString("This change adds the model, so every threat in it is new. Settle them in bulk rather than one by one.\n\n")
+	}
 	b.WriteString("| risk | open threats | without a plan |\n|---|---:|---:|\n")
 	for _, g := range riskGroups {
 		if g.risk == "" || a.ByRisk.of(g.risk) == 0 {
@@ -180,6 +220,7 @@ func (m *ModelReport) writeAdoption(b *strings.Builder, o mdOptions) {
 		b.WriteString(markdown.Fence(a.Command, "sh"))
 		b.WriteString("\n")
 		switch {
+		case a.Baseline != "":
 		case a.Blocks == "none":
 			b.WriteString("Threats without a plan do not fail this check for a new model (`adoption.blocks: none` in `.tmbot.yaml`).\n")
 		case a.NeedsPlans > 0 && !o.advisory:
@@ -192,22 +233,34 @@ func (m *ModelReport) writeAdoption(b *strings.Builder, o mdOptions) {
 	if len(a.Top) > 0 {
 		b.WriteString("\n**Most severe:**\n\n")
 		byID := map[string]NewThreat{}
-		for _, t := range m.NewUnmitigated {
+		for _, t := range threats {
 			byID[t.ID] = t
 		}
 		for _, id := range a.Top {
 			m.writeThreatLine(b, byID[id])
 		}
 	}
-	n := capTo(len(m.NewUnmitigated), o.primary)
-	fmt.Fprintf(b, "\n<details>\n<summary>All %s</summary>\n\n", plural(len(m.NewUnmitigated), "open threat", "open threats"))
-	for _, t := range m.NewUnmitigated[:n] {
+	n := capTo(len(threats), o.primary)
+	fmt.Fprintf(b, "\n<details>\n<summary>All %s</summary>\n\n", plural(len(threats), "open threat", "open threats"))
+	for _, t := range threats[:n] {
 		m.writeThreatLine(b, t)
 	}
-	if more := len(m.NewUnmitigated) - n; more > 0 {
+	if more := len(threats) - n; more > 0 {
 		fmt.Fprintf(b, "- %d more not shown.\n", more)
 	}
-	b.WriteString("\n</details>\n\nEvery threat, with its mitigations, is in the JSON report (`tmbot review --format json`, key `new_unmitigated`).\n")
+	key := "new_unmitigated"
+	if a.Baseline != "" {
+		key = "adopted_threats"
+	}
+	b.WriteString("\n</details>\n\nEvery threat, with its mitigations, is in the JSON report (`tmbot review --format json`, key `" + key + "`).\n")
+}
+
+// shortCommit is a commit id as people read it: its first 12 digits.
+func shortCommit(c string) string {
+	if len(c) > 12 {
+		return c[:12]
+	}
+	return c
 }
 
 // writeThreatLine writes one threat on one line.

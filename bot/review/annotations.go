@@ -245,7 +245,7 @@ func (r *Report) checkSummary(maxItems int) string {
 			}
 		}
 		for _, f := range m.Findings {
-			if m.Adoption != nil && f.Rule == ruleUnplannedRisk {
+			if f.Rule == ruleUnplannedRisk && m.inAdoption(f.Threat) {
 				continue // summarised above, and each threat is listed
 			}
 			file, line, msg := m.findingLocation(f)

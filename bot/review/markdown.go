@@ -208,9 +208,15 @@ func (m *ModelReport) markdown(b *strings.Builder, o mdOptions, threatBudget *in
 		writeDiagnostics(b, m.Errors, capTo(len(m.Errors), o.primary), "errors")
 	}
 
-	if m.Adoption != nil {
+	switch {
+	case m.Adoption != nil && m.Adoption.Baseline == "":
 		m.writeAdoption(b, o)
-	} else if len(m.NewUnmitigated) > 0 {
+	case m.Adoption != nil:
+		if len(m.NewUnmitigated) > 0 {
+			m.writeThreats(b, o, threatBudget)
+		}
+		m.writeAdoption(b, o)
+	case len(m.NewUnmitigated) > 0:
 		m.writeThreats(b, o, threatBudget)
 	}
 
@@ -219,6 +225,7 @@ func (m *ModelReport) markdown(b *strings.Builder, o mdOptions, threatBudget *in
 	for _, t := range m.NewUnmitigated {
 		listed[t.ID] = true
 	}
+
 	var problems, notices []policy.Finding
 	for _, f := range m.Findings {
 		switch {

@@ -20,6 +20,9 @@ type Change struct {
 	// Base and Head hold the contents; nil means the file does not exist
 	// on that side.
 	Base, Head []byte
+	// Baseline holds the model at the repository's baseline commit (its
+	// base path), nil when there is no baseline or no such file there.
+	Baseline []byte
 }
 
 // Reviewer turns changes into a report. It is not safe for concurrent use
@@ -39,6 +42,10 @@ type Reviewer struct {
 	// at which an unplanned threat of a newly added model blocks
 	// (critical, high, medium or none; empty is high). See adoption.go.
 	AdoptionBlocks string
+	// Baseline is the repository's adoption.baseline (a commit), for the
+	// comment; Change.Baseline holds each model as it was there. See
+	// baseline.go.
+	Baseline string
 }
 
 // Report is the whole review of a request: what the bot posts as its
@@ -101,7 +108,10 @@ type ModelReport struct {
 	Blocking       bool             `json:"blocking"`
 	// Adoption is set for a model the request adds with more than
 	// AdoptionListMax open threats: the comment summarises them.
-	Adoption   *Adoption     `json:"adoption,omitempty"`
+	Adoption *Adoption `json:"adoption,omitempty"`
+	// Adopted, with an Adoption from the baseline, are the model's open
+	// threats unchanged since the baseline, highest risk first.
+	Adopted    []NewThreat   `json:"adopted_threats,omitempty"`
 	head, base *model.Model  // for renderers (diagram, lines)
 	headResult *model.Result // the head's load, for annotations
 	// After slim: the system's name and the diagram, kept when the models
@@ -252,6 +262,11 @@ func (r *Reviewer) reviewOne(ctx context.Context, c Change) ModelReport {
 		mr.Findings, _ = r.Engine.Evaluate(ctx, policy.NewInput(c.Path, r.Today, base, head, d))
 		if mr.Findings == nil {
 			mr.Findings = []policy.Finding{}
+		}
+	}
+	if c.Baseline != nil {
+		if res := r.Loader.Load(ctx, c.Path, c.Baseline); res.Model != nil {
+			r.adoptBaseline(&mr, res.Model)
 		}
 	}
 	r.adopt(&mr)

@@ -149,7 +149,10 @@ func ReviewSource(ctx context.Context, src Source, o Options) (*Report, *config.
 		}
 		defer release()
 		r := &Reviewer{Loader: o.Loader, Engine: engine, Today: o.Today, NonBlocking: !cfg.Blocking, Tracked: o.Tracked,
-			AdoptionBlocks: cfg.Adoption.Blocks}
+			AdoptionBlocks: cfg.Adoption.Blocks, Baseline: cfg.Adoption.Baseline}
+		if _, ok := src.(BaselineReader); !ok && r.Baseline != "" {
+			cfgErrs = append(cfgErrs, ConfigError{File: config.FileName, Message: "adoption.baseline is set, but this review cannot read other commits: the baseline is not applied"})
+		}
 		if rep, err = r.reviewFiles(ctx, src, models, budget, fromRepo, refused, o.Compute); err != nil {
 			return nil, nil, err
 		}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/tmbot/tmbot/bot/config"
 )
 
 // checkBudget answers, before any model file is read, whether a request
@@ -95,6 +97,13 @@ func overBudgetReport(ob *OverBudget, refused []string) *Report {
 func (r *Reviewer) reviewFiles(ctx context.Context, src Source, files []FileChange, b Budget, fromRepo map[string]bool, refused []string, compute *Limiter) (*Report, error) {
 	rep := &Report{Models: []ModelReport{}, ConfigErrors: []ConfigError{}}
 	var read int64
+	// The baseline: each model as it was there, read by its base path.
+	br, _ := src.(BaselineReader)
+	baseline := r.Baseline
+	var baselineErr *ConfigError
+	if br == nil {
+		baseline = ""
+	}
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -120,6 +129,20 @@ func (r *Reviewer) reviewFiles(ctx context.Context, src Source, files []FileChan
 		if c.Base == nil && c.Head == nil {
 			continue
 		}
+		if baseline != "" && c.Head != nil {
+			var found bool
+			c.Baseline, found, err = br.ReadAt(ctx, baseline, f.basePath())
+			switch {
+			case errors.Is(err, ErrNoCommit):
+				baselineErr = &ConfigError{File: config.FileName, Message: fmt.Sprintf(
+					"adoption.baseline names commit %s, which is not in the repository: give a commit of the default branch (`git rev-parse origin/HEAD`)", baseline)}
+				baseline, c.Baseline = "", nil
+			case err != nil:
+				return nil, fmt.Errorf("read %s at the baseline %s: %w", f.basePath(), baseline, err)
+			case !found:
+				c.Baseline = nil
+			}
+		}
 		done, err := compute.acquire(ctx)
 		if err != nil {
 			return nil, err
@@ -131,5 +154,8 @@ func (r *Reviewer) reviewFiles(ctx context.Context, src Source, files []FileChan
 	}
 	sort.SliceStable(rep.Models, func(i, j int) bool { return rep.Models[i].Path < rep.Models[j].Path })
 	rep.finish(r.NonBlocking)
+	if baselineErr != nil {
+		rep.AddConfigError(*baselineErr)
+	}
 	return rep, nil
 }

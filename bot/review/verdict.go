@@ -62,7 +62,7 @@ func adoptionOnly(rep *Report) bool {
 			if f.Severity != policy.Error {
 				continue
 			}
-			if m.Adoption == nil || f.Rule != ruleUnplannedRisk {
+			if f.Rule != ruleUnplannedRisk || !m.inAdoption(f.Threat) {
 				return false
 			}
 			any = true

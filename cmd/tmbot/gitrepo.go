@@ -160,3 +160,20 @@ func (g *gitSource) Sizes(ctx context.Context, side review.Side, paths []string)
 	}
 	return out, nil
 }
+
+// ReadAt implements review.BaselineReader: a file at any commit of the
+// repository (the adoption baseline).
+func (g *gitSource) ReadAt(ctx context.Context, commit, path string) ([]byte, bool, error) {
+	if _, err := g.resolve(ctx, commit); err != nil {
+		return nil, false, fmt.Errorf("%w: %s", review.ErrNoCommit, err)
+	}
+	spec := commit + ":" + path
+	if _, err := g.git(ctx, "cat-file", "-e", spec); err != nil {
+		return nil, false, nil
+	}
+	out, err := g.git(ctx, "cat-file", "blob", spec)
+	if err != nil {
+		return nil, false, err
+	}
+	return out, true, nil
+}
