@@ -103,6 +103,11 @@ func (g *gitSource) ReadFile(ctx context.Context, side review.Side, path string)
 	if side == review.Base {
 		commit = g.base
 	}
+	return g.readBlob(ctx, commit, path)
+}
+
+// readBlob reads a file at a commit; found is false when it is not there.
+func (g *gitSource) readBlob(ctx context.Context, commit, path string) ([]byte, bool, error) {
 	spec := commit + ":" + path
 	if _, err := g.git(ctx, "cat-file", "-e", spec); err != nil {
 		return nil, false, nil
@@ -167,13 +172,5 @@ func (g *gitSource) ReadAt(ctx context.Context, commit, path string) ([]byte, bo
 	if _, err := g.resolve(ctx, commit); err != nil {
 		return nil, false, fmt.Errorf("%w: %s", review.ErrNoCommit, err)
 	}
-	spec := commit + ":" + path
-	if _, err := g.git(ctx, "cat-file", "-e", spec); err != nil {
-		return nil, false, nil
-	}
-	out, err := g.git(ctx, "cat-file", "blob", spec)
-	if err != nil {
-		return nil, false, err
-	}
-	return out, true, nil
+	return g.readBlob(ctx, commit, path)
 }

@@ -20,11 +20,7 @@ func (s *Server) blob(rp *reply, rr *repo, sha string) {
 	}
 	accept := rp.r.Header.Get("Accept")
 	if strings.Contains(accept, "vnd.github.raw") || strings.Contains(accept, "vnd.github.v3.raw") {
-		rp.status = http.StatusOK
-		rp.w.Header().Set("Content-Type", "application/vnd.github.raw")
-		rp.w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-		rp.w.WriteHeader(http.StatusOK)
-		_, _ = rp.w.Write(data)
+		writeRaw(rp, data)
 		return
 	}
 	s.write(rp, http.StatusOK, map[string]any{
@@ -58,4 +54,13 @@ func (s *Server) findBlob(rr *repo, sha string) ([]byte, bool) {
 		}
 	}
 	return nil, false
+}
+
+// writeRaw answers with a file's content as GitHub's raw media type does.
+func writeRaw(rp *reply, data []byte) {
+	rp.status = http.StatusOK
+	rp.w.Header().Set("Content-Type", "application/vnd.github.raw")
+	rp.w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	rp.w.WriteHeader(http.StatusOK)
+	_, _ = rp.w.Write(data)
 }

@@ -1308,11 +1308,7 @@ func (s *Server) contents(rp *reply, rr *repo, path string) {
 		return
 	}
 	if raw {
-		rp.status = http.StatusOK
-		rp.w.Header().Set("Content-Type", "application/vnd.github.raw")
-		rp.w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-		rp.w.WriteHeader(http.StatusOK)
-		_, _ = rp.w.Write(data)
+		writeRaw(rp, data)
 		return
 	}
 	out := map[string]any{
