@@ -1,12 +1,15 @@
 package jobs
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/tmbot/tmbot/bot/forge"
 	"github.com/tmbot/tmbot/bot/forge/github/githubtest"
+	glforge "github.com/tmbot/tmbot/bot/forge/gitlab"
+	"github.com/tmbot/tmbot/bot/forge/gitlab/gitlabtest"
 	"github.com/tmbot/tmbot/bot/review"
 )
 
@@ -96,4 +99,39 @@ func TestBaselineCommitUnknown(t *testing.T) {
 		t.Fatalf("%d comments, want 1", len(cs))
 	}
 	wantAll(t, "the comment", cs[0].Body, "adoption.baseline names commit "+commit("nowhere"), "A new threat model")
+}
+
+// TestBaselineOnGitLab: the same through GitLab: the base's baseline is
+// read, the model at that commit too, and the restored model's status is
+// success with the summary in the note.
+func TestBaselineOnGitLab(t *testing.T) {
+	ctx := context.Background()
+	g := gitlabtest.New(t)
+	g.AddUser("project_7_bot", true)
+	tok := g.AddToken("project_7_bot")
+	id := g.AddProject("acme/svc", "main")
+	g.AddMember("acme/svc", "project_7_bot", gitlabtest.Developer)
+	g.PutFile("acme/svc", commit("gl-baseline"), backlogPath, backlogModel())
+	g.PutFile("acme/svc", commit("gl-base"), ".tmbot.yaml", []byte("adoption:\n  baseline: "+commit("gl-baseline")+"\n"))
+	g.SetBranch("acme/svc", "main", commit("gl-base"))
+	g.PutFile("acme/svc", commit("gl-head"), ".tmbot.yaml", []byte("adoption:\n  baseline: "+commit("gl-baseline")+"\n"))
+	g.PutFile("acme/svc", commit("gl-head"), backlogPath, backlogModel())
+	g.AddMergeRequest("acme/svc", gitlabtest.MergeRequest{IID: 1, Title: "Restore the model", Author: "alice", SourceBranch: "feature",
+		BaseSHA: commit("gl-base"), HeadSHA: commit("gl-head")})
+	client, err := glforge.New(g.URL(), tok, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := jobDeps(t, func(forge.Repo) (forge.Client, error) { return client, nil })
+	repo := forge.Repo{Forge: "gitlab", ID: id, Owner: "acme", Name: "svc", DefaultBranch: "main"}
+	if err := d.ReviewPR(ctx, reviewArgs(repo, "merge_request.update")); err != nil {
+		t.Fatalf("review: %v", err)
+	}
+	if sts := g.Statuses("acme/svc", commit("gl-head")); len(sts) != 1 || sts[0].Status != "success" {
+		t.Errorf("statuses: %+v, want one success", sts)
+	}
+	notes := g.Notes("acme/svc", 1)
+	if len(notes) != 1 || !strings.Contains(notes[0].Body, "Adopted at the baseline: 6 open threats") {
+		t.Errorf("notes: %+v", notes)
+	}
 }
