@@ -1,6 +1,7 @@
 package policy_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/tmbot/tmbot/bot/policy"
@@ -32,7 +33,11 @@ func TestMitigationRegression(t *testing.T) {
 		{"verified", "implemented", false},
 		{"implemented", "verified", false},
 		{"implemented", "implemented", false},
-		{"implemented", "wont_do", false},
+		{"implemented", "wont_do", true},
+		{"verified", "wont_do", true},
+		{"proposed", "wont_do", false},
+		{"planned", "wont_do", false},
+		{"in_progress", "wont_do", false},
 		{"planned", "proposed", false},
 		{"in_progress", "planned", false},
 		{"planned", "implemented", false},
@@ -57,6 +62,9 @@ func TestMitigationRegression(t *testing.T) {
 			mustContain(t, "message", f.Message, `"Web application firewall" (waf)`, "was "+c.from+" on the base branch",
 				"is "+c.to+" here", `"SQL injection through the shop" (t1)`, `"Cross-site scripting in reviews" (t2)`,
 				"set its status back to "+c.from)
+			if abandoned := strings.Contains(f.Message, "the control is abandoned"); abandoned != (c.to == "wont_do") {
+				t.Errorf("to %s: says abandoned %v: %s", c.to, abandoned, f.Message)
+			}
 			if f.Line != lineOf(t, head, "waf:") || f.File != testPath {
 				t.Errorf("located at %s:%d, want the line of waf", f.File, f.Line)
 			}
