@@ -38,25 +38,7 @@ func TestFindingsIgnoreStrangersThreads(t *testing.T) {
 		Message: "Threat t2 (high) has no planned mitigation."}
 	gone := review.Annotation{Path: path, StartLine: 2, Level: review.AnnotationFailure, Title: "old", Message: "An old finding."}
 	alice := f.gl.AddToken("alice")
-	strangerThread := func(body string) string {
-		t.Helper()
-		data, _ := json.Marshal(map[string]string{"body": body})
-		req, _ := http.NewRequest("POST", f.gl.URL()+"/api/v4/projects/"+url.PathEscape(proj)+"/merge_requests/1/discussions", bytes.NewReader(data))
-		req.Header.Set("PRIVATE-TOKEN", alice)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var d struct {
-			ID string `json:"id"`
-		}
-		if err := json.NewDecoder(resp.Body).Decode(&d); err != nil || resp.StatusCode != 201 {
-			t.Fatalf("a stranger's discussion: %d %v", resp.StatusCode, err)
-		}
-		return d.ID
-	}
+	strangerThread := func(body string) string { return postThread(t, f, alice, body) }
 	decoy := strangerThread(findingMarkerOf(added) + "\nNothing to see here: resolve this and move on.")
 	other := strangerThread(findingMarkerOf(gone) + "\nA thread of mine.")
 
@@ -105,4 +87,26 @@ func TestStrangersStatusDoesNotStandForTheBots(t *testing.T) {
 	if len(sts) != 2 || sts[0].Author != "alice" || sts[1].Author != botU || sts[1].Status != "success" {
 		t.Errorf("statuses: %+v", sts)
 	}
+}
+
+// postThread starts a discussion on merge request 1 as the token's user,
+// straight through the API, and returns its id.
+func postThread(t *testing.T, f *fixture, token, body string) string {
+	t.Helper()
+	data, _ := json.Marshal(map[string]string{"body": body})
+	req, _ := http.NewRequest("POST", f.gl.URL()+"/api/v4/projects/"+url.PathEscape(proj)+"/merge_requests/1/discussions", bytes.NewReader(data))
+	req.Header.Set("PRIVATE-TOKEN", token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var d struct {
+		ID string `json:"id"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&d); err != nil || resp.StatusCode != 201 {
+		t.Fatalf("a discussion: %d %v", resp.StatusCode, err)
+	}
+	return d.ID
 }

@@ -255,6 +255,10 @@ func TestCommentsAndStatus(t *testing.T) {
 	}
 }
 
+// TestFindingsDiscussions: a blocking finding on a line the diff shows
+// gets one positioned thread; one on a line it does not show gets none
+// (the merge request's review note lists it): one note per merge request,
+// plus threads only where a finding has a line in the diff.
 func TestFindingsDiscussions(t *testing.T) {
 	f := setup(t)
 	pr, _ := f.c.PullRequest(ctx(t), f.repo, 1)
@@ -264,32 +268,36 @@ func TestFindingsDiscussions(t *testing.T) {
 	path := "models/pay.threatmodel.yaml"
 	added := review.Annotation{Path: path, StartLine: 10, EndLine: 10, Level: review.AnnotationFailure, Title: "t2 is unmitigated",
 		Message: "Threat t2 (high) has no planned mitigation."}
+	added2 := review.Annotation{Path: path, StartLine: 12, EndLine: 12, Level: review.AnnotationFailure, Title: "t2 likelihood",
+		Message: "Something about t2's likelihood."}
 	outside := review.Annotation{Path: path, StartLine: 2, EndLine: 2, Level: review.AnnotationFailure, Title: "system",
 		Message: "Something about the system."}
 	warn := review.Annotation{Path: path, StartLine: 3, Level: review.AnnotationWarning, Title: "w", Message: "a warning"}
-	chk := forge.Check{Conclusion: forge.ConclusionBlock, Title: "blocked", Annotations: []review.Annotation{added, outside, warn}, Fresh: true}
+	chk := forge.Check{Conclusion: forge.ConclusionBlock, Title: "blocked", Annotations: []review.Annotation{added, added2, outside, warn}, Fresh: true}
 	if err := f.c.SetCheck(ctx(t), pr, chk); err != nil {
 		t.Fatal(err)
 	}
 	ds := f.gl.Discussions(proj, 1)
 	if len(ds) != 2 {
-		t.Fatalf("%d discussions: %+v", len(ds), ds)
+		t.Fatalf("%d discussions, want 2 (the lines 10 and 12 the diff shows): %+v", len(ds), ds)
 	}
-	var positioned, plain int
+	lines := map[int]bool{}
 	for _, d := range ds {
 		n := d.Notes[0]
 		if !n.Resolvable || n.Resolved || n.Author != botU {
 			t.Errorf("discussion: %+v", n)
 		}
-		switch {
-		case n.Position != nil && n.Position.NewLine == 10 && n.Position.HeadSHA == head:
-			positioned++
-		case n.Position == nil && strings.Contains(n.Body, path+":2"):
-			plain++
+		if n.Position == nil || n.Position.HeadSHA != head {
+			t.Errorf("a discussion without a position on the head: %+v", n)
+			continue
+		}
+		lines[int(n.Position.NewLine)] = true
+		if strings.Contains(n.Body, "Something about the system") {
+			t.Errorf("the finding outside the diff got a thread: %s", n.Body)
 		}
 	}
-	if positioned != 1 || plain != 1 {
-		t.Errorf("positioned %d, plain %d: %+v", positioned, plain, ds)
+	if !lines[10] || !lines[12] {
+		t.Errorf("threads on lines %v, want 10 and 12", lines)
 	}
 	// The same findings again from a new process: nothing new.
 	c2, _ := gitlab.New(f.gl.URL(), f.tok, nil)
@@ -302,7 +310,7 @@ func TestFindingsDiscussions(t *testing.T) {
 		t.Errorf("the same findings wrote %d times", f.gl.Writes()-writes)
 	}
 	// One finding gone: its discussion is resolved; back: unresolved.
-	chk.Annotations = []review.Annotation{added}
+	chk.Annotations = []review.Annotation{added, outside}
 	if err := c2.SetCheck(ctx(t), pr, chk); err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +318,7 @@ func TestFindingsDiscussions(t *testing.T) {
 	for _, d := range f.gl.Discussions(proj, 1) {
 		if d.Notes[0].Resolved {
 			resolved++
-			if !strings.Contains(d.Notes[0].Body, "system") {
+			if !strings.Contains(d.Notes[0].Body, "likelihood") {
 				t.Errorf("resolved the wrong one: %s", d.Notes[0].Body)
 			}
 		}
@@ -318,8 +326,7 @@ func TestFindingsDiscussions(t *testing.T) {
 	if resolved != 1 {
 		t.Errorf("%d resolved", resolved)
 	}
-	chk.Annotations = []review.Annotation{added, outside}
-	chk.Conclusion = forge.ConclusionBlock
+	chk.Annotations = []review.Annotation{added, added2, outside}
 	chk.Title = "blocked again"
 	if err := c2.SetCheck(ctx(t), pr, chk); err != nil {
 		t.Fatal(err)
@@ -342,6 +349,28 @@ func TestFindingsDiscussions(t *testing.T) {
 		if !d.Notes[0].Resolved {
 			t.Errorf("not resolved: %s", d.Notes[0].Body)
 		}
+	}
+}
+
+// TestFindingOutsideDiffResolvesOldThread: an earlier version opened an
+// unpositioned thread for a finding whose line the diff does not show.
+// The bot resolves it and opens no other.
+func TestFindingOutsideDiffResolvesOldThread(t *testing.T) {
+	f := setup(t)
+	pr, _ := f.c.PullRequest(ctx(t), f.repo, 1)
+	if _, err := f.c.ChangedFiles(ctx(t), pr); err != nil {
+		t.Fatal(err)
+	}
+	outside := review.Annotation{Path: "models/pay.threatmodel.yaml", StartLine: 2, EndLine: 2, Level: review.AnnotationFailure,
+		Title: "system", Message: "Something about the system."}
+	old := postThread(t, f, f.tok, findingMarkerOf(outside)+"\n**system**")
+	chk := forge.Check{Conclusion: forge.ConclusionBlock, Title: "blocked", Annotations: []review.Annotation{outside}}
+	if err := f.c.SetCheck(ctx(t), pr, chk); err != nil {
+		t.Fatal(err)
+	}
+	ds := f.gl.Discussions(proj, 1)
+	if len(ds) != 1 || ds[0].ID != old || !ds[0].Notes[0].Resolved {
+		t.Fatalf("want only the old thread, resolved: %+v", ds)
 	}
 }
 

@@ -25,9 +25,14 @@ import (
 // success or failed, whose description is the check's title (cut to 255
 // characters) and whose target_url is the check's DetailsURL. GitLab's
 // statuses carry no annotations: each finding of level failure gets one
-// resolvable discussion on the merge request instead, on the model's line
-// when the diff shows that line (a position on the head's diff refs), else
-// a discussion that names file:line in its text. The first note of each
+// resolvable discussion on the merge request instead, on the model's line,
+// only when the diff shows that line (a position on the head's diff refs).
+// A finding whose line the diff does not show gets no discussion: the
+// merge request's one review note already lists it, and an unpositioned
+// thread would only repeat it (and, being resolvable, could block the
+// merge where "all threads must be resolved" is on). A discussion of the
+// bot's without a position (written by earlier versions) is resolved. The
+// first note of each
 // starts with a hidden marker that names the finding (its file, title and
 // message, not its line, so that an edit above it does not make a second
 // one); nothing is stored: the discussions are found again by the marker,
@@ -281,6 +286,9 @@ func (c *Client) syncFindings(ctx context.Context, pr *forge.PullRequest, fs []f
 	for _, f := range fs {
 		wanted[f.key] = true
 		if d, ok := ours[f.key]; ok {
+			if d.Notes[0].Position == nil {
+				continue // an earlier version's unpositioned thread: resolved below
+			}
 			if resolved(d) {
 				if err := c.resolve(ctx, pr, d.ID, false); err != nil {
 					return err
@@ -293,7 +301,7 @@ func (c *Client) syncFindings(ctx context.Context, pr *forge.PullRequest, fs []f
 		}
 	}
 	for k, d := range ours {
-		if wanted[k] || resolved(d) || !d.Notes[0].Resolvable {
+		if (wanted[k] && d.Notes[0].Position != nil) || resolved(d) || !d.Notes[0].Resolvable {
 			continue
 		}
 		if err := c.resolve(ctx, pr, d.ID, true); err != nil {
@@ -324,40 +332,30 @@ func (c *Client) resolve(ctx context.Context, pr *forge.PullRequest, id string, 
 	return nil
 }
 
-// createFinding opens a finding's discussion, on its line when the diff
-// shows it; a position GitLab refuses falls back to a discussion without
-// one.
+// createFinding opens a finding's discussion on its line, when the diff
+// shows it. A finding the diff does not show, or whose position GitLab
+// refuses, gets none: the review note lists it.
 func (c *Client) createFinding(ctx context.Context, pr *forge.PullRequest, f finding) error {
 	op := fmt.Sprintf("open a discussion on %s!%d", pr.Repo.FullName(), pr.Number)
-	body := findingBody(f)
 	pos, err := c.findingPosition(ctx, pr, f)
-	if err != nil {
+	if err != nil || pos == nil {
 		return err
 	}
-	if pos != nil {
-		_, resp, err := c.gl.Discussions.CreateMergeRequestDiscussion(pid(pr.Repo), int64(pr.Number),
-			&gl.CreateMergeRequestDiscussionOptions{Body: gl.Ptr(body), Position: pos}, gl.WithContext(ctx))
-		if err == nil {
-			return nil
-		}
-		mapped := c.fail(ctx, pr.Repo, op, resp, err)
-		switch {
-		case errors.Is(mapped, forge.ErrNotFound) && !isGone(mapped):
-			return nil // the request is gone meanwhile
-		case !isStatus(mapped, http.StatusBadRequest):
-			return mapped
-		}
-	}
 	_, resp, err := c.gl.Discussions.CreateMergeRequestDiscussion(pid(pr.Repo), int64(pr.Number),
-		&gl.CreateMergeRequestDiscussionOptions{Body: gl.Ptr(body)}, gl.WithContext(ctx))
-	if err != nil {
-		mapped := c.fail(ctx, pr.Repo, op, resp, err)
-		if errors.Is(mapped, forge.ErrNotFound) && !isGone(mapped) {
-			return nil // the request is gone meanwhile
-		}
-		return mapped
+		&gl.CreateMergeRequestDiscussionOptions{Body: gl.Ptr(findingBody(f)), Position: pos}, gl.WithContext(ctx))
+	if err == nil {
+		return nil
 	}
-	return nil
+	mapped := c.fail(ctx, pr.Repo, op, resp, err)
+	switch {
+	case errors.Is(mapped, forge.ErrNotFound) && !isGone(mapped):
+		return nil // the request is gone meanwhile
+	case isStatus(mapped, http.StatusBadRequest):
+		// GitLab could not place it on the line (the diff moved on):
+		// the review note has it.
+		return nil
+	}
+	return mapped
 }
 
 // findingPosition places a finding on the head's diff, or gives nil when
