@@ -27,6 +27,9 @@ type Diagnostic struct {
 	// empty for a syntax error.
 	Field   string `json:"field"`
 	Message string `json:"message"`
+	// PreExisting is set by a review (never by validation): the base
+	// branch has the same diagnostic, so the request did not cause it.
+	PreExisting bool `json:"pre_existing,omitempty"`
 }
 
 // String formats the diagnostic as FILE:LINE:COL: severity: message.

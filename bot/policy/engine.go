@@ -51,6 +51,10 @@ type Finding struct {
 	// repository's settings cannot turn off: as an error it blocks even
 	// where the repository sets blocking: false. The engine sets it.
 	Mandatory bool `json:"mandatory,omitempty"`
+	// PreExisting is set by a review (never by a policy): the finding is
+	// about an element the request did not change, so the comment counts
+	// it instead of listing it (unless it blocks).
+	PreExisting bool `json:"pre_existing,omitempty"`
 }
 
 // Policy is one compiled policy file.

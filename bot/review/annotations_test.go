@@ -97,7 +97,7 @@ func TestAnnotationLevels(t *testing.T) {
 func TestCheckSummary(t *testing.T) {
 	rep := buildReport(t, "alpinepay-blocking")
 	title, summary := rep.CheckSummary()
-	if !strings.HasPrefix(title, "2 new threats") || strings.ContainsAny(title, "❌✅⚠") {
+	if !strings.HasPrefix(title, "1 new threat has no plan yet") || strings.ContainsAny(title, "❌✅⚠") {
 		t.Errorf("title %q", title)
 	}
 	if !strings.Contains(summary, "`prompt-injection-support`") || len(summary) > MaxCheckSummaryLength {

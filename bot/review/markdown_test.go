@@ -62,10 +62,11 @@ func TestMarkdownBlockingCase(t *testing.T) {
 	}
 	md := rep.Markdown()
 	for _, want := range []string{
+		"### ❌ What blocks the merge",
 		"#### New threats without a decision",
 		"`prompt-injection-support`",
 		"`support-kb-poisoning`",
-		"**🔴 Critical** (1)",
+		"**🟡 Medium** (1)",
 		"**no mitigation planned**",
 		"`status: not_applicable`",
 		"`acceptance: {by, reason, until}`",
@@ -117,8 +118,8 @@ func TestMarkdownInvalidCase(t *testing.T) {
 		t.Fatal("an invalid model blocks")
 	}
 	md := rep.Markdown()
-	if !strings.Contains(md, "#### Validation errors") {
-		t.Fatal("no validation errors section")
+	if !strings.Contains(md, "### ❌ What blocks the merge") || !strings.Contains(md, "does not follow the threat-model format") {
+		t.Fatal("the validation errors are not listed first, with what blocks")
 	}
 	loc := regexp.MustCompile("- `" + regexp.QuoteMeta(alpinepayPath) + `:\d+:\d+` + "`: ")
 	if n := len(loc.FindAllString(md, -1)); n != len(rep.Models[0].Errors) || n == 0 {

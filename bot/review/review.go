@@ -65,6 +65,9 @@ type Report struct {
 	// many model files, or too many bytes): no model was reviewed, and
 	// the check fails (see Budget).
 	OverBudget *OverBudget `json:"over_budget,omitempty"`
+	// nonBlocking: the repository's check does not block (blocking:
+	// false), so policy errors are named as errors, not as blockers.
+	nonBlocking bool
 }
 
 // Summary counts what the report holds across models.
@@ -200,6 +203,7 @@ func (r *Reviewer) reviewOne(ctx context.Context, c Change) ModelReport {
 		mr.Status = "modified"
 	}
 	var base, head *model.Model
+	var baseDiags []model.Diagnostic
 	if c.Base != nil {
 		basePath := c.Path
 		if c.OldPath != "" {
@@ -207,9 +211,11 @@ func (r *Reviewer) reviewOne(ctx context.Context, c Change) ModelReport {
 		}
 		// An invalid base is still diffed as far as it could be read: the
 		// request may be the one that repairs it.
-		if res := r.Loader.Load(ctx, basePath, c.Base); res.Model != nil {
+		res := r.Loader.Load(ctx, basePath, c.Base)
+		if res.Model != nil {
 			base = res.Model
 		}
+		baseDiags = res.Diagnostics
 	}
 	mr.Valid = true
 	if c.Head != nil {
@@ -229,6 +235,7 @@ func (r *Reviewer) reviewOne(ctx context.Context, c Change) ModelReport {
 			if res.Model != nil {
 				mr.System = res.Model.System.ID
 			}
+			mr.markPreExisting(nil, nil, baseDiags, nil)
 			return mr
 		}
 		head = res.Model
@@ -264,6 +271,7 @@ func (r *Reviewer) reviewOne(ctx context.Context, c Change) ModelReport {
 			mr.Findings = []policy.Finding{}
 		}
 	}
+	mr.markPreExisting(base, head, baseDiags, d)
 	if c.Baseline != nil {
 		if res := r.Loader.Load(ctx, c.Path, c.Baseline); res.Model != nil {
 			r.adoptBaseline(&mr, res.Model)
@@ -379,6 +387,7 @@ func mitigationIn(m *model.Model, id string) *model.Mitigation {
 
 // finish computes the summary, blocking and verdict.
 func (rep *Report) finish(nonBlocking bool) {
+	rep.nonBlocking = nonBlocking
 	s := &rep.Summary
 	s.Models = len(rep.Models)
 	for i := range rep.Models {
