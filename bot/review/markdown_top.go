@@ -84,7 +84,7 @@ func (r *Report) markdown(o mdOptions) string {
 			b.WriteString("- " + m.heading() + ": " + m.statusLine(r) + "\n")
 		}
 		if more := len(r.Models) - n; more > 0 {
-			fmt.Fprintf(b, "- %s more (in the details).\n", plural(more, "model file", "model files"))
+			fmt.Fprintf(b, "- %d more %s (in the details).\n", more, orWord2(more, "model file", "model files"))
 		}
 		b.WriteString("\n<details>\n<summary>Details</summary>\n")
 		for i := range r.Models {

@@ -1,6 +1,8 @@
 package review
 
 import (
+	"strings"
+
 	"github.com/tmbot/tmbot/bot/diff"
 	"github.com/tmbot/tmbot/bot/model"
 	"github.com/tmbot/tmbot/bot/policy"
@@ -16,7 +18,8 @@ import (
 // pre_existing, and the check's annotations and SARIF carry them too.
 //
 //   - A validation diagnostic is pre-existing when the base has the same
-//     one (same severity, field and message; lines may have moved).
+//     one (same severity, field and message; lines may have moved) and it
+//     is not in an element the change reaches (below).
 //   - A finding is pre-existing when it is about an element (threat,
 //     mitigation, component, flow) the diff does not name, and that no
 //     changed element reaches: a threat whose mitigation changed, a
@@ -33,19 +36,23 @@ func (m *ModelReport) markPreExisting(base, head *model.Model, baseDiags []model
 	if m.Status == "added" || m.Status == "removed" {
 		return
 	}
+	var t *touched
+	if d != nil && base != nil && head != nil {
+		tt := touchedBy(base, head, d)
+		t = &tt
+	}
 	seen := map[diagKey]bool{}
 	for _, bd := range baseDiags {
 		seen[keyOf(bd)] = true
 	}
 	for _, ds := range [][]model.Diagnostic{m.Errors, m.Warnings} {
 		for i := range ds {
-			ds[i].PreExisting = seen[keyOf(ds[i])]
+			ds[i].PreExisting = seen[keyOf(ds[i])] && (t == nil || !t.field(ds[i].Field))
 		}
 	}
-	if d == nil || base == nil || head == nil {
+	if t == nil {
 		return
 	}
-	t := touchedBy(base, head, d)
 	for i := range m.Findings {
 		f := &m.Findings[i]
 		switch {
@@ -59,6 +66,26 @@ func (m *ModelReport) markPreExisting(base, head *model.Model, baseDiags []model
 			f.PreExisting = !t.components[f.Component]
 		}
 	}
+}
+
+// field says whether a diagnostic's dotted field path is in an element
+// the change reaches (threats.x.cwe.0 is in threat x).
+func (t *touched) field(path string) bool {
+	parts := strings.SplitN(path, ".", 3)
+	if len(parts) < 2 {
+		return false
+	}
+	switch parts[0] {
+	case "threats":
+		return t.threats[parts[1]]
+	case "mitigations":
+		return t.mitigations[parts[1]]
+	case "components":
+		return t.components[parts[1]]
+	case "flows":
+		return t.flows[parts[1]]
+	}
+	return false
 }
 
 type diagKey struct{ sev, field, msg string }
