@@ -509,6 +509,11 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			golden(t, c.name+".sarif.golden", sb.Bytes())
+			var cq bytes.Buffer
+			if err := rep.WriteCodeQuality(&cq); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, c.name+".codequality.golden", cq.Bytes())
 			title, summary := rep.CheckSummary()
 			ann, err := json.MarshalIndent(rep.Annotations(), "", "  ")
 			if err != nil {

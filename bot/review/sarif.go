@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/tmbot/tmbot/bot/markdown"
-	"github.com/tmbot/tmbot/bot/model"
 	"github.com/tmbot/tmbot/bot/policy"
 	"github.com/tmbot/tmbot/bot/sarif"
 )
@@ -27,10 +27,11 @@ const (
 
 // SARIF writes the report as a SARIF 2.1.0 log (one run of the tool
 // "tmbot" at version): rules for validation, new unmitigated threats,
-// configuration errors and every policy rule that yielded a finding;
-// results for validation diagnostics, new unmitigated threats and findings
-// (error → error, warning → warning, notice → note), each at its file and
-// line.
+// configuration errors and every policy rule that yielded a finding, each
+// with a helpUri into the documentation, the tag "security" and a
+// security-severity (GitHub code scanning ranks alerts by it); results
+// for validation diagnostics, new unmitigated threats and findings (error
+// → error, warning → warning, notice → note), each at its file and line.
 func (r *Report) SARIF(w io.Writer, version string) error {
 	rules := []sarif.Rule{
 		{ID: RuleConfiguration, Name: "ConfigurationError",
@@ -64,36 +65,30 @@ func (r *Report) SARIF(w io.Writer, version string) error {
 		}
 		rules = append(rules, sarif.Rule{ID: n, Name: n, Description: desc + "."})
 	}
-
-	results := []sarif.Result{}
-	if ob := r.OverBudget; ob != nil {
+	if r.OverBudget != nil {
 		rules = append(rules, sarif.Rule{ID: RuleBudget, Name: "ReviewBudget",
 			Description: "The request changes more model files, or more bytes of them, than one review reads; it is not reviewed, and the check fails."})
-		results = append(results, sarif.Result{RuleID: RuleBudget, Level: "error", Message: ob.Message, File: ob.File})
 	}
-	for _, e := range r.ConfigErrors {
-		results = append(results, sarif.Result{RuleID: RuleConfiguration, Level: "error", Message: e.Message, File: e.File, Line: e.Line})
+	items := r.items()
+	score := map[string]float64{}
+	results := make([]sarif.Result, 0, len(items))
+	for _, it := range items {
+		score[it.rule] = max(score[it.rule], it.score)
+		results = append(results, sarif.Result{RuleID: it.rule, Level: sarifLevel(it.severity), Message: it.message,
+			File: it.file, Line: it.line, Column: it.column})
 	}
-	for _, m := range r.Models {
-		for _, d := range append(append([]model.Diagnostic(nil), m.Errors...), m.Warnings...) {
-			level := "error"
-			if d.Severity == model.SeverityWarning {
-				level = "warning"
-			}
-			msg := diagnosticMessage(d.Message, d.Field)
-			results = append(results, sarif.Result{RuleID: RuleValidation, Level: level, Message: msg,
-				File: orWord(d.File, m.Path), Line: d.Line, Column: d.Column})
+	defaults := defaultRules()
+	for i := range rules {
+		ru := &rules[i]
+		ru.HelpURI = ruleHelpURI(ru.ID, policies[ru.ID], defaults)
+		ru.Tags = []string{"security"}
+		sc, ok := score[ru.ID]
+		if !ok {
+			sc = ruleBaseScore(ru.ID)
 		}
-		for _, t := range m.NewUnmitigated {
-			results = append(results, sarif.Result{RuleID: RuleNewUnmitigated, Level: sarifLevel(m.threatSeverity(t)),
-				Message: newThreatMessage(t), File: m.Path, Line: max(t.Line, 1)})
-		}
-		for _, f := range m.Findings {
-			file, line, msg := m.findingLocation(f)
-			results = append(results, sarif.Result{RuleID: f.Rule, Level: sarifLevel(f.Severity), Message: msg, File: file, Line: line})
-		}
+		ru.SecuritySeverity = strconv.FormatFloat(sc, 'f', 1, 64)
 	}
-	return sarif.Write(w, "tmbot", version, "", rules, results)
+	return sarif.Write(w, "tmbot", version, DocsURL+"review.md", rules, results)
 }
 
 func sarifLevel(severity string) string {

@@ -28,6 +28,19 @@ type Result struct {
 // Rule describes a kind of result.
 type Rule struct {
 	ID, Name, Description, HelpURI string
+	// SecuritySeverity is GitHub code scanning's rank of the rule, a
+	// number from 0.0 to 10.0 written as a string (over 9.0 critical,
+	// 7.0 to 8.9 high, 4.0 to 6.9 medium, 0.1 to 3.9 low); empty: none.
+	SecuritySeverity string
+	// Tags are the rule's properties.tags ("security" makes GitHub treat
+	// its results as security alerts, ranked by SecuritySeverity).
+	Tags []string
+}
+
+// properties is a rule's property bag.
+type properties struct {
+	SecuritySeverity string   `json:"security-severity,omitempty"`
+	Tags             []string `json:"tags,omitempty"`
 }
 
 // Write writes one run of tool with its rules and results.
@@ -56,10 +69,11 @@ func Write(w io.Writer, tool, version, infoURI string, rules []Rule, results []R
 		Locations []location `json:"locations"`
 	}
 	type rule struct {
-		ID               string `json:"id"`
-		Name             string `json:"name,omitempty"`
-		ShortDescription *msg   `json:"shortDescription,omitempty"`
-		HelpURI          string `json:"helpUri,omitempty"`
+		ID               string      `json:"id"`
+		Name             string      `json:"name,omitempty"`
+		ShortDescription *msg        `json:"shortDescription,omitempty"`
+		HelpURI          string      `json:"helpUri,omitempty"`
+		Properties       *properties `json:"properties,omitempty"`
 	}
 	type driver struct {
 		Name           string `json:"name"`
@@ -77,6 +91,9 @@ func Write(w io.Writer, tool, version, infoURI string, rules []Rule, results []R
 	r.Tool.Driver = driver{Name: tool, Version: version, InformationURI: infoURI, Rules: []rule{}}
 	for _, ru := range rules {
 		x := rule{ID: ru.ID, Name: ru.Name, HelpURI: ru.HelpURI}
+		if ru.SecuritySeverity != "" || len(ru.Tags) > 0 {
+			x.Properties = &properties{SecuritySeverity: ru.SecuritySeverity, Tags: ru.Tags}
+		}
 		if ru.Description != "" {
 			x.ShortDescription = &msg{ru.Description}
 		}

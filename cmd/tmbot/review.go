@@ -18,14 +18,14 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	dir := fl.String("repo", ".", "the git repository")
 	base := fl.String("base", "", "the base ref (default: the default branch; the review starts from its merge base with the head)")
 	head := fl.String("head", "HEAD", "the head ref")
-	format := fl.String("format", "markdown", "output format: markdown, json or sarif")
+	format := fl.String("format", "markdown", "output format: markdown, json, sarif or codequality")
 	today := fl.String("today", "", "judge expiry as of this date, YYYY-MM-DD (default: today)")
 	cueTimeout := fl.Duration("cue-timeout", 0, "time budget of one CUE model's evaluation, and of one repository policy's on one model (default 10s)")
 	cueMemory := fl.Int64("cue-memory", 0, "memory budget of the same, in bytes (default 512 MiB)")
 	maxFiles := fl.Int("max-files", review.DefaultMaxFiles, "review at most this many changed model files (a larger change is refused)")
 	maxBytes := fl.String("max-bytes", "64MiB", "review at most this many bytes of changed model files, base and head together (67108864, 64MiB, 1GiB)")
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tmbot review [--repo DIR] [--base REF] [--head REF] [--format markdown|json|sarif]")
+		fmt.Fprintln(stderr, "usage: tmbot review [--repo DIR] [--base REF] [--head REF] [--format markdown|json|sarif|codequality]")
 		fmt.Fprintln(stderr, "Reviews the threat models a branch changes, exactly as the bot comments on a pull request.")
 		fmt.Fprintln(stderr, "Exit status: 0, or 1 when a policy error or an invalid model blocks; 2 on a usage or I/O error, or when interrupted.")
 		fl.PrintDefaults()
@@ -34,7 +34,7 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if !ok {
 		return exitUsage
 	}
-	if len(rest) > 0 || !oneOf(stderr, "format", *format, "markdown", "json", "sarif") {
+	if len(rest) > 0 || !oneOf(stderr, "format", *format, "markdown", "json", "sarif", "codequality") {
 		fl.Usage()
 		return exitUsage
 	}
@@ -96,6 +96,11 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			return exitUsage
 		}
 		stdout.Write(b)
+	case "codequality":
+		if err := rep.WriteCodeQuality(stdout); err != nil {
+			fmt.Fprintf(stderr, "tmbot: %v\n", err)
+			return exitUsage
+		}
 	case "sarif":
 		if err := rep.SARIF(stdout, version); err != nil {
 			fmt.Fprintf(stderr, "tmbot: %v\n", err)
