@@ -167,7 +167,7 @@ func TestSuggestionNoiseBudget(t *testing.T) {
 	var fs []policy.Finding
 	for i := 0; i < 5; i++ {
 		fs = append(fs, policy.Finding{Rule: "ai-coverage", Severity: policy.Notice, Component: "a", Line: 10,
-			Message: fmt.Sprintf("The LLM A (a) has no threat about a usual risk of its kind: risk %d. Add it.", i),
+			Message:    fmt.Sprintf("The LLM A (a) has no threat about a usual risk of its kind: risk %d. Add it.", i),
 			Suggestion: fmt.Sprintf("a-risk-%d:\n  title: \"Risk number %d\"\n  targets: [a]\n", i, i)})
 	}
 	for i := 0; i < 2; i++ {
