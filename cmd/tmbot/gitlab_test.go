@@ -251,13 +251,20 @@ func TestGitLabEndToEnd(t *testing.T) {
 		len(sts[0].Description) == 0 || len([]rune(sts[0].Description)) > 255 {
 		t.Fatalf("statuses: %+v", sts)
 	}
+	// One note, plus threads only where a blocking finding has a line in
+	// the diff: every thread is positioned.
+	threads := 0
 	for _, d := range g.Discussions(glProject, 1) {
 		if d.IndividualNote {
 			continue
 		}
-		if n := d.Notes[0]; n.Author != glBot || n.Resolved || !strings.Contains(n.Body, modelPath) {
-			t.Errorf("finding discussion: %+v", n)
+		threads++
+		if n := d.Notes[0]; n.Author != glBot || n.Resolved || !strings.Contains(n.Body, modelPath) || n.Position == nil {
+			t.Errorf("finding discussion (want the bot's, open, on a line of the diff): %+v", n)
 		}
+	}
+	if threads == 0 {
+		t.Error("the blocking threat on an added line got no thread")
 	}
 	// The API economy: no more than the request, configuration, diffs,
 	// the model at base and head, the note, the status and the findings.
