@@ -80,7 +80,8 @@ func Batches[T any](items []T, size int) [][]T {
 // folded into the threat's annotation). A finding that comes from another
 // file (a policy) is put on line 1 of the model, naming its file. The
 // order is that of the report: configuration errors, then per model file
-// its errors, warnings, threats and findings.
+// its errors, warnings, threats and findings. Pre-existing warnings and
+// suggestions (preexisting.go) are not annotated.
 func (r *Report) Annotations() []Annotation {
 	out := []Annotation{}
 	add := func(path string, line int, level, title, msg string) {
@@ -97,6 +98,9 @@ func (r *Report) Annotations() []Annotation {
 			add(orWord(d.File, m.Path), d.Line, AnnotationFailure, "Invalid threat model", diagnosticMessage(d.Message, d.Field))
 		}
 		for _, d := range m.Warnings {
+			if !shownDiag(d) {
+				continue // pre-existing: not annotated (the JSON report has it)
+			}
 			add(orWord(d.File, m.Path), d.Line, AnnotationWarning, "Threat-model warning", diagnosticMessage(d.Message, d.Field))
 		}
 		listed := map[string]bool{}
@@ -116,6 +120,9 @@ func (r *Report) Annotations() []Annotation {
 			add(m.Path, t.Line, r.findingLevel(sev), title, msg)
 		}
 		for _, f := range m.Findings {
+			if !shownInComment(f) {
+				continue // pre-existing: not annotated (the JSON report has it)
+			}
 			if f.Threat != "" && listed[f.Threat] && f.Severity != policy.Notice {
 				continue
 			}
@@ -212,6 +219,7 @@ func (r *Report) checkSummary(maxItems int) string {
 	}
 
 	var blocking, threats, warnings, notices []string
+	pre := 0 // pre-existing warnings and suggestions: counted, not listed
 	if r.OverBudget != nil {
 		blocking = append(blocking, "❌ "+markdown.Text(r.OverBudget.Message, maxMessageRunes))
 	}
@@ -248,6 +256,10 @@ func (r *Report) checkSummary(maxItems int) string {
 			if f.Rule == ruleUnplannedRisk && m.inAdoption(f.Threat) {
 				continue // summarised above, and each threat is listed
 			}
+			if !shownInComment(f) {
+				pre++
+				continue
+			}
 			file, line, msg := m.findingLocation(f)
 			loc := markdown.Code(fmt.Sprintf("%s:%d", file, line), maxTitleRunes) + ": "
 			rule := " (" + markdown.Code(f.Rule, maxTitleRunes) + ")"
@@ -261,6 +273,10 @@ func (r *Report) checkSummary(maxItems int) string {
 			}
 		}
 		for _, d := range m.Warnings {
+			if !shownDiag(d) {
+				pre++
+				continue
+			}
 			warnings = append(warnings, "⚠️ "+markdown.Code(fmt.Sprintf("%s:%d:%d", d.File, d.Line, d.Column), maxTitleRunes)+": "+markdown.Text(d.Message, maxMessageRunes))
 		}
 	}
@@ -284,6 +300,10 @@ func (r *Report) checkSummary(maxItems int) string {
 	list("New open threats", threats)
 	list("Warnings", warnings)
 	list("Suggestions", notices)
+	if pre > 0 {
+		fmt.Fprintf(&b, "\n%s on parts of the models this change does not touch %s not listed (the JSON report has them, marked `pre_existing`).\n",
+			plural(pre, "warning or suggestion", "warnings and suggestions"), orWord2(pre, "is", "are"))
+	}
 	switch {
 	case s.WillOpen > 0 && s.WillClose > 0:
 		fmt.Fprintf(&b, "\nWhen this merges, tmbot will open %s and close %d.\n", plural(s.WillOpen, "tracking issue", "tracking issues"), s.WillClose)

@@ -23,8 +23,11 @@ import (
 //   - A finding is pre-existing when it is about an element (threat,
 //     mitigation, component, flow) the diff does not name, and that no
 //     changed element reaches: a threat whose mitigation changed, a
-//     component at either end of a changed flow or holding a changed
-//     asset, and a flow whose end changed all count as changed. A finding
+//     component at either end of a changed flow, holding a changed asset,
+//     or whose derived facts changed (facts follow the data, so a new flow
+//     can change what the rules say about a part far from it:
+//     policy.FactsChanged), and a flow whose end changed all count as
+//     changed. A finding
 //     about no element (a policy error, a refused setting) is never
 //     pre-existing.
 //
@@ -126,6 +129,9 @@ func touchedBy(base, head *model.Model, d *diff.Diff) touched {
 				t.components[id] = true
 			}
 		}
+	}
+	for id := range policy.FactsChanged(base, head) {
+		t.components[id] = true
 	}
 	for _, m := range []*model.Model{base, head} {
 		for id, f := range m.Flows {

@@ -138,3 +138,20 @@ func TestEverySuggestionNamesItsElement(t *testing.T) {
 		}
 	}
 }
+
+// The check does not annotate pre-existing warnings, and its summary
+// counts them instead of listing them.
+func TestPreExistingInTheCheck(t *testing.T) {
+	rv := renderReviewer(t)
+	head := strings.Replace(preBase, "    title: Other threat", "    title: Other threat, reworded", 1)
+	rep := rv.Review(context.Background(), []Change{{Path: "s.threatmodel.yaml", Base: []byte(preBase), Head: []byte(head)}})
+	for _, a := range rep.Annotations() {
+		if strings.Contains(a.Message, "LLM01") {
+			t.Errorf("a pre-existing warning is annotated: %+v", a)
+		}
+	}
+	_, summary := rep.CheckSummary()
+	if strings.Contains(summary, "LLM01") || !strings.Contains(summary, "marked `pre_existing`") {
+		t.Errorf("summary:\n%s", summary)
+	}
+}
