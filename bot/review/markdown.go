@@ -41,13 +41,16 @@ const (
 
 // Markdown renders the report as the request's review comment (GitHub and
 // GitLab flavoured Markdown). It starts with Marker, then the verdict, then
-// one section per model file. The output depends only on the report (no
-// time, sorted), so the bot can edit its comment only when this changes.
+// what blocks (when something does), then one section per model file,
+// collapsed when the review passes (markdown_top.go says the layout). The
+// output depends only on the report (no time, sorted), so the bot can edit
+// its comment only when this changes.
 //
 // The comment never exceeds MaxCommentLength characters: when it would,
 // the least important parts go first (the diagram, the other changes, the
 // suggestions and how-to), then the lists are cut with a note that says how
-// many items are not shown.
+// many items are not shown; what blocks is written first, so it is cut
+// last.
 func (r *Report) Markdown() string {
 	o := mdOptions{diagram: true, changes: true, notices: true, howto: true, primary: -1, secondary: -1}
 	if s := r.markdown(o); fitsComment(s) {
@@ -136,8 +139,7 @@ func (r *Report) longestList() int {
 // mdOptions says what a rendering leaves out.
 type mdOptions struct {
 	diagram, changes, notices, howto bool
-	// compact says once per section what would settle its threats,
-	// rather than in full under each threat.
+	// compact leaves out the threats' framework links.
 	compact bool
 	// advisory: the report does not block (the repository's check is not
 	// blocking), so errors are not called blocking.
