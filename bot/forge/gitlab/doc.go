@@ -9,7 +9,7 @@
 // its URL-encoded full path. A request is a merge request, numbered by its
 // iid; its comments are notes; its check is a commit status named
 // "threat-model" (success or failed) plus one discussion per failing
-// finding (status.go); its base is the merge base GitLab computed
+// finding whose line the diff shows, on that line (status.go); its base is the merge base GitLab computed
 // (diff_refs.base_sha). A request from a fork is read through the target
 // project, by SHA.
 //
