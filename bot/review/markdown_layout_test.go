@@ -219,3 +219,18 @@ func TestWarningsGrouped(t *testing.T) {
 		}
 	}
 }
+
+// A grouped line lists at most maxPlaces places and counts the rest, so
+// that one noisy rule cannot fill the comment.
+func TestGroupedPlacesAreBounded(t *testing.T) {
+	h := handModel("s")
+	h.comp("c", "C", "service")
+	var fs []policy.Finding
+	for i := 0; i < 500; i++ {
+		fs = append(fs, policy.Finding{Rule: "noisy", Severity: policy.Warning, Component: "c", Line: i + 1, Message: "Noisy."})
+	}
+	md := handReportOf(handReport("s.threatmodel.yaml", nil, h.m, fs)).Markdown()
+	if !strings.Contains(md, " and 479 more.") || strings.Count(md, "component `c` (line") != maxPlaces {
+		t.Errorf("the places are not bounded:\n%s", md)
+	}
+}

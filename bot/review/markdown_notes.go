@@ -18,6 +18,18 @@ import (
 // collapsed".
 const suggestionsPerElement = 3
 
+// maxPlaces is how many places one grouped warning line lists; the rest
+// are counted.
+const maxPlaces = 20
+
+// placesList joins places, at most maxPlaces of them, and counts the rest.
+func placesList(places []string) string {
+	if len(places) <= maxPlaces {
+		return strings.Join(places, ", ")
+	}
+	return strings.Join(places[:maxPlaces], ", ") + fmt.Sprintf(" and %d more", len(places)-maxPlaces)
+}
+
 // writeWarnings writes the warnings that do not block (and the errors of
 // a repository whose check does not block), grouped: the same validation
 // message on several fields is one line that lists the places, and so are
@@ -56,9 +68,9 @@ func writeWarnings(b *strings.Builder, o mdOptions, path string, problems []poli
 				places = append(places, findingPlace(g))
 			}
 			if same {
-				b.WriteString(" The same on " + strings.Join(places, ", ") + ".")
+				b.WriteString(" The same on " + placesList(places) + ".")
 			} else {
-				b.WriteString(" Likewise for " + strings.Join(places, ", ") + ".")
+				b.WriteString(" Likewise for " + placesList(places) + ".")
 			}
 		}
 		b.WriteString("\n")
@@ -86,7 +98,7 @@ func writeWarnings(b *strings.Builder, o mdOptions, path string, problems []poli
 			}
 			places = append(places, p)
 		}
-		b.WriteString("- ⚠️ " + markdown.Text(msg, maxMessageRunes) + " (at " + strings.Join(places, ", ") + ")\n")
+		b.WriteString("- ⚠️ " + markdown.Text(msg, maxMessageRunes) + " (at " + placesList(places) + ")\n")
 		lines++
 	}
 	if more := len(order) + len(morder) - lines; more > 0 {
