@@ -301,8 +301,8 @@ func (r *Report) checkSummary(maxItems int) string {
 	list("Warnings", warnings)
 	list("Suggestions", notices)
 	if pre > 0 {
-		fmt.Fprintf(&b, "\n%s on parts of the models this change does not touch %s not listed (the JSON report has them, marked `pre_existing`).\n",
-			plural(pre, "warning or suggestion", "warnings and suggestions"), orWord2(pre, "is", "are"))
+		fmt.Fprintf(&b, "\n%s on parts of the models this change does not touch %s not listed (%s in the JSON report, marked `pre_existing`).\n",
+			plural(pre, "warning or suggestion", "warnings and suggestions"), orWord2(pre, "is", "are"), orWord2(pre, "it is", "they are"))
 	}
 	switch {
 	case s.WillOpen > 0 && s.WillClose > 0:

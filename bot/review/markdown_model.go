@@ -68,8 +68,8 @@ func (m *ModelReport) markdown(w *mdWriter, r *Report) {
 	}
 	writeWarnings(b, o, m.Path, problems, warnings)
 	if pre > 0 {
-		fmt.Fprintf(b, "\n%s on parts of the model this change does not touch %s not listed here (the JSON report has them, marked `pre_existing`).\n",
-			plural(pre, "warning or suggestion", "warnings and suggestions"), orWord2(pre, "is", "are"))
+		fmt.Fprintf(b, "\n%s on parts of the model this change does not touch %s not listed here (%s in the JSON report, marked `pre_existing`).\n",
+			plural(pre, "warning or suggestion", "warnings and suggestions"), orWord2(pre, "is", "are"), orWord2(pre, "it is", "they are"))
 	}
 	if len(notices) > 0 {
 		writeSuggestions(b, o, m.Path, notices)

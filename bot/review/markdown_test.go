@@ -480,6 +480,10 @@ var goldenCases = []goldenCase{
 	{"alpinepay-added", func(t *testing.T) []Change {
 		return []Change{{Path: alpinepayPath, Head: readAlpinepay(t)}}
 	}},
+	{"alpinepay-preexisting", func(t *testing.T) []Change {
+		base := applyEdits(t, readAlpinepay(t), "preexisting-base.edits")
+		return []Change{{Path: alpinepayPath, Base: base, Head: applyEdits(t, base, "preexisting-head.edits")}}
+	}},
 	{"no-models", func(t *testing.T) []Change { return nil }},
 }
 

@@ -50,7 +50,7 @@ func TestPreExistingDiagnostics(t *testing.T) {
 		t.Error("the JSON report does not mark it")
 	}
 	md := rep.Markdown()
-	if strings.Contains(md, "LLM01") || !strings.Contains(md, "not listed here (the JSON report has them, marked `pre_existing`)") {
+	if strings.Contains(md, "LLM01") || !strings.Contains(md, "in the JSON report, marked `pre_existing`)") {
 		t.Errorf("the pre-existing warning is listed, or not counted:\n%s", md)
 	}
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/tmbot/tmbot/bot/policy"
 )
 
 // verdict is the one line a comment and a check start with: what the
@@ -21,8 +23,8 @@ func verdict(rep *Report) string {
 		return fmt.Sprintf("✅ %s, each with a planned mitigation.", plural(s.NewUnmitigated, "new open threat", "new open threats"))
 	case s.NewUnmitigated > 0:
 		return fmt.Sprintf("⚠️ %s without a plan; nothing here blocks the merge.", plural(s.Unplanned, "new threat", "new threats"))
-	case s.Warnings > 0:
-		return fmt.Sprintf("✅ No new open threats; %s below.", plural(s.Warnings, "warning", "warnings"))
+	case newWarnings(rep) > 0:
+		return fmt.Sprintf("✅ No new open threats; %s below.", plural(newWarnings(rep), "warning", "warnings"))
 	default:
 		return "✅ No new open threats."
 	}
@@ -98,4 +100,18 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// newWarnings counts the policy warnings the comment lists (not the
+// pre-existing ones).
+func newWarnings(rep *Report) int {
+	n := 0
+	for _, m := range rep.Models {
+		for _, f := range m.Findings {
+			if f.Severity == policy.Warning && !f.PreExisting {
+				n++
+			}
+		}
+	}
+	return n
 }
