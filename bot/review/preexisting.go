@@ -24,6 +24,7 @@ import (
 //     mitigation, component, flow) the diff does not name, and that no
 //     changed element reaches: a threat whose mitigation changed, a
 //     component at either end of a changed flow, holding a changed asset,
+//     in a trust boundary that changed,
 //     or whose derived facts changed (facts follow the data, so a new flow
 //     can change what the rules say about a part far from it:
 //     policy.FactsChanged), and a flow whose end changed all count as
@@ -87,6 +88,10 @@ func (t *touched) field(path string) bool {
 		return t.components[parts[1]]
 	case "flows":
 		return t.flows[parts[1]]
+	case "assets":
+		return t.assets[parts[1]]
+	case "boundaries":
+		return t.boundaries[parts[1]]
 	}
 	return false
 }
@@ -96,10 +101,13 @@ type diagKey struct{ sev, field, msg string }
 func keyOf(d model.Diagnostic) diagKey { return diagKey{string(d.Severity), d.Field, d.Message} }
 
 // touched holds the ids of the elements a change reaches.
-type touched struct{ threats, mitigations, components, flows map[string]bool }
+type touched struct {
+	threats, mitigations, components, flows, assets, boundaries map[string]bool
+}
 
 func touchedBy(base, head *model.Model, d *diff.Diff) touched {
-	t := touched{threats: map[string]bool{}, mitigations: map[string]bool{}, components: map[string]bool{}, flows: map[string]bool{}}
+	t := touched{threats: map[string]bool{}, mitigations: map[string]bool{}, components: map[string]bool{}, flows: map[string]bool{},
+		assets: map[string]bool{}, boundaries: map[string]bool{}}
 	for _, c := range d.Threats {
 		t.threats[c.ID] = true
 	}
@@ -109,9 +117,23 @@ func touchedBy(base, head *model.Model, d *diff.Diff) touched {
 	for _, c := range d.Components {
 		t.components[c.ID] = true
 	}
-	assets := map[string]bool{}
+	assets := t.assets
 	for _, c := range d.Assets {
 		assets[c.ID] = true
+	}
+	// A trust boundary added, removed or changed moves its members (in
+	// either model) in or out of trust.
+	for _, f := range d.ModelFieldsChanged {
+		if id, ok := strings.CutPrefix(f, "boundaries."); ok {
+			t.boundaries[id] = true
+			for _, m := range []*model.Model{base, head} {
+				if b := m.Boundaries[id]; b != nil {
+					for _, c := range b.Members {
+						t.components[c] = true
+					}
+				}
+			}
+		}
 	}
 	changedFlow := map[string]bool{}
 	for _, c := range d.Flows {

@@ -155,3 +155,26 @@ func TestPreExistingInTheCheck(t *testing.T) {
 		t.Errorf("summary:\n%s", summary)
 	}
 }
+
+// A trust boundary that changes reaches its members: a finding about one
+// of them is not pre-existing.
+func TestPreExistingBoundaryReachesMembers(t *testing.T) {
+	build := func(trusted bool) *model.Model {
+		h := handModel("s")
+		h.comp("web", "Web", "web_app").comp("far", "Far", "database")
+		h.m.Boundaries = map[string]*model.Boundary{"dmz": {ID: "dmz", Name: "DMZ", Trusted: trusted, Members: []string{"web"}}}
+		h.m.BoundaryOrder = []string{"dmz"}
+		return h.m
+	}
+	base, head := build(true), build(false)
+	fs := []policy.Finding{
+		{Rule: "stride-flows", Severity: policy.Warning, Component: "web", Message: "web warning"},
+		{Rule: "stride-flows", Severity: policy.Warning, Component: "far", Message: "far warning"},
+	}
+	mr := handReport("s.threatmodel.yaml", base, head, fs)
+	mr.markPreExisting(base, head, nil, mr.Changes)
+	if mr.Findings[0].PreExisting || !mr.Findings[1].PreExisting {
+		t.Errorf("web (in the changed boundary) pre-existing %v, far %v; want false, true (diff fields %v)",
+			mr.Findings[0].PreExisting, mr.Findings[1].PreExisting, mr.Changes.ModelFieldsChanged)
+	}
+}
