@@ -146,7 +146,11 @@ func Parse(name string, data []byte) (*Config, error) {
 			fmt.Sscanf(m[1], "%d", &line)
 			msg = m[2]
 		}
-		msg = strings.Replace(msg, "not found in type config.", "is not a setting of ", 1)
+		if m, ok := unknownKeyMessage(msg); ok {
+			msg = m
+		} else {
+			msg = strings.Replace(msg, "not found in type config.", "is not a setting of ", 1)
+		}
 		return nil, &Error{File: name, Line: line, Msg: msg + " (the settings are described in docs/configuration.md)"}
 	}
 	for rule, sev := range c.Policies.Severity {

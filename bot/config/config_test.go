@@ -37,7 +37,9 @@ func TestParse(t *testing.T) {
 
 func TestParseErrorsSayWhere(t *testing.T) {
 	for src, want := range map[string]string{
-		"blocking: true\nmodles: [x]\n":       ".tmbot.yaml:2: field modles is not a setting",
+		"blocking: true\nmodles: [x]\n":       `.tmbot.yaml:2: unknown key "modles" (did you mean "models"?); allowed keys here: adoption, blocking, drafts, limits, models, policies, tracking`,
+		"policies:\n  disabel: [x]\n":         `.tmbot.yaml:2: unknown key "disabel" (did you mean "disable"?); allowed keys here: defaults, disable, files, severity`,
+		"tracking:\n  colour: red\n":          `unknown key "colour"; allowed keys here: assign, enabled, labels, on_human_close, summary_issue`,
 		"policies:\n  severity: {x: fatal}\n": `"fatal" is not a severity`,
 		"blocking: [\n":                       ".tmbot.yaml:",
 		"models: []\n":                        "give at least one pattern",

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/tmbot/tmbot/bot/config"
 	"github.com/tmbot/tmbot/bot/model"
 	"github.com/tmbot/tmbot/bot/sarif"
 )
@@ -28,6 +29,7 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fl.Usage = func() {
 		fmt.Fprintln(stderr, "usage: tmbot validate [--format text|json|sarif] PATH...")
 		fmt.Fprintln(stderr, "Validates model files; folders are searched for *.threatmodel.{yaml,yml,json,cue}.")
+		fmt.Fprintln(stderr, "A file named .tmbot.yaml is validated as the repository's configuration.")
 		fmt.Fprintln(stderr, "Exit status: 0 valid, 1 invalid, 2 usage or I/O error.")
 		fl.PrintDefaults()
 	}
@@ -42,10 +44,23 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fl.Usage()
 		return exitUsage
 	}
-	files, err := findModelFiles(paths, stderr)
-	if err != nil {
-		fmt.Fprintf(stderr, "tmbot: %v\n", err)
-		return exitUsage
+	// A .tmbot.yaml named on the command line is validated as the
+	// repository's configuration.
+	var cfgPaths, modelPaths []string
+	for _, p := range paths {
+		if filepath.Base(p) == config.FileName {
+			cfgPaths = append(cfgPaths, p)
+		} else {
+			modelPaths = append(modelPaths, p)
+		}
+	}
+	var files []modelFile
+	if len(modelPaths) > 0 {
+		var err error
+		if files, err = findModelFiles(modelPaths, stderr); err != nil {
+			fmt.Fprintf(stderr, "tmbot: %v\n", err)
+			return exitUsage
+		}
 	}
 	lim := model.Limits{MaxBytes: *maxBytes, MaxDepth: *maxDepth, MaxAliasNodes: *maxAlias,
 		CUE: model.CUEBudget{Timeout: *cueTimeout, MemoryBytes: *cueMemory}}
@@ -64,6 +79,16 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		results []fileResult
 		valid   = true
 	)
+	for _, p := range cfgPaths {
+		ds, err := validateConfig(p, *maxBytes)
+		if err != nil {
+			fmt.Fprintf(stderr, "tmbot: %v\n", err)
+			return exitUsage
+		}
+		diags = append(diags, ds...)
+		results = append(results, fileResult{File: p, Valid: len(ds) == 0})
+		valid = valid && len(ds) == 0
+	}
 	for _, mf := range files {
 		f := mf.name
 		data, err := mf.read(lim.MaxBytes)
@@ -241,4 +266,43 @@ func linkStaysIn(path, realRoot string) bool {
 	}
 	rel, err := filepath.Rel(realRoot, target)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+// validateConfig validates a repository configuration file (.tmbot.yaml)
+// as the bot reads it, and gives its error as a diagnostic: at the line
+// the parser names, at the column of the line's first character (the key
+// of an unknown key), or at 1:1 when the parser names no line. Files over
+// maxBytes are refused as models are.
+func validateConfig(path string, maxBytes int64) ([]model.Diagnostic, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if int64(len(data)) > maxBytes {
+		return []model.Diagnostic{{File: path, Line: 1, Column: 1, Severity: model.SeverityError,
+			Message: fmt.Sprintf("the file is larger than %d bytes (--max-bytes)", maxBytes)}}, nil
+	}
+	_, perr := config.Parse(path, data)
+	if perr == nil {
+		return nil, nil
+	}
+	d := model.Diagnostic{File: path, Line: 1, Column: 1, Severity: model.SeverityError, Message: perr.Error()}
+	var ce *config.Error
+	if errors.As(perr, &ce) {
+		d.Message = ce.Msg
+		if ce.Line > 0 {
+			d.Line = ce.Line
+			lines := strings.Split(string(data), "\n")
+			if ce.Line <= len(lines) {
+				l := lines[ce.Line-1]
+				d.Column = len(l) - len(strings.TrimLeft(l, " \t")) + 1
+			}
+		}
+	}
+	return []model.Diagnostic{d}, nil
 }
