@@ -92,6 +92,9 @@ func (r *Report) Annotations() []Annotation {
 	for _, e := range r.ConfigErrors {
 		add(e.File, e.Line, AnnotationFailure, "Threat-model configuration error", e.Message)
 	}
+	for _, e := range r.NewConfigErrors {
+		add(e.File, e.Line, AnnotationFailure, "Error in the new threat-model configuration", e.Message)
+	}
 	for i := range r.Models {
 		m := &r.Models[i]
 		for _, d := range m.Errors {
@@ -189,7 +192,7 @@ func (r *Report) CheckSummary() (title, summary string) {
 func (r *Report) checkSummary(maxItems int) string {
 	var b strings.Builder
 	s := r.Summary
-	if s.Models == 0 && len(r.ConfigErrors) == 0 && r.OverBudget == nil {
+	if s.Models == 0 && len(r.ConfigErrors) == 0 && len(r.NewConfigErrors) == 0 && r.OverBudget == nil {
 		b.WriteString("This change touches no threat model, so there is nothing to review.\n")
 		return b.String()
 	}
@@ -229,6 +232,13 @@ func (r *Report) checkSummary(maxItems int) string {
 			loc += ":" + strconv.Itoa(e.Line)
 		}
 		blocking = append(blocking, "❌ "+markdown.Code(loc, maxTitleRunes)+": "+markdown.Text(e.Message, maxMessageRunes))
+	}
+	for _, e := range r.NewConfigErrors {
+		loc := e.File
+		if e.Line > 0 {
+			loc += ":" + strconv.Itoa(e.Line)
+		}
+		blocking = append(blocking, "❌ the new configuration, "+markdown.Code(loc, maxTitleRunes)+": "+markdown.Text(e.Message, maxMessageRunes))
 	}
 	for i := range r.Models {
 		m := &r.Models[i]

@@ -65,6 +65,10 @@ func (r *Report) items() []item {
 		out = append(out, item{rule: RuleConfiguration, severity: policy.Error, blocks: true, score: 8.0, message: e.Message,
 			file: e.File, line: e.Line, key: e.Message})
 	}
+	for _, e := range r.NewConfigErrors {
+		out = append(out, item{rule: RuleConfiguration, severity: policy.Error, blocks: true, score: 8.0, message: "The new configuration: " + e.Message,
+			file: e.File, line: e.Line, key: "new\x00" + e.Message})
+	}
 	for i := range r.Models {
 		m := &r.Models[i]
 		for _, d := range append(append([]model.Diagnostic(nil), m.Errors...), m.Warnings...) {

@@ -62,6 +62,17 @@ func (r *Report) markdown(o mdOptions) string {
 			fmt.Fprintf(b, "- %d more configuration errors not shown.\n", more)
 		}
 	}
+	if len(r.NewConfigErrors) > 0 {
+		b.WriteString("\n### The new configuration\n\n")
+		b.WriteString("This change edits the repository's threat-model configuration. This review used the base branch's configuration, as every review does; the new one takes over when this merges, and it has errors: fix them before merging (`tmbot validate .tmbot.yaml` checks it).\n\n")
+		for _, e := range r.NewConfigErrors[:capTo(len(r.NewConfigErrors), o.primary)] {
+			loc := e.File
+			if e.Line > 0 {
+				loc += ":" + strconv.Itoa(e.Line)
+			}
+			fmt.Fprintf(b, "- %s: %s\n", markdown.Code(loc, maxTitleRunes), markdown.Text(e.Message, maxMessageRunes))
+		}
+	}
 	if len(r.Models) == 0 {
 		return b.String()
 	}

@@ -61,6 +61,11 @@ type Report struct {
 	// ConfigErrors are problems with the repository's configuration or
 	// policies (they block).
 	ConfigErrors []ConfigError `json:"config_errors"`
+	// NewConfigErrors are the errors of the request's own .tmbot.yaml,
+	// when it changes it: the review used the base's configuration, as
+	// every review does, and the new one would take over on merge, so
+	// they block.
+	NewConfigErrors []ConfigError `json:"new_config_errors,omitempty"`
 	// OverBudget, when set, says the request was too large to review (too
 	// many model files, or too many bytes): no model was reviewed, and
 	// the check fails (see Budget).
@@ -429,9 +434,17 @@ func (rep *Report) finish(nonBlocking bool) {
 			rep.Blocking = true // an invalid model always blocks
 		}
 	}
-	if len(rep.ConfigErrors) > 0 || rep.OverBudget != nil {
+	if len(rep.ConfigErrors) > 0 || len(rep.NewConfigErrors) > 0 || rep.OverBudget != nil {
 		rep.Blocking = true
 	}
+	rep.Verdict = verdict(rep)
+}
+
+// AddNewConfigError records an error of the request's own .tmbot.yaml;
+// it blocks.
+func (rep *Report) AddNewConfigError(e ConfigError) {
+	rep.NewConfigErrors = append(rep.NewConfigErrors, e)
+	rep.Blocking = true
 	rep.Verdict = verdict(rep)
 }
 

@@ -126,9 +126,15 @@ func ReviewSource(ctx context.Context, src Source, o Options) (*Report, *config.
 		return nil, nil, fmt.Errorf("list changed files: %w", err)
 	}
 	var models []FileChange
+	var newCfgErrs []ConfigError
 	for _, f := range files {
 		if cfg.IsModel(f.Path) || (f.OldPath != "" && cfg.IsModel(f.OldPath)) {
 			models = append(models, f)
+		}
+		if f.Path == config.FileName && f.Status != FileRemoved {
+			if newCfgErrs, err = checkNewConfig(ctx, src); err != nil {
+				return nil, nil, err
+			}
 		}
 	}
 	budget, fromRepo, refused := o.Budget.effective(cfg.Limits)
@@ -163,7 +169,28 @@ func ReviewSource(ctx context.Context, src Source, o Options) (*Report, *config.
 	for _, e := range cfgErrs {
 		rep.AddConfigError(e)
 	}
+	for _, e := range newCfgErrs {
+		rep.AddNewConfigError(e)
+	}
 	return rep, cfg, nil
+}
+
+// checkNewConfig validates the .tmbot.yaml a request changes, at its
+// head: the review is judged by the base's configuration, but an error in
+// the new one should be found before the merge, not after.
+func checkNewConfig(ctx context.Context, src Source) ([]ConfigError, error) {
+	data, err := readSide(ctx, src, Head, config.FileName)
+	if err != nil || data == nil {
+		return nil, err
+	}
+	if _, err := config.Parse(config.FileName, data); err != nil {
+		var ce *config.Error
+		if errors.As(err, &ce) {
+			return []ConfigError{{File: ce.File, Line: ce.Line, Message: ce.Msg}}, nil
+		}
+		return []ConfigError{{File: config.FileName, Message: err.Error()}}, nil
+	}
+	return nil, nil
 }
 
 func readSide(ctx context.Context, src Source, side Side, path string) ([]byte, error) {

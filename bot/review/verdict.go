@@ -38,6 +38,10 @@ func blockingVerdict(rep *Report) string {
 	if len(rep.ConfigErrors) > 0 {
 		reasons = append(reasons, fmt.Sprintf("the threat-model configuration could not be used (%s): fix it on the default branch", rep.ConfigErrors[0].File))
 	}
+	if len(rep.NewConfigErrors) > 0 {
+		reasons = append(reasons, fmt.Sprintf("the new %s in this change has %s: fix it before merging (this review used the base branch's)",
+			rep.NewConfigErrors[0].File, plural(len(rep.NewConfigErrors), "error", "errors")))
+	}
 	if n := rep.Summary.Invalid; n > 0 {
 		reasons = append(reasons, plural(n, "threat model is", "threat models are")+" invalid: fix the errors below, then push again")
 	}
