@@ -175,6 +175,11 @@ func ReviewSource(ctx context.Context, src Source, o Options) (*Report, *config.
 	return rep, cfg, nil
 }
 
+// maxNewConfigBytes bounds the .tmbot.yaml of a request (anyone who can
+// open a request, from a fork too, writes it) that is parsed: a real one
+// is a few hundred bytes.
+const maxNewConfigBytes = 1 << 20
+
 // checkNewConfig validates the .tmbot.yaml a request changes, at its
 // head: the review is judged by the base's configuration, but an error in
 // the new one should be found before the merge, not after.
@@ -182,6 +187,9 @@ func checkNewConfig(ctx context.Context, src Source) ([]ConfigError, error) {
 	data, err := readSide(ctx, src, Head, config.FileName)
 	if err != nil || data == nil {
 		return nil, err
+	}
+	if len(data) > maxNewConfigBytes {
+		return []ConfigError{{File: config.FileName, Message: fmt.Sprintf("the file is %d bytes, more than a configuration may be (%d): it is not read", len(data), maxNewConfigBytes)}}, nil
 	}
 	if _, err := config.Parse(config.FileName, data); err != nil {
 		var ce *config.Error
