@@ -71,6 +71,9 @@ func classicFacts(m *model.Model, in, out map[string][]*model.Flow, facts map[st
 		if len(c.Data) > 0 {
 			s.add("holds_data")
 		}
+		if c.Kind == "storage" && !logStore(c) {
+			s.add("holds_files")
+		}
 		if c.Kind == "identity_provider" && !onlyLDAP(in[id]) {
 			s.add("issues_tokens")
 		}
@@ -216,6 +219,21 @@ func cleartext(f *model.Flow) bool {
 // told from a stated false, so nothing is stated; when the format makes it
 // optional, this is a stated `authenticated: false`.
 func statedUnauthenticated(*model.Flow) bool { return false }
+
+// logWords name a store of logs, whose files the system writes itself.
+var logWords = map[string]bool{"log": true, "logs": true, "logging": true, "audit": true, "trail": true, "telemetry": true}
+
+// logStore: a storage whose id or name says it keeps logs.
+func logStore(c *model.Component) bool {
+	for _, text := range []string{c.ID, c.Name} {
+		for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) }) {
+			if logWords[w] {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // onlyLDAP: every flow is LDAP (a directory that answers binds and
 // lookups, not a sign-in service that issues tokens); false for none.
