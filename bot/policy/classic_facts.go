@@ -15,10 +15,15 @@ import (
 // hold. It runs after propagate, whose untrusted_input it reads, and costs
 // one pass over the flows.
 func classicFacts(m *model.Model, in, out map[string][]*model.Flow, facts map[string]set) {
-	pairs := map[[2]string]bool{}
-	for _, id := range m.FlowOrder {
-		f := m.Flows[id]
-		pairs[[2]string{f.From, f.To}] = true
+	// answers: a flow from a to b is the answer to a call from b (a flow
+	// the other way exists).
+	answers := func(a, b string) bool {
+		for _, f := range out[b] {
+			if f.To == a {
+				return true
+			}
+		}
+		return false
 	}
 	// exposed: what the internet reaches. An internet-facing part; what an
 	// internet-facing user, a mobile app (on people's phones) or an outside
@@ -45,7 +50,7 @@ func classicFacts(m *model.Model, in, out map[string][]*model.Flow, facts map[st
 			switch {
 			case c.Kind == "user" && c.InternetFacing, c.Kind == "mobile_app":
 				mark(f.To)
-			case outsideParty(c) && !pairs[[2]string{f.To, id}]:
+			case outsideParty(c) && !answers(id, f.To):
 				mark(f.To)
 			}
 		}
@@ -63,6 +68,34 @@ func classicFacts(m *model.Model, in, out map[string][]*model.Flow, facts map[st
 		}
 	}
 
+	// privileged says, once per user, whether it is an administrator.
+	admins := map[string]bool{}
+	privileged := func(id string) bool {
+		a, ok := admins[id]
+		if !ok {
+			a = privilegedUser(m.Components[id])
+			admins[id] = a
+		}
+		return a
+	}
+	// userFlowsInto lists, once per network part, the flows into it from
+	// users (nil for any other kind).
+	viaNetwork := map[string][]*model.Flow{}
+	userFlowsInto := func(id string) []*model.Flow {
+		if c := m.Components[id]; c == nil || c.Kind != "network" {
+			return nil
+		}
+		fs, ok := viaNetwork[id]
+		if !ok {
+			for _, g := range in[id] {
+				if u := m.Components[g.From]; u != nil && u.Kind == "user" {
+					fs = append(fs, g)
+				}
+			}
+			viaNetwork[id] = fs
+		}
+		return fs
+	}
 	for id, c := range m.Components {
 		s := facts[id]
 		if exposed[id] {
@@ -83,30 +116,16 @@ func classicFacts(m *model.Model, in, out map[string][]*model.Flow, facts map[st
 			if from == nil {
 				continue
 			}
-			users := []*model.Component{}
-			viaUser := []*model.Flow{}
 			if from.Kind == "user" {
-				users, viaUser = append(users, from), append(viaUser, f)
-				s.add("direct_human_access")
+				s.add("direct_human_access", "human_users")
 				if infrastructure(c.Kind) {
 					s.add("admin_access")
 				}
+				reachedBy(s, f, privileged(f.From))
 			}
-			if from.Kind == "network" {
-				for _, g := range in[f.From] {
-					if u := m.Components[g.From]; u != nil && u.Kind == "user" {
-						users, viaUser = append(users, u), append(viaUser, g)
-					}
-				}
-			}
-			for i, u := range users {
+			for _, g := range userFlowsInto(f.From) {
 				s.add("human_users")
-				if viaUser[i].Authenticated {
-					s.add("user_sign_in")
-				}
-				if privilegedUser(u) {
-					s.add("admin_access")
-				}
+				reachedBy(s, g, privileged(g.From))
 			}
 			p := strings.ToLower(f.Protocol)
 			if from.Kind == "queue" || containsAny(p, "rmi", "iiop", "jrmp") {
@@ -154,6 +173,18 @@ func flowFacts(m *model.Model) map[string]set {
 		flows[id] = s
 	}
 	return flows
+}
+
+// reachedBy adds what a flow from a user (f) says of the part it reaches:
+// people sign in to it when the flow is stated authenticated, and
+// administrators reach it when the user is one.
+func reachedBy(s set, f *model.Flow, admin bool) {
+	if f.Authenticated {
+		s.add("user_sign_in")
+	}
+	if admin {
+		s.add("admin_access")
+	}
 }
 
 // inside: a part of the system that is neither internet-facing, a person,
