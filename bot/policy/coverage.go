@@ -43,6 +43,18 @@ func (v *viewer) coverage(ids []string, kind string) ([]string, map[string][]str
 			probably[e.ID] = maybe
 		}
 	}
+	if kind == "flow" {
+		// A flow's view lists only what the flow entries look at: the
+		// threats on its ends are counted for it, and copying everything
+		// they name into every flow would make the input of every policy
+		// large for nothing.
+		v.loadLibrary()
+		for id := range covered {
+			if !v.forFlows[id] {
+				delete(covered, id)
+			}
+		}
+	}
 	return covered.sorted(), probably
 }
 
@@ -65,10 +77,15 @@ func (v *viewer) loadLibrary() {
 		return
 	}
 	v.library = map[string][]libraryEntry{}
+	v.forFlows = set{}
 	v.all = policies.Library()
 	for i, e := range v.all {
 		for _, k := range e.Kinds {
 			v.library[k] = append(v.library[k], libraryEntry{e, i})
+			if k == "flow" {
+				v.forFlows.add(e.ID)
+				v.forFlows.add(e.CoveredIfAny...)
+			}
 		}
 	}
 }

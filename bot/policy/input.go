@@ -304,9 +304,10 @@ type viewer struct {
 	// all: the AI threat library; library: its entries by kind; matched:
 	// which entries each threat's words match (matches). Filled when
 	// first needed.
-	all     []policies.LibraryEntry
-	library map[string][]libraryEntry
-	matched map[string][]bool
+	all      []policies.LibraryEntry
+	library  map[string][]libraryEntry
+	forFlows set // the entry ids and covered_if_any ids of the flow entries
+	matched  map[string][]bool
 }
 
 func newViewer(m *model.Model) *viewer {

@@ -211,6 +211,9 @@ type LibraryEntry struct {
 	Kinds    []string
 	Stride   []string
 	Keywords []string
+	// CoveredIfAny: the framework ids (or STRIDE categories) that cover
+	// the entry when a threat on the element names one.
+	CoveredIfAny []string
 }
 
 // Library returns the entries of the AI threat library, then those of the
@@ -228,7 +231,7 @@ func renderGo(lib *Library, classic *Library) ([]byte, error) {
 	b.WriteString(goHeader)
 	all := slices.Concat(lib.Entries, classic.Entries)
 	for i, e := range all {
-		fmt.Fprintf(&b, "\t\t{ID: %q, Classic: %t, Kinds: %#v, Stride: %#v, Keywords: %#v},\n", e.ID, i >= len(lib.Entries), e.AppliesTo.Kinds, e.Stride, e.Keywords)
+		fmt.Fprintf(&b, "\t\t{ID: %q, Classic: %t, Kinds: %#v, Stride: %#v, Keywords: %#v, CoveredIfAny: %#v},\n", e.ID, i >= len(lib.Entries), e.AppliesTo.Kinds, e.Stride, e.Keywords, e.CoveredIfAny)
 	}
 	b.WriteString("\t}\n}\n\n// IsLibraryEntry says whether id is the id of an entry of the threat\n// libraries.\nfunc IsLibraryEntry(id string) bool {\n\tswitch id {\n")
 	for _, e := range all {
