@@ -32,8 +32,7 @@ func classicGaps(t testing.TB, fs []policy.Finding) []string {
 }
 
 // everything is a system with every classic kind, wired so that every
-// entry of the classic library applies somewhere (except what the format
-// cannot state yet: an unauthenticated flow).
+// entry of the classic library applies somewhere.
 const everything = `version: 1
 system: {id: all, name: All the parts}
 components:
@@ -72,6 +71,7 @@ flows:
   admin-db: {from: admin, to: db, protocol: ssh, encrypted: true}
   admin-ci: {from: admin, to: ci, protocol: https, encrypted: true}
   ci-web: {from: ci, to: web, protocol: ssh, encrypted: true}
+  worker-legacy: {from: worker, to: legacy, authenticated: false, encrypted: true}
 `
 
 // Every entry of the classic library is raised somewhere in a model that
@@ -90,7 +90,7 @@ func TestClassicCoverageEveryEntry(t *testing.T) {
 		if !e.Classic {
 			continue
 		}
-		if !fired[e.ID] && e.ID != "flow-unauthenticated-internal" {
+		if !fired[e.ID] {
 			t.Errorf("entry %s got no notice", e.ID)
 		}
 	}
@@ -98,14 +98,14 @@ func TestClassicCoverageEveryEntry(t *testing.T) {
 	for _, want := range []string{"db/database-injection", "db/privileged-access-without-mfa", "db/store-direct-access-bypasses-application",
 		"web/web-cross-site-scripting", "web/service-server-side-request-forgery", "web/identity-provider-password-guessing",
 		"worker/service-unsafe-deserialization", "legacy/service-xml-external-entities", "idp/identity-provider-ldap-injection",
-		"ci/ci-cd-holds-keys-to-production", "ci/infrastructure-reachable-from-internet", "web-idp/flow-readable-in-transit",
+		"ci/ci-cd-holds-keys-to-production", "ci/infrastructure-reachable-from-internet", "web-idp/flow-readable-in-transit", "worker-legacy/flow-unauthenticated-internal",
 		"api/internet-facing-denial-of-service", "lb/internet-facing-denial-of-service"} {
 		if !slices.Contains(got, want) {
 			t.Errorf("no notice %s; got:\n%s", want, strings.Join(got, "\n"))
 		}
 	}
 	for _, never := range []string{"cache/privileged-access-without-mfa", "lb/privileged-access-without-mfa", "db/infrastructure-reachable-from-internet",
-		"worker/service-server-side-request-forgery", "idp/internet-facing-denial-of-service", "idp/privileged-access-without-mfa", "lb-web/flow-readable-in-transit",
+		"worker/service-server-side-request-forgery", "idp/internet-facing-denial-of-service", "idp/privileged-access-without-mfa", "lb-web/flow-readable-in-transit", "api-db/flow-unauthenticated-internal", "phone-api/flow-unauthenticated-internal",
 		"web/store-direct-access-bypasses-application"} {
 		if slices.Contains(got, never) {
 			t.Errorf("notice %s raised, but its conditions do not hold", never)
@@ -163,25 +163,26 @@ func TestClassicCoverageNotice(t *testing.T) {
 }
 
 // Unknowns never raise a risk: a flow with no protocol and no encrypted is
-// not cleartext; an encrypted http flow is not either; only a protocol
-// without encryption is. A database nobody outside reaches gets no
+// not cleartext; an encrypted http flow is not either; a protocol without
+// encryption is, and so is a stated encrypted: false, whatever the data;
+// only a stated authenticated: false is unauthenticated. A database nobody outside reaches gets no
 // injection notice.
 func TestClassicCoverageOnlyWhatIsStated(t *testing.T) {
 	head := shop{components: "  batch: {name: Nightly batch, kind: service}\n  report: {name: Reports, kind: storage}\n",
 		flows: "  f1: {from: batch, to: db}\n  f2: {from: batch, to: orders, protocol: http, encrypted: true}\n" +
-			"  f3: {from: orders, to: report, protocol: ftp}\n"}.String()
+			"  f3: {from: orders, to: report, protocol: ftp}\n  f4: {from: batch, to: report, encrypted: false, authenticated: false}\n"}.String()
 	got := slices.DeleteFunc(classicGaps(t, review(t, "", head)), func(g string) bool { return strings.HasPrefix(g, "web/") })
-	want := []string{"f3/flow-readable-in-transit"}
+	want := []string{"f3/flow-readable-in-transit", "f4/flow-readable-in-transit", "f4/flow-unauthenticated-internal"}
 	if !sameSet(got, want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 }
 
-// A flow that stride-flows already warns about (restricted data, no
-// encryption, no threat) gets no second finding; once a threat targets it,
-// the cleartext notice asks for the eavesdropping threat.
+// A flow that stride-flows already warns about (restricted data, stated
+// encrypted: false, no threat) gets no second finding; once a threat
+// targets it, the cleartext notice asks for the eavesdropping threat.
 func TestClassicCoverageLeavesRestrictedFlowsToStrideFlows(t *testing.T) {
-	flows := "  f1: {from: orders, to: db, protocol: http, data: [pii]}\n"
+	flows := "  f1: {from: orders, to: db, protocol: http, data: [pii], encrypted: false}\n"
 	fs := review(t, "", shop{flows: flows}.String())
 	if len(about(only(fs, "stride-flows"), "f1")) != 1 || len(about(only(fs, ruleClassic), "f1")) != 0 {
 		t.Errorf("want the stride-flows warning only:\n%s", dump(about(fs, "f1")))

@@ -160,6 +160,10 @@ func flowFacts(m *model.Model) map[string]set {
 	flows := make(map[string]set, len(m.Flows))
 	for id, f := range m.Flows {
 		s := set{}
+		flows[id] = s
+		if f.IsDependency() { // a library or artifact imported, not a network call
+			continue
+		}
 		if cleartext(f) {
 			s.add("cleartext")
 		}
@@ -170,7 +174,6 @@ func flowFacts(m *model.Model) map[string]set {
 		if from != nil && to != nil && inside(from) && inside(to) {
 			s.add("internal_flow")
 		}
-		flows[id] = s
 	}
 	return flows
 }
@@ -179,7 +182,7 @@ func flowFacts(m *model.Model) map[string]set {
 // people sign in to it when the flow is stated authenticated, and
 // administrators reach it when the user is one.
 func reachedBy(s set, f *model.Flow, admin bool) {
-	if f.Authenticated {
+	if model.Says(f.Authenticated, true) {
 		s.add("user_sign_in")
 	}
 	if admin {
@@ -234,22 +237,19 @@ var cleartextProtocols = map[string]bool{
 	"snmp": true, "snmpv1": true, "snmpv2": true, "vnc": true,
 }
 
-// cleartext: the flow is not stated encrypted and its protocol has no
-// encryption.
-//
-// TODO(format): when encrypted may be omitted (unknown), a stated
-// `encrypted: false` also makes a flow cleartext; today false and omitted
-// cannot be told apart, so only the protocol says so.
+// cleartext: the flow is stated unencrypted, or is not stated encrypted
+// and its protocol has no encryption. An omitted encrypted (unknown) on a
+// flow with no protocol, or another protocol, is not cleartext.
 func cleartext(f *model.Flow) bool {
-	return !f.Encrypted && cleartextProtocols[strings.ToLower(strings.TrimSpace(f.Protocol))]
+	if model.Says(f.Encrypted, false) {
+		return true
+	}
+	return !model.Says(f.Encrypted, true) && cleartextProtocols[strings.ToLower(strings.TrimSpace(f.Protocol))]
 }
 
-// statedUnauthenticated: the model says the flow is not authenticated.
-//
-// TODO(format): today an omitted authenticated reads as false and cannot be
-// told from a stated false, so nothing is stated; when the format makes it
-// optional, this is a stated `authenticated: false`.
-func statedUnauthenticated(*model.Flow) bool { return false }
+// statedUnauthenticated: the model says authenticated: false (an omitted
+// authenticated is unknown, not false).
+func statedUnauthenticated(f *model.Flow) bool { return model.Says(f.Authenticated, false) }
 
 // logWords name a store of logs, whose files the system writes itself.
 var logWords = map[string]bool{"log": true, "logs": true, "logging": true, "audit": true, "trail": true, "telemetry": true}

@@ -108,17 +108,26 @@ func TestProtocolFacts(t *testing.T) {
 	}
 }
 
-// A flow is cleartext when its protocol has no encryption and it is not
-// stated encrypted; an unknown protocol is not.
+// A flow is cleartext when it is stated unencrypted, or when its protocol
+// has no encryption and it is not stated encrypted; an unknown is not. It
+// is unauthenticated only when stated so. A dependency is no call at all.
 func TestFlowFacts(t *testing.T) {
+	yes, no := true, false
 	m := tiny([]string{"a:service", "b:service", "u:user"}, []string{"a>b:HTTP", "b>a:https", "u>a:ftp"})
-	m.Flows["u-a"].Encrypted = true
-	m.Flows["x"] = &model.Flow{ID: "x", From: "a", To: "b"}
+	m.Flows["u-a"].Encrypted = &yes
+	m.Flows["x"] = &model.Flow{ID: "x", From: "a", To: "b"}                                               // unknown
+	m.Flows["y"] = &model.Flow{ID: "y", From: "a", To: "b", Encrypted: &no, Authenticated: &no}           // stated false
+	m.Flows["z"] = &model.Flow{ID: "z", From: "a", To: "b", Protocol: "http", Kind: model.FlowDependency} // not a call
 	ff := flowFacts(m)
-	if !ff["a-b"]["cleartext"] || ff["b-a"]["cleartext"] || ff["u-a"]["cleartext"] || ff["x"]["cleartext"] {
-		t.Errorf("cleartext: %v", ff)
+	for id, want := range map[string]bool{"a-b": true, "b-a": false, "u-a": false, "x": false, "y": true, "z": false} {
+		if ff[id]["cleartext"] != want {
+			t.Errorf("%s cleartext = %v, want %v", id, ff[id]["cleartext"], want)
+		}
 	}
-	if !ff["a-b"]["internal_flow"] || ff["u-a"]["internal_flow"] {
+	if !ff["y"]["unauthenticated"] || ff["x"]["unauthenticated"] || ff["a-b"]["unauthenticated"] {
+		t.Errorf("unauthenticated only when stated: %v", ff)
+	}
+	if !ff["a-b"]["internal_flow"] || ff["u-a"]["internal_flow"] || ff["z"]["internal_flow"] {
 		t.Errorf("internal_flow: %v", ff)
 	}
 }
