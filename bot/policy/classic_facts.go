@@ -217,10 +217,14 @@ var privilegedWords = map[string]bool{
 
 // privilegedUser: a user whose id or name says it is an administrator, an
 // operator or a developer.
-func privilegedUser(c *model.Component) bool {
+func privilegedUser(c *model.Component) bool { return namesWord(c, privilegedWords) }
+
+// namesWord says whether a component's id or name has one of the words
+// (whole words, in any case: "admin" is not in "badminton").
+func namesWord(c *model.Component, words map[string]bool) bool {
 	for _, text := range []string{c.ID, c.Name} {
 		for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) }) {
-			if privilegedWords[w] {
+			if words[w] {
 				return true
 			}
 		}
@@ -255,16 +259,7 @@ func statedUnauthenticated(f *model.Flow) bool { return model.Says(f.Authenticat
 var logWords = map[string]bool{"log": true, "logs": true, "logging": true, "audit": true, "trail": true, "telemetry": true}
 
 // logStore: a storage whose id or name says it keeps logs.
-func logStore(c *model.Component) bool {
-	for _, text := range []string{c.ID, c.Name} {
-		for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) }) {
-			if logWords[w] {
-				return true
-			}
-		}
-	}
-	return false
-}
+func logStore(c *model.Component) bool { return namesWord(c, logWords) }
 
 // onlyLDAP: every flow is LDAP (a directory that answers binds and
 // lookups, not a sign-in service that issues tokens); false for none.
