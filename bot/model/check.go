@@ -156,14 +156,14 @@ func (c *semanticChecker) date(v *Node, p *path) {
 }
 
 // libraryIDs checks that every id of a threat's covers list names an entry
-// of tmbot's AI threat library.
+// of tmbot's threat libraries (AI and classic).
 func (c *semanticChecker) libraryIDs(list *Node, p *path) {
 	if list == nil || list.Kind != ListNode {
 		return
 	}
 	for i, it := range list.Items {
 		if it.Kind == StringNode && !policies.IsLibraryEntry(it.Str) {
-			c.add(it.Pos(), p.child(indexText(i)), "%q is not an entry of tmbot's AI threat library: covers lists library entry ids, such as llm-direct-prompt-injection (the suggestions of the ai-coverage rule start with <component id>- and then the entry id)", it.Str)
+			c.add(it.Pos(), p.child(indexText(i)), "%q is not an entry of tmbot's threat libraries: covers lists library entry ids, such as llm-direct-prompt-injection or database-injection (the suggestions of the ai-coverage and classic-coverage rules start with the element's id, a dash and the entry id)", it.Str)
 		}
 	}
 }

@@ -293,7 +293,7 @@ func (c *refSemanticChecker) libraryIDs(list *Node, p *path) {
 	}
 	for i, it := range list.Items {
 		if it.Kind == StringNode && !policies.IsLibraryEntry(it.Str) {
-			c.add(it.Pos(), p.child(fmt.Sprint(i)), "%q is not an entry of tmbot's AI threat library: covers lists library entry ids, such as llm-direct-prompt-injection (the suggestions of the ai-coverage rule start with <component id>- and then the entry id)", it.Str)
+			c.add(it.Pos(), p.child(fmt.Sprint(i)), "%q is not an entry of tmbot's threat libraries: covers lists library entry ids, such as llm-direct-prompt-injection or database-injection (the suggestions of the ai-coverage and classic-coverage rules start with the element's id, a dash and the entry id)", it.Str)
 		}
 	}
 }

@@ -128,7 +128,7 @@ func TestEngineDefaultsInOrder(t *testing.T) {
 			t.Errorf("policy %s comes from %s", p.Name, p.File)
 		}
 	}
-	want := "acceptance ai-coverage mitigation-regression stride-flows unplanned-risk"
+	want := "acceptance ai-coverage classic-coverage mitigation-regression stride-flows unplanned-risk"
 	if strings.Join(names, " ") != want {
 		t.Errorf("defaults %v, want %s", names, want)
 	}

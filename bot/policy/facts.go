@@ -150,6 +150,7 @@ func deriveFactsCounted(m *model.Model) (map[string]set, int) {
 
 	visits := propagate(m, in, out, facts)
 	dependencyFacts(m, facts)
+	classicFacts(m, in, out, facts)
 
 	// Training data collected from outside reaches the pipeline that
 	// trains on it; a model fed by a registry that was trained here was

@@ -2,7 +2,6 @@ package policy
 
 import (
 	"iter"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -150,6 +149,13 @@ type FlowView struct {
 	UnknownBefore bool     `json:"unknown_before"`
 	Threats       []string `json:"threats"`
 	Stride        []string `json:"stride"`
+	// Facts are the conditions of the classic threat library that hold for
+	// the flow (cleartext, unauthenticated, internal_flow). Covered and
+	// Probably are as for a component, from the threats that target the
+	// flow or either of its ends, against the library's flow entries.
+	Facts    []string            `json:"facts"`
+	Covered  []string            `json:"covered"`
+	Probably map[string][]string `json:"probably"`
 }
 
 // ThreatView is a threat with its derived risk and status.
@@ -292,14 +298,16 @@ type viewer struct {
 	users     map[string][]string // mitigation id → the threats that use it
 	flowsOf   map[string][]string // component id → the flows into or out of it
 	facts     map[string]set      // component id → facts (deriveFacts)
+	flowFacts map[string]set      // flow id → facts (flowFacts)
 	pairs     map[[2]string]bool  // {from, to} of every flow (both ways for a bidirectional one)
 	boundary  map[string]string   // component id → its trust boundary's id
 	// all: the AI threat library; library: its entries by kind; matched:
 	// which entries each threat's words match (matches). Filled when
 	// first needed.
-	all     []policies.LibraryEntry
-	library map[string][]libraryEntry
-	matched map[string][]bool
+	all      []policies.LibraryEntry
+	library  map[string][]libraryEntry
+	forFlows set // the entry ids and covered_if_any ids of the flow entries
+	matched  map[string][]bool
 }
 
 func newViewer(m *model.Model) *viewer {
@@ -337,6 +345,7 @@ func newViewer(m *model.Model) *viewer {
 		}
 	}
 	v.facts = deriveFacts(m)
+	v.flowFacts = flowFacts(m)
 	return v
 }
 
@@ -445,6 +454,12 @@ func (v *viewer) flow(id string) FlowView {
 		stride.add(m.Threats[tid].Stride...)
 	}
 	fv.Stride = stride.sorted()
+	fv.Facts = v.flowFacts[id].sorted()
+	near := set{}
+	near.add(v.targeting[id]...)
+	near.add(v.targeting[f.From]...)
+	near.add(v.targeting[f.To]...)
+	fv.Covered, fv.Probably = v.coverage(near.sorted(), "flow")
 	return fv
 }
 
@@ -481,123 +496,15 @@ func (v *viewer) component(id string) ComponentView {
 	for _, fid := range v.flowsOf[id] {
 		threats.add(v.targeting[fid]...)
 	}
-	covered := set{}
 	ids := threats.sorted()
-	for _, tid := range ids {
-		t := m.Threats[tid]
-		covered.add(threatIDs(t)...)
-		covered.add(t.Stride...)
-		covered.add(t.Covers...)
-	}
-	probably := map[string][]string{}
-	for _, e := range v.libraryFor(c.Kind) {
-		if covered[e.ID] {
-			continue
-		}
-		var maybe []string
-		for _, tid := range ids {
-			if !v.matches(tid)[e.index] {
-				continue
-			}
-			if slices.ContainsFunc(m.Threats[tid].Stride, func(s string) bool { return slices.Contains(e.Stride, s) }) {
-				covered.add(e.ID)
-				maybe = nil
-				break
-			}
-			maybe = append(maybe, tid)
-		}
-		if len(maybe) > 0 {
-			probably[e.ID] = maybe
-		}
-	}
+	covered, probably := v.coverage(ids, c.Kind)
 	cv := ComponentView{Name: c.Name, Kind: c.Kind, Layer: c.Layer, InternetFacing: c.InternetFacing,
-		Traits: nonNil(c.Traits), Data: nonNil(c.Data), Facts: v.facts[id].sorted(), Threats: ids, Covered: covered.sorted(),
+		Traits: nonNil(c.Traits), Data: nonNil(c.Data), Facts: v.facts[id].sorted(), Threats: ids, Covered: covered,
 		Probably: probably, Boundary: v.boundary[id]}
 	if b := m.Boundaries[cv.Boundary]; b != nil {
 		cv.Trusted = &b.Trusted
 	}
 	return cv
-}
-
-// libraryEntry is an entry of the AI threat library and its place in
-// policies.Library().
-type libraryEntry struct {
-	policies.LibraryEntry
-	index int
-}
-
-// libraryFor returns the entries of the AI threat library that apply to
-// a component kind.
-func (v *viewer) libraryFor(kind string) []libraryEntry {
-	v.loadLibrary()
-	return v.library[kind]
-}
-
-func (v *viewer) loadLibrary() {
-	if v.library != nil {
-		return
-	}
-	v.library = map[string][]libraryEntry{}
-	v.all = policies.Library()
-	for i, e := range v.all {
-		for _, k := range e.Kinds {
-			v.library[k] = append(v.library[k], libraryEntry{e, i})
-		}
-	}
-}
-
-// maxMatchText bounds how much of a threat's description is searched for
-// keywords: plain words say what a threat is about early, and a hostile
-// file with huge descriptions must not make every view search them all.
-const maxMatchText = 4096
-
-// matches says, for every entry of the library (in library order),
-// whether the threat's title or description uses one of its keywords;
-// it is worked out once per threat.
-func (v *viewer) matches(tid string) []bool {
-	if r, ok := v.matched[tid]; ok {
-		return r
-	}
-	v.loadLibrary()
-	t := v.m.Threats[tid]
-	desc := t.Description
-	if len(desc) > maxMatchText {
-		desc = desc[:maxMatchText]
-	}
-	text := strings.ToLower(t.Title + "\n" + desc)
-	r := make([]bool, len(v.all))
-	for i, e := range v.all {
-		r[i] = matchesAny(text, e.Keywords)
-	}
-	if v.matched == nil {
-		v.matched = map[string][]bool{}
-	}
-	v.matched[tid] = r
-	return r
-}
-
-// matchesAny says whether text contains one of the keywords at the start
-// of a word ("exfiltrat" matches "exfiltrates"; "rce" does not match
-// "source").
-func matchesAny(text string, keywords []string) bool {
-	for _, k := range keywords {
-		for from := 0; from < len(text); {
-			i := strings.Index(text[from:], k)
-			if i < 0 {
-				break
-			}
-			i += from
-			if i == 0 || !isWordByte(text[i-1]) {
-				return true
-			}
-			from = i + 1
-		}
-	}
-	return false
-}
-
-func isWordByte(b byte) bool {
-	return b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '_' || b >= 0x80
 }
 
 // threatIDs lists a threat's framework ids, normalised so that a policy can

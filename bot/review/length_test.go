@@ -20,7 +20,10 @@ var commentBefore = map[string][2]int{
 
 // TestCommentLengthOnExamples measures the comment on the review demo and
 // on each example added as a new model: a passing review shows at most
-// passingLines lines, and no comment is longer than before.
+// passingLines lines, no comment shows more lines than before, and each
+// fits the forge's limit. The characters are logged, not compared: the
+// classic-coverage rule (issue 15) added collapsed suggestions, so the
+// hidden part of a new model's comment grew on purpose.
 func TestCommentLengthOnExamples(t *testing.T) {
 	read := func(p string) []byte {
 		b, err := os.ReadFile("../../examples/" + p)
@@ -47,8 +50,11 @@ func TestCommentLengthOnExamples(t *testing.T) {
 		if !rep.Blocking && vis > passingLines {
 			t.Errorf("%s passes but shows %d lines, more than %d", name, vis, passingLines)
 		}
-		if chars > commentBefore[name][0] || vis > commentBefore[name][1] {
-			t.Errorf("%s: the comment grew: %d characters, %d visible lines", name, chars, vis)
+		if vis > commentBefore[name][1] {
+			t.Errorf("%s: the comment shows more lines than before: %d", name, vis)
+		}
+		if chars > MaxCommentLength {
+			t.Errorf("%s: the comment is %d characters, over the forge's %d", name, chars, MaxCommentLength)
 		}
 	}
 }

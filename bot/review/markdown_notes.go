@@ -124,6 +124,16 @@ func findingPlace(f policy.Finding) string {
 
 // findingElement is the element a finding is about: its kind and id.
 func findingElement(f policy.Finding) (kind, id string) {
+	// A suggestion is about the element its draft targets, even when it
+	// also names the threat that probably covers it.
+	if f.Suggestion != "" {
+		if f.Flow != "" {
+			return "flow", f.Flow
+		}
+		if f.Component != "" {
+			return "component", f.Component
+		}
+	}
 	for _, x := range []struct{ what, id string }{{"threat", f.Threat}, {"mitigation", f.Mitigation}, {"flow", f.Flow}, {"component", f.Component}} {
 		if x.id != "" {
 			return x.what, x.id

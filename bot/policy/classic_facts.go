@@ -1,0 +1,282 @@
+package policy
+
+import (
+	"strings"
+	"unicode"
+
+	"github.com/tmbot/tmbot/bot/model"
+)
+
+// classicFacts adds to facts the conditions of the classic threat library
+// (policies/gen/classic.yaml) that hold for each component (flowFacts
+// gives those of flows). Each follows only from what the model
+// states or implies (a kind, a protocol, internet_facing, a stated
+// authenticated or encrypted, a user's name); an unknown never makes one
+// hold. It runs after propagate, whose untrusted_input it reads, and costs
+// one pass over the flows.
+func classicFacts(m *model.Model, in, out map[string][]*model.Flow, facts map[string]set) {
+	// answers: a flow from a to b is the answer to a call from b (a flow
+	// the other way exists).
+	answers := func(a, b string) bool {
+		for _, f := range out[b] {
+			if f.To == a {
+				return true
+			}
+		}
+		return false
+	}
+	// exposed: what the internet reaches. An internet-facing part; what an
+	// internet-facing user, a mobile app (on people's phones) or an outside
+	// party sends to (an outside party's answer to our call is not a
+	// visit); and what a network part that is exposed forwards to.
+	exposed := map[string]bool{}
+	var queue []string
+	mark := func(id string) {
+		if !exposed[id] && m.Components[id] != nil {
+			exposed[id] = true
+			queue = append(queue, id)
+		}
+	}
+	for _, id := range m.ComponentOrder {
+		c := m.Components[id]
+		if c.InternetFacing {
+			mark(id)
+		}
+		for _, f := range out[id] {
+			to := m.Components[f.To]
+			if to == nil || outsideParty(to) || to.Kind == "user" {
+				continue
+			}
+			switch {
+			case c.Kind == "user" && c.InternetFacing, c.Kind == "mobile_app":
+				mark(f.To)
+			case outsideParty(c) && !answers(id, f.To):
+				mark(f.To)
+			}
+		}
+	}
+	for len(queue) > 0 {
+		x := queue[0]
+		queue = queue[1:]
+		if m.Components[x].Kind != "network" {
+			continue
+		}
+		for _, f := range out[x] {
+			if to := m.Components[f.To]; to != nil && !outsideParty(to) && to.Kind != "user" {
+				mark(f.To)
+			}
+		}
+	}
+
+	// privileged says, once per user, whether it is an administrator.
+	admins := map[string]bool{}
+	privileged := func(id string) bool {
+		a, ok := admins[id]
+		if !ok {
+			a = privilegedUser(m.Components[id])
+			admins[id] = a
+		}
+		return a
+	}
+	// userFlowsInto lists, once per network part, the flows into it from
+	// users (nil for any other kind).
+	viaNetwork := map[string][]*model.Flow{}
+	userFlowsInto := func(id string) []*model.Flow {
+		if c := m.Components[id]; c == nil || c.Kind != "network" {
+			return nil
+		}
+		fs, ok := viaNetwork[id]
+		if !ok {
+			for _, g := range in[id] {
+				if u := m.Components[g.From]; u != nil && u.Kind == "user" {
+					fs = append(fs, g)
+				}
+			}
+			viaNetwork[id] = fs
+		}
+		return fs
+	}
+	for id, c := range m.Components {
+		s := facts[id]
+		if exposed[id] {
+			s.add("exposed_to_internet")
+		}
+		if len(c.Data) > 0 {
+			s.add("holds_data")
+		}
+		if c.Kind == "storage" && !logStore(c) {
+			s.add("holds_files")
+		}
+		if c.Kind == "identity_provider" && !onlyLDAP(in[id]) {
+			s.add("issues_tokens")
+		}
+		// Who reaches it: users directly, or through network parts.
+		for _, f := range in[id] {
+			from := m.Components[f.From]
+			if from == nil {
+				continue
+			}
+			if from.Kind == "user" {
+				s.add("direct_human_access", "human_users")
+				if infrastructure(c.Kind) {
+					s.add("admin_access")
+				}
+				reachedBy(s, f, privileged(f.From))
+			}
+			for _, g := range userFlowsInto(f.From) {
+				s.add("human_users")
+				reachedBy(s, g, privileged(g.From))
+			}
+			p := strings.ToLower(f.Protocol)
+			if from.Kind == "queue" || containsAny(p, "rmi", "iiop", "jrmp") {
+				s.add("deserializes_input")
+			}
+			if strings.HasPrefix(p, "ldap") {
+				s.add("ldap_queries")
+			}
+			if containsAny(p, "soap", "xml") {
+				s.add("accepts_xml")
+			}
+		}
+		for _, f := range out[id] {
+			to := m.Components[f.To]
+			if to == nil {
+				continue
+			}
+			p := strings.ToLower(f.Protocol)
+			if to.Kind != "user" && (outsideParty(to) || p == "http" || p == "https" || p == "ws" || p == "wss") {
+				s.add("calls_out_web")
+			}
+			if c.Kind == "ci_cd" && to.Kind != "ci_cd" && to.Kind != "user" && !outsideParty(to) {
+				s.add("deploys")
+			}
+		}
+	}
+}
+
+// flowFacts returns the conditions of the classic threat library that
+// hold for each flow: cleartext, unauthenticated (stated), internal_flow.
+func flowFacts(m *model.Model) map[string]set {
+	flows := make(map[string]set, len(m.Flows))
+	for id, f := range m.Flows {
+		s := set{}
+		flows[id] = s
+		if f.IsDependency() { // a library or artifact imported, not a network call
+			continue
+		}
+		if cleartext(f) {
+			s.add("cleartext")
+		}
+		if statedUnauthenticated(f) {
+			s.add("unauthenticated")
+		}
+		from, to := m.Components[f.From], m.Components[f.To]
+		if from != nil && to != nil && inside(from) && inside(to) {
+			s.add("internal_flow")
+		}
+	}
+	return flows
+}
+
+// reachedBy adds what a flow from a user (f) says of the part it reaches:
+// people sign in to it when the flow is stated authenticated, and
+// administrators reach it when the user is one.
+func reachedBy(s set, f *model.Flow, admin bool) {
+	if model.Says(f.Authenticated, true) {
+		s.add("user_sign_in")
+	}
+	if admin {
+		s.add("admin_access")
+	}
+}
+
+// inside: a part of the system that is neither internet-facing, a person,
+// a phone app nor run by someone else.
+func inside(c *model.Component) bool {
+	return !c.InternetFacing && c.Kind != "user" && c.Kind != "mobile_app" && !outsideParty(c)
+}
+
+// infrastructure: the kinds a person reaching directly is administering
+// (not a network part, which customers pass through, nor an identity
+// provider, where everyone signs in).
+func infrastructure(kind string) bool {
+	switch kind {
+	case "database", "storage", "cache", "queue", "secrets_store", "ci_cd":
+		return true
+	}
+	return false
+}
+
+// privilegedWords name people with more rights than a customer.
+var privilegedWords = map[string]bool{
+	"admin": true, "admins": true, "administrator": true, "administrators": true, "sysadmin": true,
+	"operator": true, "operators": true, "ops": true, "devops": true, "sre": true, "root": true,
+	"superuser": true, "developer": true, "developers": true, "dev": true, "devs": true, "maintainer": true,
+	"maintainers": true,
+}
+
+// privilegedUser: a user whose id or name says it is an administrator, an
+// operator or a developer.
+func privilegedUser(c *model.Component) bool { return namesWord(c, privilegedWords) }
+
+// namesWord says whether a component's id or name has one of the words
+// (whole words, in any case: "admin" is not in "badminton").
+func namesWord(c *model.Component, words map[string]bool) bool {
+	for _, text := range []string{c.ID, c.Name} {
+		for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) }) {
+			if words[w] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// cleartextProtocols carry data without encryption by definition; their
+// encrypted variants (https, wss, ftps, ldaps, mqtts, amqps, ...) have
+// other names.
+var cleartextProtocols = map[string]bool{
+	"http": true, "ws": true, "ftp": true, "tftp": true, "telnet": true, "ldap": true, "mqtt": true,
+	"amqp": true, "rsh": true, "rlogin": true, "nfs": true,
+	"snmp": true, "snmpv1": true, "snmpv2": true, "vnc": true,
+}
+
+// cleartext: the flow is stated unencrypted, or is not stated encrypted
+// and its protocol has no encryption. An omitted encrypted (unknown) on a
+// flow with no protocol, or another protocol, is not cleartext.
+func cleartext(f *model.Flow) bool {
+	if model.Says(f.Encrypted, false) {
+		return true
+	}
+	return !model.Says(f.Encrypted, true) && cleartextProtocols[strings.ToLower(strings.TrimSpace(f.Protocol))]
+}
+
+// statedUnauthenticated: the model says authenticated: false (an omitted
+// authenticated is unknown, not false).
+func statedUnauthenticated(f *model.Flow) bool { return model.Says(f.Authenticated, false) }
+
+// logWords name a store of logs, whose files the system writes itself.
+var logWords = map[string]bool{"log": true, "logs": true, "logging": true, "audit": true, "trail": true, "telemetry": true}
+
+// logStore: a storage whose id or name says it keeps logs.
+func logStore(c *model.Component) bool { return namesWord(c, logWords) }
+
+// onlyLDAP: every flow is LDAP (a directory that answers binds and
+// lookups, not a sign-in service that issues tokens); false for none.
+func onlyLDAP(flows []*model.Flow) bool {
+	for _, f := range flows {
+		if !strings.HasPrefix(strings.ToLower(f.Protocol), "ldap") {
+			return false
+		}
+	}
+	return len(flows) > 0
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, x := range subs {
+		if strings.Contains(s, x) {
+			return true
+		}
+	}
+	return false
+}
