@@ -1,0 +1,212 @@
+package server
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
+
+// Filtering and sorting of the dashboard's four lists. Each returns a new
+// slice; the rows of workData are not changed.
+
+func boolFirst(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return -1
+	}
+	return 1
+}
+
+func (r *threatRow) matches(f filters) bool {
+	if f.Repo != "" && r.RepoKey != f.Repo || f.Risk != "" && r.Risk != f.Risk || f.Owner != "" && r.Owner != f.Owner ||
+		f.Vendor != "" && r.Vendor != f.Vendor || f.Over && !r.OverTarget {
+		return false
+	}
+	if f.Plan == "planned" && !r.Planned || f.Plan == "unplanned" && r.Planned {
+		return false
+	}
+	return matchText(f.Q, r.Title, r.Threat, r.SystemName, r.SystemID, r.Repo, r.Path, r.Owner, r.Vendor)
+}
+
+// threatList is the open threats that match f, sorted by f.Sort (default:
+// highest risk, unplanned, oldest first).
+func threatList(rows []threatRow, f filters) []threatRow {
+	out := make([]threatRow, 0, len(rows))
+	for i := range rows {
+		if rows[i].matches(f) {
+			out = append(out, rows[i])
+		}
+	}
+	slices.SortStableFunc(out, func(a, b threatRow) int {
+		var c int
+		switch f.Sort {
+		case "age":
+			c = cmp.Compare(a.AgeDays, b.AgeDays)
+		case "repo":
+			c = strings.Compare(a.Repo, b.Repo)
+		case "title":
+			c = strings.Compare(strings.ToLower(a.Title), strings.ToLower(b.Title))
+		case "system":
+			c = strings.Compare(strings.ToLower(a.SystemName), strings.ToLower(b.SystemName))
+		case "vendor":
+			c = strings.Compare(a.Vendor, b.Vendor)
+		case "owner":
+			c = strings.Compare(a.Owner, b.Owner)
+		case "risk":
+			c = cmp.Compare(riskRank(a.Risk), riskRank(b.Risk))
+		default:
+			if c = cmp.Compare(riskRank(b.Risk), riskRank(a.Risk)); c == 0 {
+				if c = boolFirst(!a.Planned, !b.Planned); c == 0 {
+					c = cmp.Compare(b.AgeDays, a.AgeDays)
+				}
+			}
+			return cmp.Or(c, strings.Compare(a.Repo+a.Path+a.Threat, b.Repo+b.Path+b.Threat))
+		}
+		return cmp.Or(f.cmpDir(c), strings.Compare(a.Repo+a.Path+a.Threat, b.Repo+b.Path+b.Threat))
+	})
+	return out
+}
+
+func (r *mitigationRow) matchesAll(f filters) bool {
+	return r.matches(f) && (f.Vendor == "" || r.Vendor == f.Vendor) && (!f.Over || r.OverTarget) &&
+		matchText(f.Q, r.Title, r.Key, r.SystemName, r.Repo, r.Path, r.Owner, r.Vendor)
+}
+
+// defaultMitigationOrder: not done first; then highest risk, overdue,
+// soonest due.
+func defaultMitigationOrder(a, b *mitigationRow) int {
+	if c := boolFirst(!a.Done, !b.Done); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(riskRank(b.Risk), riskRank(a.Risk)); c != 0 {
+		return c
+	}
+	if c := boolFirst(a.Overdue, b.Overdue); c != 0 {
+		return c
+	}
+	if a.Due != b.Due {
+		switch {
+		case a.Due == "":
+			return 1
+		case b.Due == "":
+			return -1
+		}
+		return strings.Compare(a.Due, b.Due)
+	}
+	return 0
+}
+
+// mitigationList is the tracked mitigations that match f, sorted by
+// f.Sort (default: defaultMitigationOrder).
+func mitigationList(rows []mitigationRow, f filters) []mitigationRow {
+	out := make([]mitigationRow, 0, len(rows))
+	for i := range rows {
+		if rows[i].matchesAll(f) {
+			out = append(out, rows[i])
+		}
+	}
+	slices.SortStableFunc(out, func(a, b mitigationRow) int {
+		var c int
+		switch f.Sort {
+		case "age":
+			c = cmp.Compare(a.AgeDays, b.AgeDays)
+		case "due":
+			c = strings.Compare(cmp.Or(a.Due, "9999"), cmp.Or(b.Due, "9999"))
+		case "repo":
+			c = strings.Compare(a.Repo, b.Repo)
+		case "owner":
+			c = strings.Compare(a.Owner, b.Owner)
+		case "title":
+			c = strings.Compare(strings.ToLower(a.Title), strings.ToLower(b.Title))
+		case "system":
+			c = strings.Compare(strings.ToLower(a.SystemName), strings.ToLower(b.SystemName))
+		case "vendor":
+			c = strings.Compare(a.Vendor, b.Vendor)
+		case "issue":
+			c = cmp.Compare(a.Issue, b.Issue)
+		case "status":
+			c = strings.Compare(a.Status, b.Status)
+		case "risk":
+			c = cmp.Compare(riskRank(a.Risk), riskRank(b.Risk))
+		default:
+			return cmp.Or(defaultMitigationOrder(&a, &b), strings.Compare(a.Repo, b.Repo), strings.Compare(a.Key, b.Key))
+		}
+		return cmp.Or(f.cmpDir(c), strings.Compare(a.Repo, b.Repo), strings.Compare(a.Key, b.Key))
+	})
+	return out
+}
+
+func (r *systemRow) matches(f filters) bool {
+	if f.Repo != "" && r.RepoKey != f.Repo || f.Vendor != "" && r.Vendor != f.Vendor || f.Owner != "" && r.Owner != f.Owner ||
+		f.State == "valid" && !r.Valid || f.State == "invalid" && r.Valid || f.Risk != "" && r.Open.Of(f.Risk) == 0 ||
+		f.Over && r.OverTarget == 0 || f.Plan == "unplanned" && r.Unplanned == 0 {
+		return false
+	}
+	return matchText(f.Q, r.SystemName, r.SystemID, r.Repo, r.Path, r.Owner, r.Vendor, r.Error)
+}
+
+// modelList is the models that match f, sorted by f.Sort (default: by
+// system name).
+func modelList(rows []systemRow, f filters) []systemRow {
+	out := make([]systemRow, 0, len(rows))
+	for i := range rows {
+		if rows[i].matches(f) {
+			out = append(out, rows[i])
+		}
+	}
+	slices.SortStableFunc(out, func(a, b systemRow) int {
+		var c int
+		switch f.Sort {
+		case "repo":
+			c = strings.Compare(a.Repo, b.Repo)
+		case "open":
+			c = cmp.Compare(a.OpenTotal, b.OpenTotal)
+		case "vendor":
+			c = strings.Compare(a.Vendor, b.Vendor)
+		case "owner":
+			c = strings.Compare(a.Owner, b.Owner)
+		case "path":
+			c = strings.Compare(a.Path, b.Path)
+		default:
+			c = strings.Compare(strings.ToLower(a.SystemName), strings.ToLower(b.SystemName))
+		}
+		return cmp.Or(f.cmpDir(c), strings.Compare(a.Repo, b.Repo), strings.Compare(a.Path, b.Path))
+	})
+	return out
+}
+
+func (r *acceptedRow) matches(f filters) bool {
+	if f.Repo != "" && r.RepoKey != f.Repo || f.Vendor != "" && r.Vendor != f.Vendor || f.Risk != "" && r.Risk != f.Risk ||
+		f.Expiring && !r.ExpiringSoon {
+		return false
+	}
+	return matchText(f.Q, r.Title, r.Threat, r.SystemName, r.Repo, r.Path, r.By, r.Reason, r.Vendor)
+}
+
+// acceptedList is the accepted risks that match f, sorted by f.Sort
+// (default: soonest end first, those without an end last).
+func acceptedList(rows []acceptedRow, f filters) []acceptedRow {
+	out := make([]acceptedRow, 0, len(rows))
+	for i := range rows {
+		if rows[i].matches(f) {
+			out = append(out, rows[i])
+		}
+	}
+	slices.SortStableFunc(out, func(a, b acceptedRow) int {
+		var c int
+		switch f.Sort {
+		case "risk":
+			c = cmp.Compare(riskRank(a.Risk), riskRank(b.Risk))
+		case "repo":
+			c = strings.Compare(a.Repo, b.Repo)
+		case "title":
+			c = strings.Compare(strings.ToLower(a.Title), strings.ToLower(b.Title))
+		default:
+			c = strings.Compare(cmp.Or(a.Until, "9999"), cmp.Or(b.Until, "9999"))
+		}
+		return cmp.Or(f.cmpDir(c), strings.Compare(a.Repo+a.Path+a.Threat, b.Repo+b.Path+b.Threat))
+	})
+	return out
+}
