@@ -90,6 +90,9 @@ type dashboard struct {
 	// targets are the target times by risk; links make forge links.
 	targets Targets
 	links   linker
+	// cache keeps the rows of the views between changes
+	// (dashboard_cache.go).
+	cache workCache
 }
 
 func newDashboard(token string, st *store.Store, log *slog.Logger) *dashboard {

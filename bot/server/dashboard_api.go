@@ -23,7 +23,7 @@ func (d *dashboard) apiInput(w http.ResponseWriter, r *http.Request) (filters, *
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 		return f, nil, false
 	}
-	data, err := loadWork(r.Context(), d.store, d.env())
+	data, err := d.work(r.Context())
 	if err != nil {
 		d.fail(w, r, err)
 		return f, nil, false

@@ -85,7 +85,7 @@ func (d *dashboard) pageInput(w http.ResponseWriter, r *http.Request) (filters, 
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return f, nil, false
 	}
-	data, err := loadWork(r.Context(), d.store, d.env())
+	data, err := d.work(r.Context())
 	if err != nil {
 		d.fail(w, r, err)
 		return f, nil, false

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tmbot/tmbot/bot/store"
 	"github.com/tmbot/tmbot/bot/store/storetest"
@@ -341,4 +342,39 @@ func TestDashboardTargetsSettings(t *testing.T) {
 			t.Errorf("high = %q: %v", bad, err)
 		}
 	}
+}
+
+// TestDashboardSeesChanges: what the dashboard keeps between requests is
+// read again after a tracked issue, a reconcile's snapshot or a first
+// sighting changes.
+func TestDashboardSeesChanges(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, backend string) {
+		st := storetest.Open(t, backend)
+		seedDashboard(t, st)
+		h, _ := dashServer(t, st, testDashToken)
+		ctx := t.Context()
+		if got := rowsOf(getPage(t, h, "/dashboard/mitigations?q=brand+new")); len(got) != 0 {
+			t.Fatalf("before: %v", got)
+		}
+		if err := st.SaveTrackedIssue(ctx, store.TrackedIssue{RepoKey: "github:7:alpine/pay", Key: "alpinepay/new", Number: 11,
+			State: "open", Title: "A brand new mitigation", Risk: "low", Path: "tm/pay.yaml"}); err != nil {
+			t.Fatal(err)
+		}
+		if got := rowsOf(getPage(t, h, "/dashboard/mitigations?q=brand+new")); !slices.Equal(got, []string{"alpinepay/new"}) {
+			t.Errorf("after a new issue: %v", got)
+		}
+		if err := st.SaveModelSnapshots(ctx, "github:7:alpine/vendor-sdk", nil); err != nil {
+			t.Fatal(err)
+		}
+		if page := getPage(t, h, "/dashboard/threats"); strings.Contains(page, "sdk/weak-tls") {
+			t.Error("a forgotten model's threats are still listed")
+		}
+		if err := st.NoteFirstSeen(ctx, "github:7:alpine/pay", []store.FirstSeen{{Kind: store.KindMitigation, Key: "alpinepay/new",
+			At: time.Now().AddDate(0, 0, -400), PR: 77}}); err != nil {
+			t.Fatal(err)
+		}
+		if page := getPage(t, h, "/dashboard/mitigations?q=brand+new"); !strings.Contains(page, "brought by #77") {
+			t.Error("a first sighting does not show")
+		}
+	})
 }

@@ -113,7 +113,7 @@ func newWorkMitigation(m store.DashboardMitigation, env dashEnv) mitigationRow {
 	return r
 }
 
-func newThreatRow(t store.DashboardThreat, env dashEnv, issues map[[2]string]mitigationRow) threatRow {
+func newThreatRow(t store.DashboardThreat, env dashEnv, issues map[[2]string]*mitigationRow) threatRow {
 	r := threatRow{Repo: repoName(t.RepoKey), RepoKey: t.RepoKey, Path: t.Path, SystemID: t.SystemID, Owner: t.SystemOwner,
 		Threat: t.ThreatID, Title: t.Title, Risk: t.Risk, Planned: t.Planned, Issues: []issueLink{}}
 	r.SystemName, r.Vendor = t.SystemName, t.Vendor
@@ -133,41 +133,33 @@ func newThreatRow(t store.DashboardThreat, env dashEnv, issues map[[2]string]mit
 // loadWork reads every row the views show.
 func loadWork(ctx context.Context, st *store.Store, env dashEnv) (*workData, error) {
 	w := &workData{env: env}
-	mits, err := st.DashboardMitigations(ctx)
+	raw, err := st.DashboardWork(ctx)
 	if err != nil {
 		return nil, err
 	}
-	byKey := make(map[[2]string]mitigationRow, len(mits))
-	w.Mitigations = make([]mitigationRow, 0, len(mits))
-	for _, m := range mits {
-		r := newWorkMitigation(m, env)
-		w.Mitigations = append(w.Mitigations, r)
+	byKey := make(map[[2]string]*mitigationRow, len(raw.Mitigations))
+	w.Mitigations = make([]mitigationRow, 0, len(raw.Mitigations))
+	for _, m := range raw.Mitigations {
+		w.Mitigations = append(w.Mitigations, newWorkMitigation(m, env))
+	}
+	for i := range w.Mitigations {
+		r := &w.Mitigations[i]
 		byKey[[2]string{r.RepoKey, r.Key}] = r
 	}
-	threats, err := st.DashboardThreats(ctx)
-	if err != nil {
-		return nil, err
-	}
-	w.Threats = make([]threatRow, 0, len(threats))
-	for _, t := range threats {
+	w.Threats = make([]threatRow, 0, len(raw.Threats))
+	for _, t := range raw.Threats {
 		w.Threats = append(w.Threats, newThreatRow(t, env, byKey))
 	}
-	if w.Models, w.Accepted, err = loadModels(ctx, st, env, w.Threats, w.Mitigations); err != nil {
-		return nil, err
-	}
+	w.Models, w.Accepted = modelRows(raw.Models, env, w.Threats, w.Mitigations)
 	if w.Summary, err = st.SummaryIssues(ctx); err != nil {
 		return nil, err
 	}
 	return w, nil
 }
 
-// loadModels reads every model snapshot with its counts of work, and every
+// modelRows are the model snapshots with their counts of work, and every
 // accepted risk.
-func loadModels(ctx context.Context, st *store.Store, env dashEnv, threats []threatRow, mits []mitigationRow) ([]systemRow, []acceptedRow, error) {
-	snaps, err := st.ModelSnapshots(ctx, "")
-	if err != nil {
-		return nil, nil, err
-	}
+func modelRows(snaps []store.ModelSnapshot, env dashEnv, threats []threatRow, mits []mitigationRow) ([]systemRow, []acceptedRow) {
 	type counts struct{ tracked, unplanned, overdue, over int }
 	per := map[[2]string]*counts{}
 	at := func(repo, path string) *counts {
@@ -212,7 +204,7 @@ func loadModels(ctx context.Context, st *store.Store, env dashEnv, threats []thr
 			accepted = append(accepted, r)
 		}
 	}
-	return models, accepted, nil
+	return models, accepted
 }
 
 // choices are the values the filter forms offer, from every row.

@@ -114,44 +114,6 @@ type DashboardThreat struct {
 	First       FirstSeen
 }
 
-// firstSeenCols are a LEFT JOINed first_seen f's columns (empty values
-// when there is no row).
-const firstSeenCols = `f.first_seen_at, COALESCE(f.sha, ''), COALESCE(f.pr_number, 0),
-    CASE WHEN f.since_install THEN 1 ELSE 0 END`
-
-// DashboardThreats lists every open threat of every valid model.
-func (s *Store) DashboardThreats(ctx context.Context) ([]DashboardThreat, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT t.repo_key, t.path, t.system_id, t.threat_id, t.title, t.risk, t.planned,
-    t.mitigations, COALESCE(m.system_name, ''), COALESCE(m.system_owner, ''), COALESCE(m.vendor, ''), COALESCE(m.sha, ''),
-    `+firstSeenCols+`
-FROM threat_snapshots t
-LEFT JOIN model_snapshots m ON m.repo_key = t.repo_key AND m.path = t.path
-LEFT JOIN first_seen f ON f.repo_key = t.repo_key AND f.kind = 'threat' AND f.item_key = t.system_id || '/' || t.threat_id`)
-	if err != nil {
-		return nil, fmt.Errorf("store: dashboard threats: %w", err)
-	}
-	defer rows.Close()
-	var out []DashboardThreat
-	for rows.Next() {
-		var t DashboardThreat
-		var mits string
-		if err := rows.Scan(&t.RepoKey, &t.Path, &t.SystemID, &t.ThreatID, &t.Title, &t.Risk, &t.Planned, &mits,
-			&t.SystemName, &t.SystemOwner, &t.Vendor, &t.SHA, timeCol{&t.First.At}, &t.First.SHA, &t.First.PR,
-			&t.First.SinceInstall); err != nil {
-			return nil, fmt.Errorf("store: dashboard threats: %w", err)
-		}
-		if mits != "" {
-			t.Mitigations = strings.Split(mits, ",")
-		}
-		t.First.Kind, t.First.Key = KindThreat, t.SystemID+"/"+t.ThreatID
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: dashboard threats: %w", err)
-	}
-	return out, nil
-}
-
 // DashboardMitigation is a tracked mitigation's issue with its model and
 // first sighting.
 type DashboardMitigation struct {
@@ -162,34 +124,102 @@ type DashboardMitigation struct {
 	First      FirstSeen
 }
 
-// DashboardMitigations lists every tracked issue (Content and UpdatedAt
-// left out) with the model it comes from and when it first appeared, in
-// no particular order.
-func (s *Store) DashboardMitigations(ctx context.Context) ([]DashboardMitigation, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT i.repo_key, i.key, i.number, i.url, i.state, i.closed_by_bot,
-    i.human_close_noted, i.path, i.system, i.mitigation, i.title, i.status, i.risk, i.owner, i.due, i.created_at,
-    COALESCE(m.system_name, ''), COALESCE(m.vendor, ''), COALESCE(m.sha, ''), `+firstSeenCols+`
-FROM mitigation_issues i
-LEFT JOIN model_snapshots m ON m.repo_key = i.repo_key AND m.path = i.path
-LEFT JOIN first_seen f ON f.repo_key = i.repo_key AND f.kind = 'mitigation' AND f.item_key = i.key`)
+// DashboardWork is what the dashboard's views are made from: every tracked
+// issue and every open threat, each with its model and first sighting, and
+// every model with its accepted risks.
+type DashboardWork struct {
+	Mitigations []DashboardMitigation
+	Threats     []DashboardThreat
+	Models      []ModelSnapshot
+}
+
+// firstKey finds a first sighting: repository, kind, key.
+type firstKey struct{ repo, kind, key string }
+
+// DashboardWork reads everything the dashboard shows. The tables are read
+// one by one and joined here: with ten thousand issues, SQLite answers a
+// join with an index look-up per row about twice as slowly.
+func (s *Store) DashboardWork(ctx context.Context) (*DashboardWork, error) {
+	models, err := s.ModelSnapshots(ctx, "")
 	if err != nil {
-		return nil, fmt.Errorf("store: dashboard mitigations: %w", err)
+		return nil, err
+	}
+	byModel := make(map[[2]string]*ModelSnapshot, len(models))
+	for i := range models {
+		byModel[[2]string{models[i].RepoKey, models[i].Path}] = &models[i]
+	}
+	first, err := s.firstSeen(ctx)
+	if err != nil {
+		return nil, err
+	}
+	issues, err := s.DashboardIssues(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w := &DashboardWork{Models: models, Mitigations: make([]DashboardMitigation, 0, len(issues))}
+	for _, t := range issues {
+		d := DashboardMitigation{TrackedIssue: t}
+		if m := byModel[[2]string{t.RepoKey, t.Path}]; m != nil {
+			d.SystemName, d.Vendor, d.SHA = m.SystemName, m.Vendor, m.SHA
+		}
+		d.First = first[firstKey{t.RepoKey, KindMitigation, t.Key}]
+		d.First.Kind, d.First.Key = KindMitigation, t.Key
+		w.Mitigations = append(w.Mitigations, d)
+	}
+	if w.Threats, err = s.dashboardThreats(ctx, byModel, first); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+func (s *Store) firstSeen(ctx context.Context) (map[firstKey]FirstSeen, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT repo_key, kind, item_key, first_seen_at, sha, pr_number, since_install FROM first_seen`)
+	if err != nil {
+		return nil, fmt.Errorf("store: first seen: %w", err)
 	}
 	defer rows.Close()
-	var out []DashboardMitigation
+	out := map[firstKey]FirstSeen{}
 	for rows.Next() {
-		var d DashboardMitigation
-		t := &d.TrackedIssue
-		if err := rows.Scan(&t.RepoKey, &t.Key, &t.Number, &t.URL, &t.State, &t.ClosedByBot, &t.HumanCloseNoted, &t.Path,
-			&t.System, &t.Mitigation, &t.Title, &t.Status, &t.Risk, &t.Owner, &t.Due, timeCol{&t.CreatedAt},
-			&d.SystemName, &d.Vendor, &d.SHA, timeCol{&d.First.At}, &d.First.SHA, &d.First.PR, &d.First.SinceInstall); err != nil {
-			return nil, fmt.Errorf("store: dashboard mitigations: %w", err)
+		var k firstKey
+		var f FirstSeen
+		if err := rows.Scan(&k.repo, &k.kind, &k.key, timeCol{&f.At}, &f.SHA, &f.PR, &f.SinceInstall); err != nil {
+			return nil, fmt.Errorf("store: first seen: %w", err)
 		}
-		d.First.Kind, d.First.Key = KindMitigation, t.Key
-		out = append(out, d)
+		out[k] = f
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: dashboard mitigations: %w", err)
+		return nil, fmt.Errorf("store: first seen: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Store) dashboardThreats(ctx context.Context, byModel map[[2]string]*ModelSnapshot, first map[firstKey]FirstSeen) ([]DashboardThreat, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT repo_key, path, system_id, threat_id, title, risk, planned, mitigations
+FROM threat_snapshots`)
+	if err != nil {
+		return nil, fmt.Errorf("store: dashboard threats: %w", err)
+	}
+	defer rows.Close()
+	var out []DashboardThreat
+	for rows.Next() {
+		var t DashboardThreat
+		var mits string
+		if err := rows.Scan(&t.RepoKey, &t.Path, &t.SystemID, &t.ThreatID, &t.Title, &t.Risk, &t.Planned, &mits); err != nil {
+			return nil, fmt.Errorf("store: dashboard threats: %w", err)
+		}
+		if mits != "" {
+			t.Mitigations = strings.Split(mits, ",")
+		}
+		if m := byModel[[2]string{t.RepoKey, t.Path}]; m != nil {
+			t.SystemName, t.SystemOwner, t.Vendor, t.SHA = m.SystemName, m.SystemOwner, m.Vendor, m.SHA
+		}
+		key := t.SystemID + "/" + t.ThreatID
+		t.First = first[firstKey{t.RepoKey, KindThreat, key}]
+		t.First.Kind, t.First.Key = KindThreat, key
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: dashboard threats: %w", err)
 	}
 	return out, nil
 }
@@ -215,4 +245,28 @@ func (s *Store) SummaryIssues(ctx context.Context) (map[string]int, error) {
 		return nil, fmt.Errorf("store: summary issues: %w", err)
 	}
 	return out, nil
+}
+
+// DashboardVersion changes whenever what DashboardWork and SummaryIssues
+// read changes: a tracked issue saved or deleted, a reconcile's snapshot,
+// a first sighting, a summary issue. The dashboard keeps what it read
+// while it stays the same (one cheap query instead of every row).
+func (s *Store) DashboardVersion(ctx context.Context) (string, error) {
+	txt := func(col string) string {
+		if s.pg {
+			return "COALESCE(max(" + col + ")::text, '')"
+		}
+		return "COALESCE(max(" + col + "), '')"
+	}
+	var a, b, c, d int64
+	var ua, ub, ud string
+	err := s.rdb.QueryRowContext(ctx, `SELECT
+    (SELECT count(*) FROM mitigation_issues), (SELECT `+txt("updated_at")+` FROM mitigation_issues),
+    (SELECT count(*) FROM model_snapshots), (SELECT `+txt("updated_at")+` FROM model_snapshots),
+    (SELECT count(*) FROM first_seen),
+    (SELECT count(*) FROM repo_tracking), (SELECT `+txt("updated_at")+` FROM repo_tracking)`).Scan(&a, &ua, &b, &ub, &c, &d, &ud)
+	if err != nil {
+		return "", fmt.Errorf("store: dashboard version: %w", err)
+	}
+	return fmt.Sprintf("%d/%s/%d/%s/%d/%d/%s", a, ua, b, ub, c, d, ud), nil
 }

@@ -45,10 +45,11 @@ func TestDashboardWork(t *testing.T) {
 		if known, err := st.HasFirstSeen(ctx, a); err != nil || !known {
 			t.Fatalf("HasFirstSeen after: %v %v", known, err)
 		}
-		threats, err := st.DashboardThreats(ctx)
+		w, err := st.DashboardWork(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
+		threats := w.Threats
 		slices.SortFunc(threats, func(x, y store.DashboardThreat) int { return strings.Compare(x.ThreatID, y.ThreatID) })
 		if len(threats) != 2 {
 			t.Fatalf("threats: %+v", threats)
@@ -67,10 +68,11 @@ func TestDashboardWork(t *testing.T) {
 			State: "open", Path: "x.threatmodel.yaml", System: "x", Mitigation: "m1", Title: "M1", Status: "planned", Risk: "high"}); err != nil {
 			t.Fatal(err)
 		}
-		mits, err := st.DashboardMitigations(ctx)
+		w, err = st.DashboardWork(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
+		mits := w.Mitigations
 		if len(mits) != 1 || mits[0].Number != 4 || mits[0].SHA != "abc123" || mits[0].Vendor != "Acme Supplies" || mits[0].SystemName != "X" ||
 			!mits[0].First.At.Equal(t0) || !mits[0].First.SinceInstall || mits[0].CreatedAt.IsZero() {
 			t.Errorf("mitigations: %+v", mits)
@@ -81,8 +83,8 @@ func TestDashboardWork(t *testing.T) {
 		if err := st.SaveModelSnapshots(ctx, a, []store.ModelSnapshot{snap}); err != nil {
 			t.Fatal(err)
 		}
-		if threats, err := st.DashboardThreats(ctx); err != nil || len(threats) != 1 || threats[0].ThreatID != "t2" {
-			t.Errorf("after the next reconcile: %+v %v", threats, err)
+		if w, err := st.DashboardWork(ctx); err != nil || len(w.Threats) != 1 || w.Threats[0].ThreatID != "t2" || len(w.Models) != 1 {
+			t.Errorf("after the next reconcile: %+v %v", w, err)
 		}
 		if err := st.SaveRepoTracking(ctx, store.RepoTracking{RepoKey: a, SHA: "abc123", SummaryNumber: 9}); err != nil {
 			t.Fatal(err)

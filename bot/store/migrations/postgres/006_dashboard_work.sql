@@ -37,3 +37,8 @@ CREATE TABLE first_seen (
     since_install boolean NOT NULL DEFAULT false,
     PRIMARY KEY (repo_key, kind, item_key)
 );
+
+-- The dashboard keeps what it read until one of its tables changes
+-- (DashboardVersion): the newest change of the tracked issues is then one
+-- index look-up.
+CREATE INDEX mitigation_issues_updated ON mitigation_issues (updated_at);
