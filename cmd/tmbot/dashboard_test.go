@@ -392,7 +392,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	if status := visit("log in", chromedp.Click(chromedp.ID("login"))); status != http.StatusOK {
 		t.Fatalf("after logging in: %d", status)
 	}
-	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("mitigations-table"))); err != nil {
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("now"))); err != nil {
 		t.Fatal(err)
 	}
 
@@ -414,6 +414,56 @@ func TestDashboardInBrowser(t *testing.T) {
 	noLeak(t, "the session cookie", session.Value)
 	if jsCookie, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.cookie`)); jsCookie != "" {
 		t.Errorf("the page's script can read cookies: %q", jsCookie)
+	}
+
+	type pageFacts struct {
+		ChartBars   int    `json:"chartBars"`
+		ChartHeight int    `json:"chartHeight"`
+		HeaderBG    string `json:"headerBG"`
+		Scripts     int    `json:"scripts"`
+		Overdue     string `json:"overdue"`
+		Stale       string `json:"stale"`
+		Unplanned   string `json:"unplanned"`
+		Vendors     string `json:"vendors"`
+	}
+	facts := func() pageFacts {
+		t.Helper()
+		f, err := chromedp.Run(ctx, chromedp.Evaluate[pageFacts](`(() => {
+  const txt = s => { const e = document.querySelector(s); return e ? e.innerText : ''; };
+  const svg = document.querySelector('#risk-chart');
+  return {chartBars: document.querySelectorAll('#risk-chart rect').length,
+    chartHeight: svg ? Math.round(svg.getBoundingClientRect().height) : 0,
+    headerBG: getComputedStyle(document.querySelector('header')).backgroundColor,
+    scripts: document.scripts.length,
+    overdue: txt('#card-overdue .n'), stale: txt('#card-stale .n'), unplanned: txt('#card-unplanned .n'),
+    vendors: txt('#vendors')};
+})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+
+	// The overview first: what needs attention.
+	f := facts()
+	if f.ChartBars == 0 || f.ChartHeight < 50 || f.Scripts != 0 || f.Overdue != "1" || f.Stale != "1" || f.Unplanned == "" {
+		t.Errorf("overview: %+v", f)
+	}
+	if f.HeaderBG != "rgb(29, 35, 48)" {
+		t.Errorf("the inline stylesheet did not apply (CSP?): header background %q", f.HeaderBG)
+	}
+	if !strings.Contains(f.Vendors, "Acme Supplies Ltd") {
+		t.Errorf("vendors on the overview:\n%s", f.Vendors)
+	}
+	// The overdue card leads to the overdue mitigation.
+	if status := visit("the overdue card", chromedp.Click(chromedp.ID("card-overdue"))); status != http.StatusOK {
+		t.Fatalf("the overdue card: %d", status)
+	}
+	if got := keysOfRows(rows()); !slices.Equal(got, []string{"alpinepay/admin-mfa"}) {
+		t.Errorf("the overdue card's list: %v", got)
+	}
+	if status := visit("the mitigations", chromedp.Navigate(svc.url+"/dashboard/mitigations")); status != http.StatusOK {
+		t.Fatalf("the mitigations: %d", status)
 	}
 
 	// Every mitigation, with its markers.
@@ -440,52 +490,37 @@ func TestDashboardInBrowser(t *testing.T) {
 			}
 		}
 	}
-	type pageFacts struct {
-		ChartBars   int    `json:"chartBars"`
-		ChartHeight int    `json:"chartHeight"`
-		HeaderBG    string `json:"headerBG"`
-		Scripts     int    `json:"scripts"`
-		Overdue     string `json:"overdue"`
-		Stale       string `json:"stale"`
-		Open        string `json:"open"`
-		Vendors     string `json:"vendors"`
-		Systems     string `json:"systems"`
-		Accepted    string `json:"accepted"`
-		Threats     string `json:"threats"`
+	// The model file at the commit reviewed, on the forge.
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#mitigations-table a[href$="/alpine/pay/blob/`+sha("dash")+`/`+modelPath+`"]').length`)); err != nil || n != want {
+		t.Errorf("links to the model file at the commit reviewed: %d (want %d) %v", n, want, err)
 	}
-	facts := func() pageFacts {
+	text := func(path, sel string) string {
 		t.Helper()
-		f, err := chromedp.Run(ctx, chromedp.Evaluate[pageFacts](`(() => {
-  const txt = s => { const e = document.querySelector(s); return e ? e.innerText : ''; };
-  const svg = document.querySelector('#risk-chart');
-  return {chartBars: document.querySelectorAll('#risk-chart rect').length,
-    chartHeight: svg ? Math.round(svg.getBoundingClientRect().height) : 0,
-    headerBG: getComputedStyle(document.querySelector('header')).backgroundColor,
-    scripts: document.scripts.length,
-    overdue: txt('#card-overdue .n'), stale: txt('#card-stale .n'), open: txt('#card-open .n'),
-    vendors: txt('#vendors'), systems: txt('#systems'), accepted: txt('#accepted'), threats: txt('#threats')};
-})()`))
-		if err != nil {
-			t.Fatal(err)
+		if status := visit(path, chromedp.Navigate(svc.url+path)); status != http.StatusOK {
+			t.Fatalf("%s: %d", path, status)
 		}
-		return f
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('`+sel+`').innerText`))
+		if err != nil {
+			t.Fatalf("%s %s: %v", path, sel, err)
+		}
+		return s
 	}
-	f := facts()
-	// AlpinePay leaves 3 high and 1 medium threat open, the vendor's model 1 low.
-	if f.ChartBars == 0 || f.ChartHeight < 50 || f.Scripts != 0 || f.Overdue != "1" || f.Stale != "1" || f.Open != "5" {
-		t.Errorf("page: %+v", f)
+	if s := text("/dashboard/models", "#models-table"); !strings.Contains(s, "AlpinePay") || !strings.Contains(s, "Payments SDK") {
+		t.Errorf("models:\n%s", s)
 	}
-	if f.HeaderBG != "rgb(29, 35, 48)" {
-		t.Errorf("the inline stylesheet did not apply (CSP?): header background %q", f.HeaderBG)
+	if s := text("/dashboard/accepted?expiring=1", "#accepted-table"); !strings.Contains(s, "market-data-outage") ||
+		!strings.Contains(s, "in 20 days") && !strings.Contains(s, "in 19 days") {
+		t.Errorf("accepted risks:\n%s", s)
 	}
-	if !strings.Contains(f.Vendors, "Acme Supplies Ltd") || !strings.Contains(f.Vendors, "Payments SDK") {
-		t.Errorf("vendor models:\n%s", f.Vendors)
+	if s := text("/dashboard/repo?repo=github%3A7%3A"+url.QueryEscape(vendorRepo), "main"); strings.Contains(s, "AlpinePay") ||
+		!strings.Contains(s, "Payments SDK") {
+		t.Errorf("the vendor repository's page:\n%s", s)
 	}
-	if !strings.Contains(f.Systems, "AlpinePay") || !strings.Contains(f.Systems, "Payments SDK") {
-		t.Errorf("systems:\n%s", f.Systems)
+	if s := text("/dashboard/vendor?vendor=Acme+Supplies+Ltd", "#models-table"); !strings.Contains(s, "Payments SDK") {
+		t.Errorf("the vendor's page:\n%s", s)
 	}
-	if !strings.Contains(f.Accepted, "market-data-outage") || !strings.Contains(f.Accepted, "in 20 days") && !strings.Contains(f.Accepted, "in 19 days") {
-		t.Errorf("accepted risks:\n%s", f.Accepted)
+	if status := visit("the mitigations", chromedp.Navigate(svc.url+"/dashboard/mitigations")); status != http.StatusOK {
+		t.Fatalf("the mitigations: %d", status)
 	}
 
 	// Filters, through the form.
@@ -504,9 +539,6 @@ func TestDashboardInBrowser(t *testing.T) {
 	if got := keysOfRows(rows()); !slices.Equal(got, []string{"payments-sdk/sign-releases"}) {
 		t.Errorf("repository %s: %v", vendorRepo, got)
 	}
-	if f := facts(); strings.Contains(f.Systems, "AlpinePay") || !strings.Contains(f.Vendors, "Acme Supplies Ltd") || f.Open != "1" {
-		t.Errorf("repository filter, other sections: %+v", f)
-	}
 	filter("f-repo", "")
 	filter("f-status", "overdue")
 	if got := keysOfRows(rows()); !slices.Equal(got, []string{"alpinepay/admin-mfa"}) {
@@ -516,6 +548,16 @@ func TestDashboardInBrowser(t *testing.T) {
 	if !strings.Contains(loc, "status=overdue") {
 		t.Errorf("the filters are not in the address: %s", loc)
 	}
+	// The results are near the top, not under the page's other sections.
+	if top, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector('#mitigations-table').getBoundingClientRect().top`)); err != nil || top > 500 {
+		t.Errorf("the filtered list starts %.0f px down the page (%v)", top, err)
+	}
+
+	// Every view at a laptop's and a phone's width, by keyboard, and as a
+	// screen reader reads it (dashboard_layout_test.go).
+	checkLayout(ctx, t, svc.url, vendorRepo)
+	checkKeyboard(ctx, t, svc.url)
+	checkScreenReader(ctx, t, svc.url)
 
 	// Log out: the page asks for the token again.
 	if status := visit("log out", chromedp.Click(chromedp.CSS(`form[action="/dashboard/logout"] button`))); status != http.StatusOK {
