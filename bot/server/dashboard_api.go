@@ -32,7 +32,7 @@ func (d *dashboard) apiInput(w http.ResponseWriter, r *http.Request) (filters, *
 }
 
 // apiPage cuts rows to the page asked for, if one was.
-func apiPage[T any](rows []T, f filters, path string, out map[string]any) []T {
+func apiPage[T any](rows []*T, f filters, path string, out map[string]any) []*T {
 	out["count"] = len(rows)
 	if f.Page == 0 && f.PerPage == 0 {
 		return nonNil(rows)
@@ -119,8 +119,7 @@ func (d *dashboard) handleMitigationsCSV(w http.ResponseWriter, r *http.Request)
 		"days_overdue", "issue_number", "issue_url", "issue_state", "issue_closed_model_not_updated", "done", "age_days",
 		"created_at", "path"}, workHeader...)
 	cells := make([][]string, 0, len(rows))
-	for i := range rows {
-		m := &rows[i]
+	for _, m := range rows {
 		cells = append(cells, append([]string{csvCell(m.Repo), csvCell(m.System), csvCell(m.Mitigation), csvCell(m.Title), m.Risk,
 			csvCell(m.Status), csvCell(m.Owner), csvCell(m.Due), strconv.FormatBool(m.Overdue), strconv.Itoa(m.DaysOverdue),
 			strconv.Itoa(m.Issue), csvCell(m.IssueURL), m.IssueState, strconv.FormatBool(m.HumanClosed),
@@ -138,8 +137,7 @@ func (d *dashboard) handleThreatsCSV(w http.ResponseWriter, r *http.Request) {
 	header := append([]string{"repository", "system", "threat", "title", "risk", "planned", "owner", "age_days", "issues",
 		"path"}, workHeader...)
 	cells := make([][]string, 0, len(rows))
-	for i := range rows {
-		t := &rows[i]
+	for _, t := range rows {
 		var issues []string
 		for _, is := range t.Issues {
 			issues = append(issues, "#"+strconv.Itoa(is.Number))
@@ -168,13 +166,14 @@ func (d *dashboard) handleSystems(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	models := modelList(data.Models, f)
-	list := make([]systemOut, 0, len(models))
-	for _, s := range models {
+	list := make([]*systemOut, 0, len(models))
+	for _, p := range models {
+		s := *p
 		if f.Risk != "" {
 			s.Open = onlyRisk(s.Open, f.Risk)
 			s.OpenTotal = s.Open.Total()
 		}
-		list = append(list, systemOut{systemRow: s, AcceptedRisks: nonNil(byModel[[2]string{s.RepoKey, s.Path}])})
+		list = append(list, &systemOut{systemRow: s, AcceptedRisks: nonNil(byModel[[2]string{s.RepoKey, s.Path}])})
 	}
 	out := d.answer(f)
 	out["systems"] = apiPage(list, f, r.URL.Path, out)

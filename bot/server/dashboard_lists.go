@@ -32,14 +32,14 @@ func (r *threatRow) matches(f filters) bool {
 
 // threatList is the open threats that match f, sorted by f.Sort (default:
 // highest risk, unplanned, oldest first).
-func threatList(rows []threatRow, f filters) []threatRow {
-	out := make([]threatRow, 0, len(rows))
+func threatList(rows []threatRow, f filters) []*threatRow {
+	out := make([]*threatRow, 0, len(rows))
 	for i := range rows {
 		if rows[i].matches(f) {
-			out = append(out, rows[i])
+			out = append(out, &rows[i])
 		}
 	}
-	slices.SortStableFunc(out, func(a, b threatRow) int {
+	slices.SortStableFunc(out, func(a, b *threatRow) int {
 		var c int
 		switch f.Sort {
 		case "age":
@@ -100,14 +100,14 @@ func defaultMitigationOrder(a, b *mitigationRow) int {
 
 // mitigationList is the tracked mitigations that match f, sorted by
 // f.Sort (default: defaultMitigationOrder).
-func mitigationList(rows []mitigationRow, f filters) []mitigationRow {
-	out := make([]mitigationRow, 0, len(rows))
+func mitigationList(rows []mitigationRow, f filters) []*mitigationRow {
+	out := make([]*mitigationRow, 0, len(rows))
 	for i := range rows {
 		if rows[i].matchesAll(f) {
-			out = append(out, rows[i])
+			out = append(out, &rows[i])
 		}
 	}
-	slices.SortStableFunc(out, func(a, b mitigationRow) int {
+	slices.SortStableFunc(out, func(a, b *mitigationRow) int {
 		var c int
 		switch f.Sort {
 		case "age":
@@ -131,7 +131,7 @@ func mitigationList(rows []mitigationRow, f filters) []mitigationRow {
 		case "risk":
 			c = cmp.Compare(riskRank(a.Risk), riskRank(b.Risk))
 		default:
-			return cmp.Or(defaultMitigationOrder(&a, &b), strings.Compare(a.Repo, b.Repo), strings.Compare(a.Key, b.Key))
+			return cmp.Or(defaultMitigationOrder(a, b), strings.Compare(a.Repo, b.Repo), strings.Compare(a.Key, b.Key))
 		}
 		return cmp.Or(f.cmpDir(c), strings.Compare(a.Repo, b.Repo), strings.Compare(a.Key, b.Key))
 	})
@@ -149,14 +149,14 @@ func (r *systemRow) matches(f filters) bool {
 
 // modelList is the models that match f, sorted by f.Sort (default: by
 // system name).
-func modelList(rows []systemRow, f filters) []systemRow {
-	out := make([]systemRow, 0, len(rows))
+func modelList(rows []systemRow, f filters) []*systemRow {
+	out := make([]*systemRow, 0, len(rows))
 	for i := range rows {
 		if rows[i].matches(f) {
-			out = append(out, rows[i])
+			out = append(out, &rows[i])
 		}
 	}
-	slices.SortStableFunc(out, func(a, b systemRow) int {
+	slices.SortStableFunc(out, func(a, b *systemRow) int {
 		var c int
 		switch f.Sort {
 		case "repo":
@@ -187,14 +187,14 @@ func (r *acceptedRow) matches(f filters) bool {
 
 // acceptedList is the accepted risks that match f, sorted by f.Sort
 // (default: soonest end first, those without an end last).
-func acceptedList(rows []acceptedRow, f filters) []acceptedRow {
-	out := make([]acceptedRow, 0, len(rows))
+func acceptedList(rows []acceptedRow, f filters) []*acceptedRow {
+	out := make([]*acceptedRow, 0, len(rows))
 	for i := range rows {
 		if rows[i].matches(f) {
-			out = append(out, rows[i])
+			out = append(out, &rows[i])
 		}
 	}
-	slices.SortStableFunc(out, func(a, b acceptedRow) int {
+	slices.SortStableFunc(out, func(a, b *acceptedRow) int {
 		var c int
 		switch f.Sort {
 		case "risk":
@@ -208,5 +208,16 @@ func acceptedList(rows []acceptedRow, f filters) []acceptedRow {
 		}
 		return cmp.Or(f.cmpDir(c), strings.Compare(a.Repo+a.Path+a.Threat, b.Repo+b.Path+b.Threat))
 	})
+	return out
+}
+
+// values copies the rows a list kept, in its order (sorting pointers
+// rather than rows of several hundred bytes is what keeps a sort of ten
+// thousand rows fast).
+func values[T any](ps []*T) []T {
+	out := make([]T, len(ps))
+	for i, p := range ps {
+		out[i] = *p
+	}
 	return out
 }

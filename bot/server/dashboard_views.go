@@ -163,7 +163,7 @@ func (d *dashboard) handleThreatsPage(w http.ResponseWriter, r *http.Request) {
 		Form: form(path, f, data.choices(), "repo", "vendor", "owner", "risk", "plan", "over"),
 		H: headers(path, f, "risk", "Risk", "n", "title", "Threat", "", "system", "System", "", "repo", "Repository", "",
 			"vendor", "Vendor", "", "age", "Age", "n")}
-	v.Threats, v.Page = paginate(threatList(data.Threats, f), f, path)
+	v.Threats, v.Page = pageOf(threatList(data.Threats, f), f, path)
 	v.CSVURL, v.JSONURL = exportURLs("/api/v1/threats", f)
 	d.render(w, r, "threats", v)
 }
@@ -178,7 +178,7 @@ func (d *dashboard) handleMitigationsPage(w http.ResponseWriter, r *http.Request
 		Form: form(path, f, data.choices(), "repo", "vendor", "owner", "risk", "status", "over"),
 		H: headers(path, f, "risk", "Risk", "n", "title", "Mitigation", "", "repo", "Repository", "", "owner", "Owner", "",
 			"status", "Status", "", "issue", "Issue", "n", "due", "Due", "", "age", "Age", "n")}
-	v.Mitigations, v.Page = paginate(mitigationList(data.Mitigations, f), f, path)
+	v.Mitigations, v.Page = pageOf(mitigationList(data.Mitigations, f), f, path)
 	v.CSVURL, v.JSONURL = exportURLs("/api/v1/mitigations", f)
 	d.render(w, r, "mitigations", v)
 }
@@ -192,7 +192,7 @@ func (d *dashboard) handleModelsPage(w http.ResponseWriter, r *http.Request) {
 	v := listView{baseView: d.base("Models", path), Form: form(path, f, data.choices(), "repo", "vendor", "owner", "risk", "state", "over"),
 		H: headers(path, f, "system", "System", "", "owner", "Owner", "", "vendor", "Vendor", "", "repo", "Repository and file", "",
 			"open", "Open threats", "n")}
-	v.Models, v.Page = paginate(modelList(data.Models, f), f, path)
+	v.Models, v.Page = pageOf(modelList(data.Models, f), f, path)
 	v.CSVURL, v.JSONURL = exportURLs("/api/v1/systems", f)
 	v.CSVURL = ""
 	d.render(w, r, "models", v)
@@ -206,7 +206,7 @@ func (d *dashboard) handleAcceptedPage(w http.ResponseWriter, r *http.Request) {
 	const path = "/dashboard/accepted"
 	v := listView{baseView: d.base("Accepted risks", path), Form: form(path, f, data.choices(), "repo", "vendor", "risk", "expiring"),
 		H: headers(path, f, "until", "Expires", "", "risk", "Risk", "n", "title", "Threat", "", "repo", "Repository", "")}
-	v.Accepted, v.Page = paginate(acceptedList(data.Accepted, f), f, path)
+	v.Accepted, v.Page = pageOf(acceptedList(data.Accepted, f), f, path)
 	v.CSVURL, v.JSONURL = exportURLs("/api/v1/accepted-risks", f)
 	v.CSVURL = ""
 	d.render(w, r, "accepted", v)
@@ -250,10 +250,10 @@ func (d *dashboard) overviewPage(w http.ResponseWriter, r *http.Request, f filte
 	}
 	if f.Vendor != "" || f.Repo != "" {
 		s := scope(f)
-		v.Models = modelList(data.Models, s)
+		v.Models = values(modelList(data.Models, s))
 		urgent := s
 		urgent.Status = "overdue"
-		v.Work = mitigationList(data.Mitigations, urgent)
+		v.Work = values(mitigationList(data.Mitigations, urgent))
 		if len(v.Work) > 20 {
 			v.Work, v.WorkMore = v.Work[:20], urgent.href("/dashboard/mitigations")
 		}
@@ -269,7 +269,7 @@ func (d *dashboard) overviewPage(w http.ResponseWriter, r *http.Request, f filte
 		}
 		open := scope(f)
 		open.Status = "open"
-		v.Issues = mitigationList(data.Mitigations, open)
+		v.Issues = values(mitigationList(data.Mitigations, open))
 		if len(v.Issues) > 50 {
 			v.Issues, v.IssuesMore = v.Issues[:50], open.href("/dashboard/mitigations")
 		}
@@ -345,4 +345,10 @@ var dashboardFuncs = template.FuncMap{
 	"vendorURL": func(v string) string {
 		return "/dashboard/vendor?" + url.Values{"vendor": {v}}.Encode()
 	},
+}
+
+// pageOf is f's page of a list's rows, copied.
+func pageOf[T any](rows []*T, f filters, path string) ([]T, page) {
+	cut, p := paginate(rows, f, path)
+	return values(cut), p
 }
