@@ -141,6 +141,8 @@ func (d *dashboard) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/threats", d.api(d.handleThreatsAPI))
 	mux.Handle("GET /api/v1/threats.csv", d.api(d.handleThreatsCSV))
 	mux.Handle("GET /api/v1/vendors", d.api(d.handleVendorsAPI))
+	mux.Handle("GET /api/v1/systems.csv", d.api(d.handleSystemsCSV))
+	mux.Handle("GET /api/v1/accepted-risks.csv", d.api(d.handleAcceptedCSV))
 }
 
 // headers are set on every dashboard and API answer.

@@ -318,3 +318,44 @@ func (d *dashboard) handleVendorsAPI(w http.ResponseWriter, r *http.Request) {
 	out["vendors"] = list
 	writeJSON(w, http.StatusOK, out)
 }
+
+func (d *dashboard) handleSystemsCSV(w http.ResponseWriter, r *http.Request) {
+	f, data, ok := d.apiInput(w, r)
+	if !ok {
+		return
+	}
+	rows := modelList(data.Models, f)
+	header := []string{"repository", "path", "system_id", "system_name", "owner", "vendor", "valid", "error", "threats",
+		"open_critical", "open_high", "open_medium", "open_low", "unplanned", "tracked_mitigations", "overdue_mitigations",
+		"over_target", "accepted", "sha", "model_url"}
+	cells := make([][]string, 0, len(rows))
+	for _, m := range rows {
+		n := strconv.Itoa
+		cells = append(cells, []string{csvCell(m.Repo), csvCell(m.Path), csvCell(m.SystemID), csvCell(m.SystemName),
+			csvCell(m.Owner), csvCell(m.Vendor), strconv.FormatBool(m.Valid), csvCell(m.Error), n(m.Threats), n(m.Open.Critical),
+			n(m.Open.High), n(m.Open.Medium), n(m.Open.Low), n(m.Unplanned), n(m.Mitigations), n(m.OverdueMitigation),
+			n(m.OverTarget), n(m.Accepted), csvCell(m.SHA), csvCell(m.ModelURL)})
+	}
+	d.writeCSV(w, r, "tmbot-models.csv", header, cells)
+}
+
+func (d *dashboard) handleAcceptedCSV(w http.ResponseWriter, r *http.Request) {
+	f, data, ok := d.apiInput(w, r)
+	if !ok {
+		return
+	}
+	rows := acceptedList(data.Accepted, f)
+	header := []string{"repository", "path", "system_id", "system_name", "vendor", "threat", "title", "risk", "accepted_by",
+		"reason", "until", "days_left", "expired", "expiring_soon", "model_url"}
+	cells := make([][]string, 0, len(rows))
+	for _, a := range rows {
+		left := ""
+		if a.DaysLeft != nil {
+			left = strconv.Itoa(*a.DaysLeft)
+		}
+		cells = append(cells, []string{csvCell(a.Repo), csvCell(a.Path), csvCell(a.SystemID), csvCell(a.SystemName),
+			csvCell(a.Vendor), csvCell(a.Threat), csvCell(a.Title), a.Risk, csvCell(a.By), csvCell(a.Reason), csvCell(a.Until), left,
+			strconv.FormatBool(a.Expired), strconv.FormatBool(a.ExpiringSoon), csvCell(a.ModelURL)})
+	}
+	d.writeCSV(w, r, "tmbot-accepted-risks.csv", header, cells)
+}

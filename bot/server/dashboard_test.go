@@ -21,6 +21,12 @@ import (
 
 const testDashToken = "dash-T0ken-for-tests-5f1c2e9a"
 
+// newDashboardPaths are the views and answers of the dashboard as a work
+// tool: each needs the token like the rest.
+var newDashboardPaths = []string{"/dashboard/threats", "/dashboard/mitigations", "/dashboard/models", "/dashboard/accepted",
+	"/dashboard/vendors", "/dashboard/vendor?vendor=x", "/dashboard/repo?repo=github%3A7%3Aalpine%2Fpay", "/api/v1/overview",
+	"/api/v1/threats", "/api/v1/threats.csv", "/api/v1/vendors", "/api/v1/systems.csv", "/api/v1/accepted-risks.csv"}
+
 // at is a time as the store's columns hold it on that backend.
 func at(st *store.Store, t time.Time) any {
 	if st.Postgres() {
@@ -181,8 +187,8 @@ func do(t testing.TB, h http.Handler, c call) *httptest.ResponseRecorder {
 func TestDashboardOffWithoutToken(t *testing.T) {
 	st := storetest.Open(t, "sqlite")
 	h, _ := dashServer(t, st, "")
-	for _, p := range []string{"/dashboard", "/dashboard/login", "/api/v1/mitigations", "/api/v1/mitigations.csv",
-		"/api/v1/systems", "/api/v1/threats/summary", "/api/v1/risk-history"} {
+	for _, p := range append([]string{"/dashboard", "/dashboard/login", "/api/v1/mitigations", "/api/v1/mitigations.csv",
+		"/api/v1/systems", "/api/v1/threats/summary", "/api/v1/risk-history"}, newDashboardPaths...) {
 		if rec := do(t, h, call{path: p, bearer: "anything"}); rec.Code != http.StatusNotFound {
 			t.Errorf("%s without a dashboard token: %d, want 404", p, rec.Code)
 		}
@@ -222,8 +228,8 @@ func TestDashboardAuth(t *testing.T) {
 	st := storetest.Open(t, "sqlite")
 	seedDashboard(t, st)
 	h, logs := dashServer(t, st, testDashToken)
-	paths := []string{"/dashboard", "/api/v1/mitigations", "/api/v1/mitigations.csv", "/api/v1/systems",
-		"/api/v1/threats/summary", "/api/v1/risk-history", "/api/v1/accepted-risks"}
+	paths := append([]string{"/dashboard", "/api/v1/mitigations", "/api/v1/mitigations.csv", "/api/v1/systems",
+		"/api/v1/threats/summary", "/api/v1/risk-history", "/api/v1/accepted-risks"}, newDashboardPaths...)
 
 	// No token, a wrong token, a wrong scheme: 401 for the page and the API
 	// (each path from its own address, under the wrong-token throttle).

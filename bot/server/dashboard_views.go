@@ -194,7 +194,6 @@ func (d *dashboard) handleModelsPage(w http.ResponseWriter, r *http.Request) {
 			"open", "Open threats", "n")}
 	v.Models, v.Page = pageOf(modelList(data.Models, f), f, path)
 	v.CSVURL, v.JSONURL = exportURLs("/api/v1/systems", f)
-	v.CSVURL = ""
 	d.render(w, r, "models", v)
 }
 
@@ -208,7 +207,6 @@ func (d *dashboard) handleAcceptedPage(w http.ResponseWriter, r *http.Request) {
 		H: headers(path, f, "until", "Expires", "", "risk", "Risk", "n", "title", "Threat", "", "repo", "Repository", "")}
 	v.Accepted, v.Page = pageOf(acceptedList(data.Accepted, f), f, path)
 	v.CSVURL, v.JSONURL = exportURLs("/api/v1/accepted-risks", f)
-	v.CSVURL = ""
 	d.render(w, r, "accepted", v)
 }
 

@@ -290,6 +290,14 @@ func TestDashboardAPI(t *testing.T) {
 		if title, owner := recs[1][3], recs[1][6]; !strings.HasPrefix(title, "'=") || owner != "'@supplier/dev" {
 			t.Errorf("CSV cells that a spreadsheet would run: %q %q", title, owner)
 		}
+		rec = do(t, h, call{path: "/api/v1/systems.csv?state=invalid", bearer: testDashToken})
+		if recs, err := csv.NewReader(rec.Body).ReadAll(); err != nil || len(recs) != 2 || recs[1][1] != "tm/broken.yaml" || recs[1][6] != "false" {
+			t.Errorf("models CSV: %v %v", recs, err)
+		}
+		rec = do(t, h, call{path: "/api/v1/accepted-risks.csv?expiring=1&risk=high", bearer: testDashToken})
+		if recs, err := csv.NewReader(rec.Body).ReadAll(); err != nil || len(recs) != 2 || recs[1][5] != "old-acceptance" || recs[1][11] != "-3" {
+			t.Errorf("accepted risks CSV: %v %v", recs, err)
+		}
 		rec = do(t, h, call{path: "/api/v1/threats.csv?plan=unplanned&risk=high&sort=title", bearer: testDashToken})
 		recs, err = csv.NewReader(rec.Body).ReadAll()
 		if err != nil || len(recs) != 3 || recs[1][2] != "card-skimming" || recs[2][2] != "sqli" || recs[2][15] != "true" {
