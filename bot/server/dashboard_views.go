@@ -176,7 +176,7 @@ func (d *dashboard) handleMitigationsPage(w http.ResponseWriter, r *http.Request
 	const path = "/dashboard/mitigations"
 	v := listView{baseView: d.base("Mitigations", path),
 		Form: form(path, f, data.choices(), "repo", "vendor", "owner", "risk", "status", "over"),
-		H: headers(path, f, "risk", "Risk", "n", "title", "Mitigation", "", "repo", "Repository", "", "owner", "Owner", "",
+		H: headers(path, f, "risk", "Risk", "n", "title", "Mitigation", "", "repo", "Repository", "", "vendor", "Vendor", "", "owner", "Owner", "",
 			"status", "Status", "", "issue", "Issue", "n", "due", "Due", "", "age", "Age", "n")}
 	v.Mitigations, v.Page = pageOf(mitigationList(data.Mitigations, f), f, path)
 	v.CSVURL, v.JSONURL = exportURLs("/api/v1/mitigations", f)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -140,23 +141,32 @@ type firstKey struct{ repo, kind, key string }
 // one by one and joined here: with ten thousand issues, SQLite answers a
 // join with an index look-up per row about twice as slowly.
 func (s *Store) DashboardWork(ctx context.Context) (*DashboardWork, error) {
+	// The issues, most of the rows, are read while the rest is read
+	// alongside (on another connection).
+	var (
+		issues   []TrackedIssue
+		errIssue error
+		wg       sync.WaitGroup
+	)
+	wg.Go(func() { issues, errIssue = s.DashboardIssues(ctx) })
 	models, err := s.ModelSnapshots(ctx, "")
-	if err != nil {
-		return nil, err
+	var first map[firstKey]FirstSeen
+	if err == nil {
+		first, err = s.firstSeen(ctx)
 	}
 	byModel := make(map[[2]string]*ModelSnapshot, len(models))
 	for i := range models {
 		byModel[[2]string{models[i].RepoKey, models[i].Path}] = &models[i]
 	}
-	first, err := s.firstSeen(ctx)
-	if err != nil {
+	w := &DashboardWork{Models: models}
+	if err == nil {
+		w.Threats, err = s.dashboardThreats(ctx, byModel, first)
+	}
+	wg.Wait()
+	if err := errors.Join(err, errIssue); err != nil {
 		return nil, err
 	}
-	issues, err := s.DashboardIssues(ctx)
-	if err != nil {
-		return nil, err
-	}
-	w := &DashboardWork{Models: models, Mitigations: make([]DashboardMitigation, 0, len(issues))}
+	w.Mitigations = make([]DashboardMitigation, 0, len(issues))
 	for _, t := range issues {
 		d := DashboardMitigation{TrackedIssue: t}
 		if m := byModel[[2]string{t.RepoKey, t.Path}]; m != nil {
@@ -165,9 +175,6 @@ func (s *Store) DashboardWork(ctx context.Context) (*DashboardWork, error) {
 		d.First = first[firstKey{t.RepoKey, KindMitigation, t.Key}]
 		d.First.Kind, d.First.Key = KindMitigation, t.Key
 		w.Mitigations = append(w.Mitigations, d)
-	}
-	if w.Threats, err = s.dashboardThreats(ctx, byModel, first); err != nil {
-		return nil, err
 	}
 	return w, nil
 }
