@@ -33,13 +33,7 @@ func (r *threatRow) matches(f filters) bool {
 // threatList is the open threats that match f, sorted by f.Sort (default:
 // highest risk, unplanned, oldest first).
 func threatList(rows []threatRow, f filters) []*threatRow {
-	out := make([]*threatRow, 0, len(rows))
-	for i := range rows {
-		if rows[i].matches(f) {
-			out = append(out, &rows[i])
-		}
-	}
-	slices.SortStableFunc(out, func(a, b *threatRow) int {
+	return listOf(rows, func(r *threatRow) bool { return r.matches(f) }, func(a, b *threatRow) int {
 		var c int
 		switch f.Sort {
 		case "age":
@@ -66,7 +60,6 @@ func threatList(rows []threatRow, f filters) []*threatRow {
 		}
 		return cmp.Or(f.cmpDir(c), strings.Compare(a.Repo+a.Path+a.Threat, b.Repo+b.Path+b.Threat))
 	})
-	return out
 }
 
 func (r *mitigationRow) matchesAll(f filters) bool {
@@ -101,13 +94,7 @@ func defaultMitigationOrder(a, b *mitigationRow) int {
 // mitigationList is the tracked mitigations that match f, sorted by
 // f.Sort (default: defaultMitigationOrder).
 func mitigationList(rows []mitigationRow, f filters) []*mitigationRow {
-	out := make([]*mitigationRow, 0, len(rows))
-	for i := range rows {
-		if rows[i].matchesAll(f) {
-			out = append(out, &rows[i])
-		}
-	}
-	slices.SortStableFunc(out, func(a, b *mitigationRow) int {
+	return listOf(rows, func(r *mitigationRow) bool { return r.matchesAll(f) }, func(a, b *mitigationRow) int {
 		var c int
 		switch f.Sort {
 		case "age":
@@ -135,7 +122,6 @@ func mitigationList(rows []mitigationRow, f filters) []*mitigationRow {
 		}
 		return cmp.Or(f.cmpDir(c), strings.Compare(a.Repo, b.Repo), strings.Compare(a.Key, b.Key))
 	})
-	return out
 }
 
 func (r *systemRow) matches(f filters) bool {
@@ -150,13 +136,7 @@ func (r *systemRow) matches(f filters) bool {
 // modelList is the models that match f, sorted by f.Sort (default: by
 // system name).
 func modelList(rows []systemRow, f filters) []*systemRow {
-	out := make([]*systemRow, 0, len(rows))
-	for i := range rows {
-		if rows[i].matches(f) {
-			out = append(out, &rows[i])
-		}
-	}
-	slices.SortStableFunc(out, func(a, b *systemRow) int {
+	return listOf(rows, func(r *systemRow) bool { return r.matches(f) }, func(a, b *systemRow) int {
 		var c int
 		switch f.Sort {
 		case "repo":
@@ -174,7 +154,6 @@ func modelList(rows []systemRow, f filters) []*systemRow {
 		}
 		return cmp.Or(f.cmpDir(c), strings.Compare(a.Repo, b.Repo), strings.Compare(a.Path, b.Path))
 	})
-	return out
 }
 
 func (r *acceptedRow) matches(f filters) bool {
@@ -188,13 +167,7 @@ func (r *acceptedRow) matches(f filters) bool {
 // acceptedList is the accepted risks that match f, sorted by f.Sort
 // (default: soonest end first, those without an end last).
 func acceptedList(rows []acceptedRow, f filters) []*acceptedRow {
-	out := make([]*acceptedRow, 0, len(rows))
-	for i := range rows {
-		if rows[i].matches(f) {
-			out = append(out, &rows[i])
-		}
-	}
-	slices.SortStableFunc(out, func(a, b *acceptedRow) int {
+	return listOf(rows, func(r *acceptedRow) bool { return r.matches(f) }, func(a, b *acceptedRow) int {
 		var c int
 		switch f.Sort {
 		case "risk":
@@ -208,7 +181,6 @@ func acceptedList(rows []acceptedRow, f filters) []*acceptedRow {
 		}
 		return cmp.Or(f.cmpDir(c), strings.Compare(a.Repo+a.Path+a.Threat, b.Repo+b.Path+b.Threat))
 	})
-	return out
 }
 
 // values copies the rows a list kept, in its order (sorting pointers
@@ -219,5 +191,18 @@ func values[T any](ps []*T) []T {
 	for i, p := range ps {
 		out[i] = *p
 	}
+	return out
+}
+
+// listOf keeps the rows keep accepts, in order (a stable sort, over
+// pointers to the rows).
+func listOf[T any](rows []T, keep func(*T) bool, order func(a, b *T) int) []*T {
+	out := make([]*T, 0, len(rows))
+	for i := range rows {
+		if keep(&rows[i]) {
+			out = append(out, &rows[i])
+		}
+	}
+	slices.SortStableFunc(out, order)
 	return out
 }
