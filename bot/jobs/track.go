@@ -93,6 +93,7 @@ func (d *Deps) Track(ctx context.Context, a queue.TrackArgs) error {
 		return fmt.Errorf("list the files of %s at %s: %w", repo.FullName(), sha, err)
 	}
 	var models []track.Model
+	partial := map[string]model.System{} // the system part of invalid models
 	for _, p := range paths {
 		if !cfg.IsModel(p) {
 			continue
@@ -107,6 +108,10 @@ func (d *Deps) Track(ctx context.Context, a queue.TrackArgs) error {
 		res := d.Loader.Load(ctx, p, data)
 		if !res.Valid {
 			models = append(models, track.Model{Path: p, Invalid: res.Errors()[0].String()})
+			if res.Model != nil {
+				// Who to ask about it, for the dashboard.
+				partial[p] = res.Model.System
+			}
 			continue
 		}
 		models = append(models, track.Model{Path: p, Model: res.Model})
@@ -213,7 +218,7 @@ func (d *Deps) Track(ctx context.Context, a queue.TrackArgs) error {
 	}
 	// Dashboard (bot/server/dashboard.go): the models as this reconcile
 	// found them, and today's open threats by risk.
-	if err := d.saveDashboardSnapshot(ctx, repo.Key(), sha, a.PRKeys, models); err != nil {
+	if err := d.saveDashboardSnapshot(ctx, repo.Key(), sha, a.PRKeys, models, partial); err != nil {
 		return err
 	}
 	if err := cp.done(ctx); err != nil {

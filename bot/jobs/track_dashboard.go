@@ -13,15 +13,20 @@ import (
 // repository's open threats by risk today (over its valid models), and
 // the threats and mitigations seen for the first time. prKeys are the
 // merged requests that led to this reconcile: when there is exactly one,
-// what appears now came with it.
-func (d *Deps) saveDashboardSnapshot(ctx context.Context, repoKey, sha string, prKeys []string, models []track.Model) error {
+// what appears now came with it. partial holds what could be read of the
+// system of each invalid model (its owner and vendor are the people to
+// ask).
+func (d *Deps) saveDashboardSnapshot(ctx context.Context, repoKey, sha string, prKeys []string, models []track.Model,
+	partial map[string]model.System) error {
 	snaps := make([]store.ModelSnapshot, 0, len(models))
 	var open store.RiskCounts
 	var seen []store.FirstSeen
 	for _, f := range models {
 		m := f.Model
 		if m == nil {
-			snaps = append(snaps, store.ModelSnapshot{Path: f.Path, Error: f.Invalid, SHA: sha})
+			sys := partial[f.Path]
+			snaps = append(snaps, store.ModelSnapshot{Path: f.Path, Error: f.Invalid, SHA: sha, SystemID: sys.ID,
+				SystemName: sys.Name, SystemOwner: sys.Owner, Vendor: sys.Vendor})
 			continue
 		}
 		s := store.ModelSnapshot{Path: f.Path, SystemID: m.System.ID, SystemName: m.System.Name, SHA: sha,

@@ -43,6 +43,13 @@ mitigations:
   m3: {title: Mitigation three, status: planned, owner: "@acme/shop"}
 `
 	gh.PutFile("acme/shop", commit("c1"), "shop.threatmodel.yaml", []byte(v1))
+	// An invalid model still names who to ask about it.
+	gh.PutFile("acme/shop", commit("c1"), "legacy.threatmodel.yaml", []byte(`version: 1
+system: {id: legacy, name: Legacy, owner: "@acme/legacy", vendor: Old Supplier}
+threats: {}
+mitigations: {}
+unknown_key: 1
+`))
 	gh.SetBranch("acme/shop", "main", commit("c1"))
 	app, err := ghforge.NewApp(ghforge.AppConfig{AppID: 99, PrivateKey: gh.PrivateKeyPEM(), BaseURL: gh.URL()})
 	if err != nil {
@@ -67,8 +74,12 @@ mitigations:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(w.Threats) != 2 || len(w.Models) != 1 || w.Models[0].SHA != commit("c1") || w.Models[0].Vendor != "Acme Parts" {
+	if len(w.Threats) != 2 || len(w.Models) != 2 || w.Models[1].SHA != commit("c1") || w.Models[1].Vendor != "Acme Parts" {
 		t.Fatalf("after the first reconcile: %+v", w)
+	}
+	if l := w.Models[0]; l.Path != "legacy.threatmodel.yaml" || l.Valid || l.Error == "" || l.SystemOwner != "@acme/legacy" ||
+		l.Vendor != "Old Supplier" || l.SystemName != "Legacy" {
+		t.Errorf("the invalid model: %+v", l)
 	}
 	for _, th := range w.Threats {
 		if th.Planned != (th.ThreatID == "t1") || th.First.SHA != commit("c1") || !th.First.SinceInstall || th.First.PR != 0 ||

@@ -36,6 +36,7 @@ const (
 	dashToken  = "s3cret-dashboard-Token-7c41b0"
 	vendorRepo = "alpine/vendor-sdk"
 	vendorPath = "threatmodels/sdk.threatmodel.yaml"
+	legacyRepo = "alpine/legacy"
 )
 
 // startServiceWith is startService with settings changed by edit.
@@ -263,10 +264,17 @@ func TestDashboardInBrowser(t *testing.T) {
 	gh.AddRepo(testInst, vendorRepo, "main")
 	gh.PutFile(vendorRepo, sha("vendor"), vendorPath, []byte(vendorModel))
 	gh.SetBranch(vendorRepo, "main", sha("vendor"))
+	// An invalid model whose error holds a 300-character word: it must
+	// wrap, and its row must name the owner to ask.
+	gh.AddRepo(testInst, legacyRepo, "main")
+	gh.PutFile(legacyRepo, sha("legacy"), "legacy.threatmodel.yaml", []byte("version: 1\nsystem: {id: legacy, name: Legacy, owner: \"@alpine/legacy\"}\n"+
+		"threats: {}\nmitigations: {}\n"+strings.Repeat("x", 300)+": 1\n"))
+	gh.SetBranch(legacyRepo, "main", sha("legacy"))
 
 	svc := startServiceWith(t, gh, "sqlite:"+filepath.Join(t.TempDir(), "tmbot.db"), func(s *server.Settings) { s.DashboardToken = dashToken })
 	sendEvent(t, svc, "push", pushPayload(sha("dash")))
 	sendEvent(t, svc, "push", pushPayloadFor(vendorRepo, 2, sha("vendor")))
+	sendEvent(t, svc, "push", pushPayloadFor(legacyRepo, 3, sha("legacy")))
 	want := len(wanted(t, "../../examples/alpinepay/alpinepay.threatmodel.yaml"))
 	waitFor(t, "the tracking issues", func() bool {
 		byKey, sums := mitigationIssues(gh)
@@ -424,6 +432,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		Overdue     string `json:"overdue"`
 		Stale       string `json:"stale"`
 		Unplanned   string `json:"unplanned"`
+		Invalid     string `json:"invalid"`
 		Vendors     string `json:"vendors"`
 	}
 	facts := func() pageFacts {
@@ -435,7 +444,7 @@ func TestDashboardInBrowser(t *testing.T) {
     chartHeight: svg ? Math.round(svg.getBoundingClientRect().height) : 0,
     headerBG: getComputedStyle(document.querySelector('header')).backgroundColor,
     scripts: document.scripts.length,
-    overdue: txt('#card-overdue .n'), stale: txt('#card-stale .n'), unplanned: txt('#card-unplanned .n'),
+    overdue: txt('#card-overdue .n'), stale: txt('#card-stale .n'), unplanned: txt('#card-unplanned .n'), invalid: txt('#card-invalid .n'),
     vendors: txt('#vendors')};
 })()`))
 		if err != nil {
@@ -446,7 +455,7 @@ func TestDashboardInBrowser(t *testing.T) {
 
 	// The overview first: what needs attention.
 	f := facts()
-	if f.ChartBars == 0 || f.ChartHeight < 50 || f.Scripts != 0 || f.Overdue != "1" || f.Stale != "1" || f.Unplanned == "" {
+	if f.ChartBars == 0 || f.ChartHeight < 50 || f.Scripts != 0 || f.Overdue != "1" || f.Stale != "1" || f.Unplanned == "" || f.Invalid != "1" {
 		t.Errorf("overview: %+v", f)
 	}
 	if f.HeaderBG != "rgb(29, 35, 48)" {
@@ -507,6 +516,9 @@ func TestDashboardInBrowser(t *testing.T) {
 	}
 	if s := text("/dashboard/models", "#models-table"); !strings.Contains(s, "AlpinePay") || !strings.Contains(s, "Payments SDK") {
 		t.Errorf("models:\n%s", s)
+	}
+	if s := text("/dashboard/models?state=invalid", "#models-table"); !strings.Contains(s, "@alpine/legacy") || !strings.Contains(s, "Legacy") {
+		t.Errorf("the invalid model names no owner:\n%s", s)
 	}
 	if s := text("/dashboard/accepted?expiring=1", "#accepted-table"); !strings.Contains(s, "market-data-outage") ||
 		!strings.Contains(s, "in 20 days") && !strings.Contains(s, "in 19 days") {
