@@ -113,7 +113,7 @@ func (s *Server) dashboardRoutes(mux *http.ServeMux) {
 	}
 	d := newDashboard(s.settings.DashboardToken, s.store, s.log)
 	d.proxies, _ = parsePrefixes(s.settings.TrustedProxies) // checked by LoadSettings
-	d.targets, d.links = s.settings.DashboardTargets, newLinker(s.settings)
+	d.targets, d.links = s.settings.targets(), newLinker(s.settings)
 	d.routes(mux)
 }
 

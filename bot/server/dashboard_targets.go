@@ -7,6 +7,9 @@ import (
 	"strings"
 )
 
+// targets are the settings' target times.
+func (s *Settings) targets() Targets { return Targets(s.DashboardTargets) }
+
 // Targets are how many days a threat or a mitigation of each risk may stay
 // open before the dashboard counts it "over target" (0: no target). Ages
 // count from when it first appeared on the default branch.
@@ -43,11 +46,13 @@ func (t Targets) For(risk string) int {
 // _LOW over the file's dashboard_targets, and checks them.
 func (s *Settings) loadTargets(getenv func(string) string) error {
 	for _, v := range []struct {
-		risk string
-		dst  *int
-	}{{"critical", &s.DashboardTargets.Critical}, {"high", &s.DashboardTargets.High},
-		{"medium", &s.DashboardTargets.Medium}, {"low", &s.DashboardTargets.Low}} {
-		name := "TMBOT_DASHBOARD_TARGET_" + strings.ToUpper(v.risk)
+		risk, name string
+		dst        *int
+	}{{"critical", "TMBOT_DASHBOARD_TARGET_CRITICAL", &s.DashboardTargets.Critical},
+		{"high", "TMBOT_DASHBOARD_TARGET_HIGH", &s.DashboardTargets.High},
+		{"medium", "TMBOT_DASHBOARD_TARGET_MEDIUM", &s.DashboardTargets.Medium},
+		{"low", "TMBOT_DASHBOARD_TARGET_LOW", &s.DashboardTargets.Low}} {
+		name := v.name
 		if e := getenv(name); e != "" {
 			n, err := strconv.Atoi(e)
 			if err != nil {

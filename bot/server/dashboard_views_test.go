@@ -336,13 +336,13 @@ func TestDashboardLinks(t *testing.T) {
 // over the file, and the bounds.
 func TestDashboardTargetsSettings(t *testing.T) {
 	s, err := LoadSettings("", func(string) string { return "" })
-	if err != nil || s.DashboardTargets != (Targets{Critical: 14, High: 30, Medium: 90}) {
-		t.Errorf("defaults: %+v %v", s.DashboardTargets, err)
+	if err != nil || s.targets() != (Targets{Critical: 14, High: 30, Medium: 90}) {
+		t.Errorf("defaults: %+v %v", s.targets(), err)
 	}
 	env := map[string]string{"TMBOT_DASHBOARD_TARGET_CRITICAL": "7", "TMBOT_DASHBOARD_TARGET_LOW": "365"}
 	s, err = LoadSettings("", func(k string) string { return env[k] })
-	if err != nil || s.DashboardTargets != (Targets{Critical: 7, High: 30, Medium: 90, Low: 365}) {
-		t.Errorf("from the environment: %+v %v", s.DashboardTargets, err)
+	if err != nil || s.targets() != (Targets{Critical: 7, High: 30, Medium: 90, Low: 365}) {
+		t.Errorf("from the environment: %+v %v", s.targets(), err)
 	}
 	for _, bad := range []string{"-1", "soon", "4000"} {
 		env := map[string]string{"TMBOT_DASHBOARD_TARGET_HIGH": bad}

@@ -54,7 +54,12 @@ type Settings struct {
 	// DashboardTargets are the days a threat or mitigation of each risk
 	// may stay open before the dashboard counts it over target
 	// (dashboard_targets.go).
-	DashboardTargets Targets `yaml:"dashboard_targets"`
+	DashboardTargets struct {
+		Critical int `yaml:"critical"`
+		High     int `yaml:"high"`
+		Medium   int `yaml:"medium"`
+		Low      int `yaml:"low"`
+	} `yaml:"dashboard_targets"`
 	// TrustedProxies are the reverse proxies (addresses or CIDR prefixes)
 	// whose X-Forwarded-For names the client, for the dashboard's
 	// wrong-token throttle; a request from anywhere else is its own client.
@@ -125,7 +130,8 @@ func DefaultSettings() Settings {
 	s.RetryMax = 10 * time.Minute
 	s.MaxBodyBytes = MaxWebhookBody
 	s.LogLevel = "info"
-	s.DashboardTargets = DefaultTargets
+	t := DefaultTargets
+	s.DashboardTargets.Critical, s.DashboardTargets.High, s.DashboardTargets.Medium, s.DashboardTargets.Low = t.Critical, t.High, t.Medium, t.Low
 	return s
 }
 
