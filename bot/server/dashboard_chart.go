@@ -115,7 +115,7 @@ func riskChart(points []riskPoint) template.HTML {
 	fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#4a5260" stroke-width="1"/>`, chartLeft, y(0), chartW-chartRight, y(0))
 	b.WriteString(`</svg>`)
 	// The legend, with the last day's numbers.
-	b.WriteString(`<ul class="legend" aria-label="Legend, with the numbers of ` + last.Day + `">`)
+	b.WriteString(`<ul class="legend" aria-label="Legend, with the numbers of ` + template.HTMLEscapeString(last.Day) + `">`)
 	for _, r := range chartOrder {
 		fmt.Fprintf(&b, `<li><svg width="12" height="12" aria-hidden="true"><rect width="12" height="12" fill="%s"/></svg> %s: %d</li>`, riskColors[r], r, last.Open.Of(r))
 	}

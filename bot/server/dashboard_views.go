@@ -263,7 +263,8 @@ func (d *dashboard) overviewPage(w http.ResponseWriter, r *http.Request, f filte
 			}
 		}
 		if v.Repo == nil {
-			v.Repo = &repoLine{Key: f.Repo, Name: repoName(f.Repo), Web: d.links.Repo(f.Repo)}
+			// Not a repository tmbot knows: no link to the forge.
+			v.Repo = &repoLine{Key: f.Repo, Name: repoName(f.Repo)}
 		}
 		open := scope(f)
 		open.Status = "open"

@@ -99,6 +99,10 @@ func TestDashboardOverview(t *testing.T) {
 		if strings.Contains(repo, "Payments SDK") {
 			t.Error("the repository's page shows another repository's model")
 		}
+		// A repository key tmbot does not know gets no link to a forge.
+		if odd := getPage(t, h, "/dashboard/repo?repo=github%3A1%3A%2Fevil.example%2Fx"); strings.Contains(odd, `href="https://github.com/`) {
+			t.Error("the page of an unknown repository links to the forge")
+		}
 		var ov struct {
 			Overview struct {
 				Threats   map[string]map[string]int `json:"open_threats"`
