@@ -34,32 +34,51 @@ func (r *threatRow) matches(f filters) bool {
 // highest risk, unplanned, oldest first).
 func threatList(rows []threatRow, f filters) []*threatRow {
 	return listOf(rows, func(r *threatRow) bool { return r.matches(f) }, func(a, b *threatRow) int {
-		var c int
-		switch f.Sort {
-		case "age":
-			c = cmp.Compare(a.AgeDays, b.AgeDays)
-		case "repo":
-			c = strings.Compare(a.Repo, b.Repo)
-		case "title":
-			c = strings.Compare(strings.ToLower(a.Title), strings.ToLower(b.Title))
-		case "system":
-			c = strings.Compare(strings.ToLower(a.SystemName), strings.ToLower(b.SystemName))
-		case "vendor":
-			c = strings.Compare(a.Vendor, b.Vendor)
-		case "owner":
-			c = strings.Compare(a.Owner, b.Owner)
-		case "risk":
-			c = cmp.Compare(riskRank(a.Risk), riskRank(b.Risk))
-		default:
-			if c = cmp.Compare(riskRank(b.Risk), riskRank(a.Risk)); c == 0 {
-				if c = boolFirst(!a.Planned, !b.Planned); c == 0 {
-					c = cmp.Compare(b.AgeDays, a.AgeDays)
-				}
-			}
-			return cmp.Or(c, strings.Compare(a.Repo+a.Path+a.Threat, b.Repo+b.Path+b.Threat))
+		tie := strings.Compare(a.Repo+a.Path+a.Threat, b.Repo+b.Path+b.Threat)
+		if c, ok := compareBy(f.Sort, a.sortFields(), b.sortFields()); ok {
+			return cmp.Or(f.cmpDir(c), tie)
 		}
-		return cmp.Or(f.cmpDir(c), strings.Compare(a.Repo+a.Path+a.Threat, b.Repo+b.Path+b.Threat))
+		// Highest risk, unplanned, oldest first.
+		return cmp.Or(cmp.Compare(riskRank(b.Risk), riskRank(a.Risk)), boolFirst(!a.Planned, !b.Planned),
+			cmp.Compare(b.AgeDays, a.AgeDays), tie)
 	})
+}
+
+// sortFields are the columns threats and mitigations both sort by.
+type sortFields struct {
+	age                                int
+	repo, title, system, vendor, owner string
+	risk                               int
+}
+
+func (r *threatRow) sortFields() sortFields {
+	return sortFields{r.AgeDays, r.Repo, r.Title, r.SystemName, r.Vendor, r.Owner, riskRank(r.Risk)}
+}
+
+func (r *mitigationRow) sortFields() sortFields {
+	return sortFields{r.AgeDays, r.Repo, r.Title, r.SystemName, r.Vendor, r.Owner, riskRank(r.Risk)}
+}
+
+// compareBy compares a and b by the column key; false when key is not one
+// of sortFields' columns.
+func compareBy(key string, a, b sortFields) (int, bool) {
+	switch key {
+	case "age":
+		return cmp.Compare(a.age, b.age), true
+	case "repo":
+		return strings.Compare(a.repo, b.repo), true
+	case "title":
+		return strings.Compare(strings.ToLower(a.title), strings.ToLower(b.title)), true
+	case "system":
+		return strings.Compare(strings.ToLower(a.system), strings.ToLower(b.system)), true
+	case "vendor":
+		return strings.Compare(a.vendor, b.vendor), true
+	case "owner":
+		return strings.Compare(a.owner, b.owner), true
+	case "risk":
+		return cmp.Compare(a.risk, b.risk), true
+	}
+	return 0, false
 }
 
 func (r *mitigationRow) matchesAll(f filters) bool {
@@ -95,32 +114,22 @@ func defaultMitigationOrder(a, b *mitigationRow) int {
 // f.Sort (default: defaultMitigationOrder).
 func mitigationList(rows []mitigationRow, f filters) []*mitigationRow {
 	return listOf(rows, func(r *mitigationRow) bool { return r.matchesAll(f) }, func(a, b *mitigationRow) int {
+		tie := cmp.Or(strings.Compare(a.Repo, b.Repo), strings.Compare(a.Key, b.Key))
+		if c, ok := compareBy(f.Sort, a.sortFields(), b.sortFields()); ok {
+			return cmp.Or(f.cmpDir(c), tie)
+		}
 		var c int
 		switch f.Sort {
-		case "age":
-			c = cmp.Compare(a.AgeDays, b.AgeDays)
 		case "due":
 			c = strings.Compare(cmp.Or(a.Due, "9999"), cmp.Or(b.Due, "9999"))
-		case "repo":
-			c = strings.Compare(a.Repo, b.Repo)
-		case "owner":
-			c = strings.Compare(a.Owner, b.Owner)
-		case "title":
-			c = strings.Compare(strings.ToLower(a.Title), strings.ToLower(b.Title))
-		case "system":
-			c = strings.Compare(strings.ToLower(a.SystemName), strings.ToLower(b.SystemName))
-		case "vendor":
-			c = strings.Compare(a.Vendor, b.Vendor)
 		case "issue":
 			c = cmp.Compare(a.Issue, b.Issue)
 		case "status":
 			c = strings.Compare(a.Status, b.Status)
-		case "risk":
-			c = cmp.Compare(riskRank(a.Risk), riskRank(b.Risk))
 		default:
-			return cmp.Or(defaultMitigationOrder(a, b), strings.Compare(a.Repo, b.Repo), strings.Compare(a.Key, b.Key))
+			return cmp.Or(defaultMitigationOrder(a, b), tie)
 		}
-		return cmp.Or(f.cmpDir(c), strings.Compare(a.Repo, b.Repo), strings.Compare(a.Key, b.Key))
+		return cmp.Or(f.cmpDir(c), tie)
 	})
 }
 
