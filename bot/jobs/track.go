@@ -93,6 +93,7 @@ func (d *Deps) Track(ctx context.Context, a queue.TrackArgs) error {
 		return fmt.Errorf("list the files of %s at %s: %w", repo.FullName(), sha, err)
 	}
 	var models []track.Model
+	partial := map[string]model.System{} // the system part of invalid models
 	for _, p := range paths {
 		if !cfg.IsModel(p) {
 			continue
@@ -107,6 +108,10 @@ func (d *Deps) Track(ctx context.Context, a queue.TrackArgs) error {
 		res := d.Loader.Load(ctx, p, data)
 		if !res.Valid {
 			models = append(models, track.Model{Path: p, Invalid: res.Errors()[0].String()})
+			if res.Model != nil {
+				// Who to ask about it, for the dashboard.
+				partial[p] = res.Model.System
+			}
 			continue
 		}
 		models = append(models, track.Model{Path: p, Model: res.Model})
@@ -213,7 +218,7 @@ func (d *Deps) Track(ctx context.Context, a queue.TrackArgs) error {
 	}
 	// Dashboard (bot/server/dashboard.go): the models as this reconcile
 	// found them, and today's open threats by risk.
-	if err := d.saveDashboardSnapshot(ctx, repo.Key(), models); err != nil {
+	if err := d.saveDashboardSnapshot(ctx, repo.Key(), sha, a.PRKeys, models, partial); err != nil {
 		return err
 	}
 	if err := cp.done(ctx); err != nil {
@@ -608,40 +613,4 @@ func (s *commitSource) ReadFile(ctx context.Context, _ review.Side, path string)
 		return s.cp.readFile(ctx, s.client, s.repo, path)
 	}
 	return s.client.ReadFile(ctx, s.repo, s.sha, path)
-}
-
-// saveDashboardSnapshot records for the dashboard (bot/server/dashboard.go)
-// each model file as this reconcile found it, and the repository's open
-// threats by risk today, counted over its valid models.
-func (d *Deps) saveDashboardSnapshot(ctx context.Context, repoKey string, models []track.Model) error {
-	snaps := make([]store.ModelSnapshot, 0, len(models))
-	var open store.RiskCounts
-	for _, f := range models {
-		m := f.Model
-		if m == nil {
-			snaps = append(snaps, store.ModelSnapshot{Path: f.Path, Error: f.Invalid})
-			continue
-		}
-		s := store.ModelSnapshot{Path: f.Path, SystemID: m.System.ID, SystemName: m.System.Name,
-			SystemOwner: m.System.Owner, Vendor: m.System.Vendor, Valid: true, Threats: len(m.Threats)}
-		for _, id := range m.ThreatOrder {
-			t := m.Threats[id]
-			switch t.Status {
-			case model.StatusOpen:
-				s.Open.Add(string(t.Risk))
-			case model.StatusAccepted:
-				a := store.AcceptedRisk{ThreatID: id, Title: t.Title, Risk: string(t.Risk)}
-				if t.Acceptance != nil {
-					a.By, a.Reason, a.Until = t.Acceptance.By, t.Acceptance.Reason, t.Acceptance.Until
-				}
-				s.Accepted = append(s.Accepted, a)
-			}
-		}
-		open = open.Plus(s.Open)
-		snaps = append(snaps, s)
-	}
-	if err := d.Store.SaveModelSnapshots(ctx, repoKey, snaps); err != nil {
-		return err
-	}
-	return d.Store.RecordRiskHistory(ctx, repoKey, d.now(), open)
 }

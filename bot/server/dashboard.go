@@ -9,7 +9,6 @@ import (
 	"crypto/subtle"
 	"embed"
 	"encoding/base64"
-	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -17,7 +16,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -73,20 +71,7 @@ func init() {
 	sum := sha256.Sum256(css)
 	dashboardCSP = "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
 		"'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-	dashboardTmpl = template.Must(template.New("dashboard").Funcs(template.FuncMap{
-		"deref": func(p *int) int {
-			if p == nil {
-				return 0
-			}
-			return *p
-		},
-		"neg": func(p *int) int {
-			if p == nil {
-				return 0
-			}
-			return -*p
-		},
-	}).ParseFS(dashboardFS, "dashboard/*.html"))
+	dashboardTmpl = template.Must(template.New("dashboard").Funcs(dashboardFuncs).ParseFS(dashboardFS, "dashboard/*.html"))
 }
 
 // dashboard serves the dashboard and its API.
@@ -102,6 +87,12 @@ type dashboard struct {
 
 	failures throttle
 	proxies  []netip.Prefix // trusted reverse proxies (dashboard_throttle.go)
+	// targets are the target times by risk; links make forge links.
+	targets Targets
+	links   linker
+	// cache keeps the rows of the views between changes
+	// (dashboard_cache.go).
+	cache workCache
 }
 
 func newDashboard(token string, st *store.Store, log *slog.Logger) *dashboard {
@@ -110,7 +101,8 @@ func newDashboard(token string, st *store.Store, log *slog.Logger) *dashboard {
 	}
 	mac := hmac.New(sha256.New, []byte(token))
 	mac.Write([]byte("tmbot dashboard session key " + sessionVersion))
-	return &dashboard{store: st, log: log, now: time.Now, tokenHash: sha256.Sum256([]byte(token)), key: mac.Sum(nil)}
+	return &dashboard{store: st, log: log, now: time.Now, tokenHash: sha256.Sum256([]byte(token)), key: mac.Sum(nil),
+		targets: DefaultTargets}
 }
 
 // dashboardRoutes adds the dashboard and its API to mux when a dashboard
@@ -121,13 +113,21 @@ func (s *Server) dashboardRoutes(mux *http.ServeMux) {
 	}
 	d := newDashboard(s.settings.DashboardToken, s.store, s.log)
 	d.proxies, _ = parsePrefixes(s.settings.TrustedProxies) // checked by LoadSettings
+	d.targets, d.links = s.settings.targets(), newLinker(s.settings)
 	d.routes(mux)
 }
 
 func (d *dashboard) routes(mux *http.ServeMux) {
 	csrf := http.NewCrossOriginProtection()
-	mux.Handle("GET /dashboard", d.page(d.handlePage))
-	mux.Handle("GET /dashboard/{$}", d.page(d.handlePage))
+	mux.Handle("GET /dashboard", d.page(d.handleOverview))
+	mux.Handle("GET /dashboard/{$}", d.page(d.handleOverview))
+	mux.Handle("GET /dashboard/threats", d.page(d.handleThreatsPage))
+	mux.Handle("GET /dashboard/mitigations", d.page(d.handleMitigationsPage))
+	mux.Handle("GET /dashboard/models", d.page(d.handleModelsPage))
+	mux.Handle("GET /dashboard/accepted", d.page(d.handleAcceptedPage))
+	mux.Handle("GET /dashboard/vendors", d.page(d.handleVendorsPage))
+	mux.Handle("GET /dashboard/vendor", d.page(d.handleVendorPage))
+	mux.Handle("GET /dashboard/repo", d.page(d.handleRepoPage))
 	mux.Handle("GET /dashboard/login", d.headers(http.HandlerFunc(d.handleLoginForm)))
 	mux.Handle("POST /dashboard/login", d.headers(csrf.Handler(http.HandlerFunc(d.handleLogin))))
 	mux.Handle("POST /dashboard/logout", d.headers(csrf.Handler(http.HandlerFunc(d.handleLogout))))
@@ -137,6 +137,12 @@ func (d *dashboard) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/threats/summary", d.api(d.handleThreatSummary))
 	mux.Handle("GET /api/v1/risk-history", d.api(d.handleRiskHistory))
 	mux.Handle("GET /api/v1/accepted-risks", d.api(d.handleAcceptedRisks))
+	mux.Handle("GET /api/v1/overview", d.api(d.handleOverviewAPI))
+	mux.Handle("GET /api/v1/threats", d.api(d.handleThreatsAPI))
+	mux.Handle("GET /api/v1/threats.csv", d.api(d.handleThreatsCSV))
+	mux.Handle("GET /api/v1/vendors", d.api(d.handleVendorsAPI))
+	mux.Handle("GET /api/v1/systems.csv", d.api(d.handleSystemsCSV))
+	mux.Handle("GET /api/v1/accepted-risks.csv", d.api(d.handleAcceptedCSV))
 }
 
 // headers are set on every dashboard and API answer.
@@ -367,83 +373,6 @@ type option struct {
 	Selected     bool
 }
 
-type repoRisk struct {
-	Repo string
-	Open store.RiskCounts
-}
-
-type pageView struct {
-	CSS                                                   template.CSS
-	Generated                                             string
-	D                                                     *dashData
-	Chart                                                 template.HTML
-	RepoOptions, RiskOptions, OwnerOptions, StatusOptions []option
-	ByRepo                                                []repoRisk
-	Accepted                                              []acceptedRow
-	AcceptedNoEnd                                         int
-	ExpiringWithin, HistoryDays                           int
-	CSVURL                                                string
-	// Rows are the mitigations table's rows (dashboard_rows.go).
-	Rows template.HTML
-}
-
-func (d *dashboard) handlePage(w http.ResponseWriter, r *http.Request) {
-	f, err := parseFilters(r.URL.Query())
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	data, err := loadDashboard(r.Context(), d.store, f, d.now())
-	if err != nil {
-		d.fail(w, r, err)
-		return
-	}
-	v := pageView{CSS: template.CSS(dashboardCSS), Generated: data.Now.UTC().Format("2006-01-02 15:04"), D: data,
-		Chart: riskChart(data.History), Accepted: data.Accepted, ExpiringWithin: expiringWithin, HistoryDays: historyDays,
-		CSVURL: "/api/v1/mitigations.csv", Rows: mitigationRows(data.Mitigations)}
-	if q := f.query(); q != "" {
-		v.CSVURL += "?" + q
-	}
-	for _, k := range data.Repos {
-		v.RepoOptions = append(v.RepoOptions, option{Value: k, Label: repoName(k), Selected: k == f.Repo})
-	}
-	for _, k := range risks {
-		v.RiskOptions = append(v.RiskOptions, option{Value: k, Label: k, Selected: k == f.Risk})
-	}
-	for _, k := range data.Owners {
-		v.OwnerOptions = append(v.OwnerOptions, option{Value: k, Label: k, Selected: k == f.Owner})
-	}
-	for _, s := range statuses {
-		v.StatusOptions = append(v.StatusOptions, option{Value: s.Value, Label: s.Label, Selected: s.Value == f.Status})
-	}
-	for k, c := range data.OpenByRepo {
-		if c.Total() > 0 {
-			v.ByRepo = append(v.ByRepo, repoRisk{Repo: repoName(k), Open: c})
-		}
-	}
-	slices.SortFunc(v.ByRepo, func(a, b repoRisk) int {
-		for _, r := range risks {
-			if x, y := a.Open.Of(r), b.Open.Of(r); x != y {
-				return y - x
-			}
-		}
-		return strings.Compare(a.Repo, b.Repo)
-	})
-	for _, a := range data.AllAccepted {
-		if a.Until == "" {
-			v.AcceptedNoEnd++
-		}
-	}
-	var buf bytes.Buffer
-	buf.Grow(4096 + len(data.Mitigations)*900)
-	if err := dashboardTmpl.ExecuteTemplate(&buf, "page", v); err != nil {
-		d.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = w.Write(buf.Bytes())
-}
-
 // fail logs an error and answers 500 without its details.
 func (d *dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
 	d.log.ErrorContext(r.Context(), "dashboard: cannot read the data", "path", r.URL.Path, "err", err)
@@ -461,183 +390,6 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(code)
 	_, _ = w.Write(buf.Bytes())
-}
-
-// apiFilters reads the filters of an API request, answering 400 when they
-// are wrong.
-func apiFilters(w http.ResponseWriter, r *http.Request) (filters, bool) {
-	f, err := parseFilters(r.URL.Query())
-	if err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
-		return f, false
-	}
-	return f, true
-}
-
-func (d *dashboard) handleMitigations(w http.ResponseWriter, r *http.Request) {
-	f, ok := apiFilters(w, r)
-	if !ok {
-		return
-	}
-	rows, all, _, _, err := loadMitigations(r.Context(), d.store, f, d.now())
-	if err != nil {
-		d.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"generated_at": d.now().UTC(), "filters": f, "total": all,
-		"count": len(rows), "mitigations": nonNil(rows)})
-}
-
-// csvCell keeps a spreadsheet from reading a cell as a formula (OWASP's
-// advice on CSV injection: a leading = + - @ tab or CR gets a quote).
-func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
-func (d *dashboard) handleMitigationsCSV(w http.ResponseWriter, r *http.Request) {
-	f, ok := apiFilters(w, r)
-	if !ok {
-		return
-	}
-	rows, _, _, _, err := loadMitigations(r.Context(), d.store, f, d.now())
-	if err != nil {
-		d.fail(w, r, err)
-		return
-	}
-	var buf bytes.Buffer
-	cw := csv.NewWriter(&buf)
-	_ = cw.Write([]string{"repository", "system", "mitigation", "title", "risk", "status", "owner", "due", "overdue",
-		"days_overdue", "issue_number", "issue_url", "issue_state", "issue_closed_model_not_updated", "done", "age_days",
-		"created_at", "path"})
-	for _, m := range rows {
-		created := ""
-		if !m.CreatedAt.IsZero() {
-			created = m.CreatedAt.UTC().Format(time.RFC3339)
-		}
-		_ = cw.Write([]string{csvCell(m.Repo), csvCell(m.System), csvCell(m.Mitigation), csvCell(m.Title), m.Risk,
-			csvCell(m.Status), csvCell(m.Owner), csvCell(m.Due), strconv.FormatBool(m.Overdue), strconv.Itoa(m.DaysOverdue),
-			strconv.Itoa(m.Issue), csvCell(m.IssueURL), m.IssueState, strconv.FormatBool(m.HumanClosed),
-			strconv.FormatBool(m.Done), strconv.Itoa(m.AgeDays), created, csvCell(m.Path)})
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		d.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="tmbot-mitigations.csv"`)
-	_, _ = w.Write(buf.Bytes())
-}
-
-func (d *dashboard) handleSystems(w http.ResponseWriter, r *http.Request) {
-	f, ok := apiFilters(w, r)
-	if !ok {
-		return
-	}
-	systems, accepted, _, err := loadSystems(r.Context(), d.store, f, d.now())
-	if err != nil {
-		d.fail(w, r, err)
-		return
-	}
-	type systemOut struct {
-		systemRow
-		AcceptedRisks []acceptedRow `json:"accepted_risks"`
-	}
-	out := make([]systemOut, 0, len(systems))
-	for _, s := range systems {
-		o := systemOut{systemRow: s, AcceptedRisks: []acceptedRow{}}
-		for _, a := range accepted {
-			if a.RepoKey == s.RepoKey && a.Path == s.Path {
-				o.AcceptedRisks = append(o.AcceptedRisks, a)
-			}
-		}
-		out = append(out, o)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"generated_at": d.now().UTC(), "filters": f, "count": len(out), "systems": out})
-}
-
-func (d *dashboard) handleThreatSummary(w http.ResponseWriter, r *http.Request) {
-	f, ok := apiFilters(w, r)
-	if !ok {
-		return
-	}
-	systems, _, _, err := loadSystems(r.Context(), d.store, f, d.now())
-	if err != nil {
-		d.fail(w, r, err)
-		return
-	}
-	type repoOut struct {
-		Repo    string           `json:"repo"`
-		RepoKey string           `json:"repo_key"`
-		Open    store.RiskCounts `json:"open"`
-		Total   int              `json:"total"`
-	}
-	var total store.RiskCounts
-	byRepo := map[string]store.RiskCounts{}
-	invalid := 0
-	for _, s := range systems {
-		total = total.Plus(s.Open)
-		byRepo[s.RepoKey] = byRepo[s.RepoKey].Plus(s.Open)
-		if !s.Valid {
-			invalid++
-		}
-	}
-	repos := []repoOut{}
-	for _, k := range sortedKeys(setOf(mapKeys(byRepo))) {
-		repos = append(repos, repoOut{Repo: repoName(k), RepoKey: k, Open: byRepo[k], Total: byRepo[k].Total()})
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"generated_at": d.now().UTC(), "filters": f, "open": total,
-		"total": total.Total(), "models": len(systems), "invalid_models": invalid, "by_repo": repos})
-}
-
-func mapKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
-}
-
-func (d *dashboard) handleRiskHistory(w http.ResponseWriter, r *http.Request) {
-	f, ok := apiFilters(w, r)
-	if !ok {
-		return
-	}
-	n := historyDays
-	if v := r.URL.Query().Get("days"); v != "" {
-		x, err := strconv.Atoi(v)
-		if err != nil || x < 1 || x > 3660 {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "days must be a number from 1 to 3660"})
-			return
-		}
-		n = x
-	}
-	points, err := loadHistory(r.Context(), d.store, f, d.now(), n)
-	if err != nil {
-		d.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"generated_at": d.now().UTC(), "filters": f, "days": nonNil(points)})
-}
-
-func (d *dashboard) handleAcceptedRisks(w http.ResponseWriter, r *http.Request) {
-	f, ok := apiFilters(w, r)
-	if !ok {
-		return
-	}
-	_, accepted, _, err := loadSystems(r.Context(), d.store, f, d.now())
-	if err != nil {
-		d.fail(w, r, err)
-		return
-	}
-	if r.URL.Query().Get("expiring") != "" {
-		accepted = slices.DeleteFunc(accepted, func(a acceptedRow) bool { return !a.ExpiringSoon })
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"generated_at": d.now().UTC(), "filters": f,
-		"expiring_within_days": expiringWithin, "count": len(accepted), "accepted_risks": nonNil(accepted)})
 }
 
 // nonNil makes an empty list encode as [] rather than null.

@@ -9,18 +9,30 @@ import (
 	"github.com/tmbot/tmbot/bot/store"
 )
 
-// riskColors are the chart's colours, the legend's too (dashboard.css).
+// riskColors are the chart's colours, the legend's and the risk badges'
+// too (style.css): IBM's colour-blind-safe palette (magenta darkened for
+// white text on critical), told apart by people with any common colour
+// vision deficiency, and in the chart also by their order (critical at the
+// bottom) and a white gap between segments.
 var riskColors = map[string]string{
-	"critical": "#7a0019",
-	"high":     "#d62728",
-	"medium":   "#e8a202",
-	"low":      "#4e79a7",
+	"critical": "#9f1853",
+	"high":     "#fe6100",
+	"medium":   "#ffb000",
+	"low":      "#648fff",
 }
+
+// chartOrder stacks the bars from the bottom: the most severe where it is
+// easiest to compare.
+var chartOrder = []string{"critical", "high", "medium", "low"}
+
+// minSegment is the least height of a segment that is not zero, so that
+// one critical threat among hundreds still shows.
+const minSegment = 2.5
 
 // Chart geometry (SVG user units).
 const (
 	chartW, chartH         = 760, 240
-	chartLeft, chartRight  = 44, 8
+	chartLeft, chartRight  = 44, 36
 	chartTop, chartBottom  = 10, 28
 	chartPlotW, chartPlotH = chartW - chartLeft - chartRight, chartH - chartTop - chartBottom
 	chartYTicks            = 4
@@ -76,15 +88,16 @@ func riskChart(points []riskPoint) template.HTML {
 	for i, p := range points {
 		x := chartLeft + float64(i)*slot + (slot-bar)/2
 		fmt.Fprintf(&b, `<g class="day" data-day="%s"><title>%s: %s</title>`, p.Day, p.Day, template.HTMLEscapeString(countsText(p.Open)))
-		base := 0
-		for _, r := range []string{"low", "medium", "high", "critical"} {
+		y0 := y(0)
+		for _, r := range chartOrder {
 			n := p.Open.Of(r)
 			if n == 0 {
 				continue
 			}
-			y0, y1 := y(base), y(base+n)
-			fmt.Fprintf(&b, `<rect class="risk-%s" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"/>`, r, x, y1, bar, y0-y1, riskColors[r])
-			base += n
+			h := max(minSegment, float64(n)*chartPlotH/float64(top))
+			fmt.Fprintf(&b, `<rect class="risk-%s" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s" stroke="#fff" stroke-width="0.5"/>`,
+				r, x, y0-h, bar, h, riskColors[r])
+			y0 -= h
 		}
 		b.WriteString(`</g>`)
 		if i%every == 0 || i == len(points)-1 && (len(points)-1)%every >= every/2 {
@@ -92,11 +105,21 @@ func riskChart(points []riskPoint) template.HTML {
 			if d, err := time.Parse(store.DayLayout, p.Day); err == nil {
 				label = d.Format("2 Jan")
 			}
-			fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle" font-size="11" fill="#4a5260">%s</text>`, x+bar/2, chartH-8, label)
+			anchor := "middle"
+			if i == len(points)-1 && len(points) > 1 {
+				anchor = "end"
+			}
+			fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="%s" font-size="11" fill="#4a5260">%s</text>`, x+bar/2, chartH-8, anchor, label)
 		}
 	}
 	fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#4a5260" stroke-width="1"/>`, chartLeft, y(0), chartW-chartRight, y(0))
 	b.WriteString(`</svg>`)
+	// The legend, with the last day's numbers.
+	b.WriteString(`<ul class="legend" aria-label="Legend, with the numbers of ` + template.HTMLEscapeString(last.Day) + `">`)
+	for _, r := range chartOrder {
+		fmt.Fprintf(&b, `<li><svg width="12" height="12" aria-hidden="true"><rect width="12" height="12" fill="%s"/></svg> %s: %d</li>`, riskColors[r], r, last.Open.Of(r))
+	}
+	b.WriteString(`</ul>`)
 	return template.HTML(b.String())
 }
 

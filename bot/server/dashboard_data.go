@@ -2,12 +2,8 @@ package server
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/tmbot/tmbot/bot/store"
@@ -55,43 +51,6 @@ const expiringWithin = 60
 // historyDays is how many days the risk chart shows by default.
 const historyDays = 90
 
-// filters narrow what the dashboard shows (query parameters repo, risk,
-// owner, status; "" for any).
-type filters struct {
-	Repo   string `json:"repo,omitempty"`
-	Risk   string `json:"risk,omitempty"`
-	Owner  string `json:"owner,omitempty"`
-	Status string `json:"status,omitempty"`
-}
-
-// parseFilters reads the filters from a query; an unknown risk or status
-// is an error.
-func parseFilters(q url.Values) (filters, error) {
-	f := filters{Repo: strings.TrimSpace(q.Get("repo")), Risk: strings.TrimSpace(q.Get("risk")),
-		Owner: strings.TrimSpace(q.Get("owner")), Status: strings.TrimSpace(q.Get("status"))}
-	if f.Risk != "" && riskRank(f.Risk) == 0 {
-		return f, fmt.Errorf("unknown risk %q: use low, medium, high or critical", f.Risk)
-	}
-	if f.Status != "" && !slices.ContainsFunc(statuses, func(o statusOption) bool { return o.Value == f.Status }) {
-		return f, fmt.Errorf("unknown status %q: use planned, in_progress, open, overdue, human_closed or done", f.Status)
-	}
-	return f, nil
-}
-
-// query is the filters as a query string ("" when none).
-func (f filters) query() string {
-	v := url.Values{}
-	for _, kv := range [][2]string{{"repo", f.Repo}, {"risk", f.Risk}, {"owner", f.Owner}, {"status", f.Status}} {
-		if kv[1] != "" {
-			v.Set(kv[0], kv[1])
-		}
-	}
-	return v.Encode()
-}
-
-// Any reports whether a filter is set.
-func (f filters) Any() bool { return f != filters{} }
-
 // repoName is how a repository key reads to a person: "owner/name" on
 // GitHub, "gitlab: group/name" elsewhere.
 func repoName(key string) string {
@@ -132,7 +91,11 @@ type mitigationRow struct {
 	// Done: tmbot closed the issue because the model no longer plans it.
 	Done      bool      `json:"done"`
 	CreatedAt time.Time `json:"created_at"`
-	AgeDays   int       `json:"age_days"`
+	// AgeDays counts from when the mitigation first appeared on the
+	// default branch (dashboard_work.go); IssueAgeDays from its issue.
+	AgeDays      int `json:"age_days"`
+	IssueAgeDays int `json:"issue_age_days"`
+	workFields
 }
 
 // days is the number of whole UTC days from a to b.
@@ -158,6 +121,7 @@ func newMitigationRow(t store.TrackedIssue, now time.Time) mitigationRow {
 	}
 	if !t.CreatedAt.IsZero() {
 		r.AgeDays = max(0, days(t.CreatedAt, now))
+		r.IssueAgeDays = r.AgeDays
 	}
 	return r
 }
@@ -200,6 +164,13 @@ type systemRow struct {
 	Accepted    int              `json:"accepted"`
 	Mitigations int              `json:"tracked_mitigations"`
 	UpdatedAt   time.Time        `json:"updated_at"`
+	SHA         string           `json:"sha,omitempty"`
+	ModelURL    string           `json:"model_url,omitempty"`
+	// Unplanned open threats; tracked mitigations overdue and over their
+	// target; open threats over target.
+	Unplanned         int `json:"unplanned"`
+	OverdueMitigation int `json:"overdue_mitigations"`
+	OverTarget        int `json:"over_target"`
 }
 
 // acceptedRow is an accepted risk, with how long its acceptance has left.
@@ -217,9 +188,11 @@ type acceptedRow struct {
 	Until      string `json:"until,omitempty"`
 	// DaysLeft is negative once the acceptance has lapsed; nil without an
 	// end date.
-	DaysLeft     *int `json:"days_left"`
-	Expired      bool `json:"expired"`
-	ExpiringSoon bool `json:"expiring_soon"`
+	DaysLeft     *int   `json:"days_left"`
+	Expired      bool   `json:"expired"`
+	ExpiringSoon bool   `json:"expiring_soon"`
+	Vendor       string `json:"vendor,omitempty"`
+	ModelURL     string `json:"model_url,omitempty"`
 }
 
 // riskPoint is the open threats of one day, over the repositories shown.
@@ -227,27 +200,6 @@ type riskPoint struct {
 	Day   string           `json:"day"`
 	Open  store.RiskCounts `json:"open"`
 	Total int              `json:"total"`
-}
-
-// dashData is everything the dashboard shows for a set of filters.
-type dashData struct {
-	Now     time.Time
-	Filters filters
-	// All mitigations (before the filters) and those shown.
-	AllMitigations int
-	Mitigations    []mitigationRow
-	Systems        []systemRow
-	Vendors        []systemRow
-	Accepted       []acceptedRow // expired or expiring within expiringWithin days
-	AllAccepted    []acceptedRow
-	OpenByRisk     store.RiskCounts
-	OpenByRepo     map[string]store.RiskCounts
-	History        []riskPoint
-	// Choices for the filter form.
-	Repos  []string // keys
-	Owners []string
-	// At a glance, over the mitigations shown.
-	Overdue, HumanClosed, InvalidModels int
 }
 
 // onlyRisk keeps one risk of c ("" keeps all).
@@ -269,60 +221,6 @@ func onlyRisk(c store.RiskCounts, risk string) store.RiskCounts {
 	return o
 }
 
-// loadMitigations reads the tracked mitigations that match f, sorted for a
-// security team: those not done first; then highest risk first, overdue
-// first, soonest due first. It
-// also returns how many there are in all and the filter choices.
-func loadMitigations(ctx context.Context, st *store.Store, f filters, now time.Time) (rows []mitigationRow, all int, repos, owners []string, err error) {
-	issues, err := st.DashboardIssues(ctx)
-	if err != nil {
-		return nil, 0, nil, nil, err
-	}
-	repoSet, ownerSet := map[string]bool{}, map[string]bool{}
-	rows = make([]mitigationRow, 0, len(issues))
-	for _, t := range issues {
-		repoSet[t.RepoKey] = true
-		if t.Owner != "" {
-			ownerSet[t.Owner] = true
-		}
-		r := newMitigationRow(t, now)
-		if r.matches(f) {
-			rows = append(rows, r)
-		}
-	}
-	slices.SortStableFunc(rows, func(a, b mitigationRow) int {
-		if a.Done != b.Done {
-			if a.Done {
-				return 1
-			}
-			return -1
-		}
-		if x, y := riskRank(a.Risk), riskRank(b.Risk); x != y {
-			return y - x
-		}
-		if a.Overdue != b.Overdue {
-			if a.Overdue {
-				return -1
-			}
-			return 1
-		}
-		if a.Due != b.Due {
-			switch {
-			case a.Due == "":
-				return 1
-			case b.Due == "":
-				return -1
-			}
-			return strings.Compare(a.Due, b.Due)
-		}
-		if c := strings.Compare(a.Repo, b.Repo); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Key, b.Key)
-	})
-	return rows, len(issues), sortedKeys(repoSet), sortedKeys(ownerSet), nil
-}
-
 func sortedKeys(m map[string]bool) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
@@ -330,63 +228,6 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-// loadSystems reads the model snapshots that match f (repository; with a
-// risk, the models with open threats of that risk), the accepted risks of
-// the repositories shown, and the repositories that have models.
-func loadSystems(ctx context.Context, st *store.Store, f filters, now time.Time) (systems []systemRow, accepted []acceptedRow, repos []string, err error) {
-	snaps, err := st.ModelSnapshots(ctx, "")
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	perModel, err := st.OpenIssuesPerModel(ctx)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	repoSet := map[string]bool{}
-	for _, m := range snaps {
-		repoSet[m.RepoKey] = true
-		if f.Repo != "" && m.RepoKey != f.Repo {
-			continue
-		}
-		for _, a := range m.Accepted {
-			if f.Risk != "" && a.Risk != f.Risk {
-				continue
-			}
-			accepted = append(accepted, newAcceptedRow(a, now))
-		}
-		open := onlyRisk(m.Open, f.Risk)
-		if f.Risk != "" && open.Total() == 0 {
-			continue
-		}
-		systems = append(systems, systemRow{Repo: repoName(m.RepoKey), RepoKey: m.RepoKey, Path: m.Path, SystemID: m.SystemID,
-			SystemName: m.SystemName, Owner: m.SystemOwner, Vendor: m.Vendor, Valid: m.Valid, Error: m.Error, Threats: m.Threats,
-			Open: open, OpenTotal: open.Total(), Accepted: len(m.Accepted), Mitigations: perModel[[2]string{m.RepoKey, m.Path}],
-			UpdatedAt: m.UpdatedAt})
-	}
-	slices.SortStableFunc(systems, func(a, b systemRow) int {
-		if c := strings.Compare(strings.ToLower(a.SystemName), strings.ToLower(b.SystemName)); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.Repo, b.Repo); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Path, b.Path)
-	})
-	slices.SortStableFunc(accepted, func(a, b acceptedRow) int {
-		switch {
-		case a.Until == "" && b.Until != "":
-			return 1
-		case a.Until != "" && b.Until == "":
-			return -1
-		}
-		if c := strings.Compare(a.Until, b.Until); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Repo+a.Path+a.Threat, b.Repo+b.Path+b.Threat)
-	})
-	return systems, accepted, sortedKeys(repoSet), nil
 }
 
 func newAcceptedRow(a store.AcceptedRisk, now time.Time) acceptedRow {
@@ -438,55 +279,6 @@ func loadHistory(ctx context.Context, st *store.Store, f filters, now time.Time,
 		out = append(out, riskPoint{Day: day, Open: sum, Total: sum.Total()})
 	}
 	return out, nil
-}
-
-// load gathers everything the page shows.
-func loadDashboard(ctx context.Context, st *store.Store, f filters, now time.Time) (*dashData, error) {
-	d := &dashData{Now: now, Filters: f, OpenByRepo: map[string]store.RiskCounts{}}
-	// The mitigations are most of the work: read them while the rest is
-	// read alongside.
-	var (
-		repos1, repos2 []string
-		errM, errS     error
-		wg             sync.WaitGroup
-	)
-	wg.Go(func() {
-		d.Mitigations, d.AllMitigations, repos1, d.Owners, errM = loadMitigations(ctx, st, f, now)
-	})
-	d.Systems, d.AllAccepted, repos2, errS = loadSystems(ctx, st, f, now)
-	if errS == nil {
-		d.History, errS = loadHistory(ctx, st, f, now, historyDays)
-	}
-	wg.Wait()
-	if err := errors.Join(errM, errS); err != nil {
-		return nil, err
-	}
-	d.Repos = sortedKeys(setOf(append(repos1, repos2...)))
-	slices.SortStableFunc(d.Repos, func(a, b string) int { return strings.Compare(repoName(a), repoName(b)) })
-	for _, r := range d.Mitigations {
-		if r.Overdue {
-			d.Overdue++
-		}
-		if r.HumanClosed {
-			d.HumanClosed++
-		}
-	}
-	for _, s := range d.Systems {
-		if s.Vendor != "" {
-			d.Vendors = append(d.Vendors, s)
-		}
-		if !s.Valid {
-			d.InvalidModels++
-		}
-		d.OpenByRisk = d.OpenByRisk.Plus(s.Open)
-		d.OpenByRepo[s.RepoKey] = d.OpenByRepo[s.RepoKey].Plus(s.Open)
-	}
-	for _, a := range d.AllAccepted {
-		if a.ExpiringSoon {
-			d.Accepted = append(d.Accepted, a)
-		}
-	}
-	return d, nil
 }
 
 func setOf(xs []string) map[string]bool {

@@ -51,6 +51,15 @@ type Settings struct {
 		BotUsername string `yaml:"bot_username"`
 	} `yaml:"gitlab"`
 	DashboardToken string `yaml:"dashboard_token"`
+	// DashboardTargets are the days a threat or mitigation of each risk
+	// may stay open before the dashboard counts it over target
+	// (dashboard_targets.go).
+	DashboardTargets struct {
+		Critical int `yaml:"critical"`
+		High     int `yaml:"high"`
+		Medium   int `yaml:"medium"`
+		Low      int `yaml:"low"`
+	} `yaml:"dashboard_targets"`
 	// TrustedProxies are the reverse proxies (addresses or CIDR prefixes)
 	// whose X-Forwarded-For names the client, for the dashboard's
 	// wrong-token throttle; a request from anywhere else is its own client.
@@ -121,6 +130,8 @@ func DefaultSettings() Settings {
 	s.RetryMax = 10 * time.Minute
 	s.MaxBodyBytes = MaxWebhookBody
 	s.LogLevel = "info"
+	t := DefaultTargets
+	s.DashboardTargets.Critical, s.DashboardTargets.High, s.DashboardTargets.Medium, s.DashboardTargets.Low = t.Critical, t.High, t.Medium, t.Low
 	return s
 }
 
@@ -237,6 +248,9 @@ func LoadSettings(file string, getenv func(string) string) (Settings, error) {
 		s.Workers = n
 	}
 	if err := s.loadReviewBudget(getenv); err != nil {
+		return s, err
+	}
+	if err := s.loadTargets(getenv); err != nil {
 		return s, err
 	}
 	if s.GitHub.PrivateKey == "" && s.GitHub.PrivateKeyFile != "" {

@@ -78,8 +78,12 @@ type ModelSnapshot struct {
 	Threats int
 	Open    RiskCounts
 	// Accepted are the model's accepted threats.
-	Accepted  []AcceptedRisk
-	UpdatedAt time.Time
+	Accepted []AcceptedRisk
+	// SHA is the default-branch commit the model was read at;
+	// OpenThreats its open threats (dashboard_work.go).
+	SHA         string
+	OpenThreats []OpenThreat
+	UpdatedAt   time.Time
 }
 
 // AcceptedRisk is a threat a model marks accepted, with who accepted it
@@ -114,6 +118,9 @@ func (s *Store) SaveModelSnapshots(ctx context.Context, repoKey string, snaps []
 		if _, err := tx.ExecContext(ctx, s.q("DELETE FROM model_snapshots WHERE repo_key = ?"), repoKey); err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, s.q("DELETE FROM threat_snapshots WHERE repo_key = ?"), repoKey); err != nil {
+			return err
+		}
 		seen := map[string]bool{}
 		for _, m := range snaps {
 			if m.Path == "" || seen[m.Path] {
@@ -121,10 +128,13 @@ func (s *Store) SaveModelSnapshots(ctx context.Context, repoKey string, snaps []
 			}
 			seen[m.Path] = true
 			_, err := tx.ExecContext(ctx, s.q(`INSERT INTO model_snapshots (repo_key, path, system_id, system_name, system_owner,
-    vendor, valid, error, threats, open_low, open_medium, open_high, open_critical, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), repoKey, m.Path, m.SystemID, m.SystemName, m.SystemOwner, m.Vendor,
-				m.Valid, m.Error, m.Threats, m.Open.Low, m.Open.Medium, m.Open.High, m.Open.Critical, at)
+    vendor, valid, error, threats, open_low, open_medium, open_high, open_critical, updated_at, sha)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), repoKey, m.Path, m.SystemID, m.SystemName, m.SystemOwner, m.Vendor,
+				m.Valid, m.Error, m.Threats, m.Open.Low, m.Open.Medium, m.Open.High, m.Open.Critical, at, m.SHA)
 			if err != nil {
+				return err
+			}
+			if err := s.saveOpenThreats(ctx, tx, repoKey, m); err != nil {
 				return err
 			}
 			ids := map[string]bool{}
@@ -154,7 +164,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), repoKey, m.Path, a.ThreatID, m.SystemID
 // all), by repository and path, each with its accepted risks.
 func (s *Store) ModelSnapshots(ctx context.Context, repoKey string) ([]ModelSnapshot, error) {
 	rows, err := s.rdb.QueryContext(ctx, s.q(`SELECT repo_key, path, system_id, system_name, system_owner, vendor, valid, error,
-    threats, open_low, open_medium, open_high, open_critical, updated_at
+    threats, open_low, open_medium, open_high, open_critical, updated_at, sha
 FROM model_snapshots WHERE (? = '' OR repo_key = ?) ORDER BY repo_key, path`), repoKey, repoKey)
 	if err != nil {
 		return nil, fmt.Errorf("store: model snapshots: %w", err)
@@ -164,7 +174,7 @@ FROM model_snapshots WHERE (? = '' OR repo_key = ?) ORDER BY repo_key, path`), r
 	for rows.Next() {
 		var m ModelSnapshot
 		if err := rows.Scan(&m.RepoKey, &m.Path, &m.SystemID, &m.SystemName, &m.SystemOwner, &m.Vendor, &m.Valid, &m.Error,
-			&m.Threats, &m.Open.Low, &m.Open.Medium, &m.Open.High, &m.Open.Critical, timeCol{&m.UpdatedAt}); err != nil {
+			&m.Threats, &m.Open.Low, &m.Open.Medium, &m.Open.High, &m.Open.Critical, timeCol{&m.UpdatedAt}, &m.SHA); err != nil {
 			return nil, fmt.Errorf("store: model snapshots: %w", err)
 		}
 		out = append(out, m)
