@@ -154,7 +154,7 @@ func (l *Loader) parse(ctx context.Context, name string, data []byte) (*Node, er
 	case JSON:
 		return parseJSON(data, l.limits)
 	case CUE:
-		return LoadCUE(ctx, name, data, l.limits.CUE)
+		return l.parseCUE(ctx, name, data)
 	default:
 		return parseYAML(data, l.limits)
 	}

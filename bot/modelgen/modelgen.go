@@ -1,6 +1,6 @@
 // Package modelgen writes large, valid threat models for benchmarks and
 // load tests: n threats over n/10 components and flows, with mitigations,
-// assets and framework ids, in YAML or JSON. It imports nothing of the
+// assets and framework ids, in YAML, JSON or CUE. It imports nothing of the
 // project, so any package's tests may use it.
 package modelgen
 
@@ -140,4 +140,50 @@ func sortedKeys(m map[string]any) []string {
 	sort.Strings(keys) // stable output
 
 	return keys
+}
+
+// CUE returns the generated model as plain-data CUE, in the layout that
+// `cue fmt` gives (tabs, a struct per entry, lists on one line); keys that
+// are not identifiers (ids with a dash) are quoted.
+func CUE(o Options) []byte {
+	var b strings.Builder
+	writeCUE(&b, Model(o), 0)
+	return []byte(b.String())
+}
+
+func writeCUE(b *strings.Builder, m map[string]any, indent int) {
+	pad := strings.Repeat("\t", indent)
+	for _, k := range sortedKeys(m) {
+		fmt.Fprintf(b, "%s%s: ", pad, cueLabel(k))
+		switch val := m[k].(type) {
+		case map[string]any:
+			b.WriteString("{\n")
+			writeCUE(b, val, indent+1)
+			b.WriteString(pad + "}\n")
+		case []any:
+			b.WriteString("[")
+			for i, it := range val {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(scalar(it))
+			}
+			b.WriteString("]\n")
+		default:
+			b.WriteString(scalar(val) + "\n")
+		}
+	}
+}
+
+// cueLabel quotes a key unless it is a plain identifier.
+func cueLabel(k string) string {
+	for i, r := range k {
+		if !(r == '_' && i > 0 || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' && i > 0) {
+			return scalar(k)
+		}
+	}
+	if k == "" {
+		return `""`
+	}
+	return k
 }
