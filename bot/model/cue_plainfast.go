@@ -49,7 +49,7 @@ type fastCUE struct {
 	// the column of colOff on the current line, to count runes once
 	colOff, col int
 
-	bad   bool // a comment that CUE refuses was skipped
+	bad bool // a comment that CUE refuses was skipped
 
 	alloc nodeAlloc
 	keys  map[string]string // interned identifier labels

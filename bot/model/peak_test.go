@@ -20,7 +20,8 @@ import (
 //
 //	TMBOT_PEAK=10000 go test ./bot/model -run TestPeakMemory -v
 //
-// (TMBOT_PEAK is the number of threats; TMBOT_PEAK_SYNTAX=json for JSON).
+// (TMBOT_PEAK is the number of threats; TMBOT_PEAK_SYNTAX=json or cue for
+// JSON or plain-data CUE).
 // The child reads the file, builds a Loader, then loads the file once and
 // reports the process's VmHWM (peak resident set, from /proc/self/status)
 // before and after the load, and the bytes the load allocated.
@@ -35,9 +36,13 @@ func TestPeakMemory(t *testing.T) {
 	}
 	name := "gen.threatmodel.yaml"
 	data := modelgen.YAML(modelgen.Options{Threats: n})
-	if os.Getenv("TMBOT_PEAK_SYNTAX") == "json" {
+	switch os.Getenv("TMBOT_PEAK_SYNTAX") {
+	case "json":
 		name = "gen.threatmodel.json"
 		data = modelgen.JSON(modelgen.Options{Threats: n})
+	case "cue":
+		name = "gen.threatmodel.cue"
+		data = modelgen.CUE(modelgen.Options{Threats: n})
 	}
 	file := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(file, data, 0o644); err != nil {
