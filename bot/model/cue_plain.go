@@ -188,12 +188,13 @@ func (w *plainCUEWalker) fields(n *Node, decls []ast.Decl, depth int, top bool) 
 		if !ok || !seen.add(name) {
 			return false
 		}
+		kpos := w.cols.pos(fd.Label.Pos()) // before the value: positions in document order
 		v, ok := w.value(fd.Value, depth+1)
 		if !ok {
 			return false
 		}
 		n.Keys = append(n.Keys, name)
-		n.KeyPos = append(n.KeyPos, w.cols.pos(fd.Label.Pos()))
+		n.KeyPos = append(n.KeyPos, kpos)
 		n.Values = append(n.Values, v)
 	}
 	if len(n.Keys) == 0 {

@@ -280,7 +280,9 @@ func (r *fastCUE) value(depth int) (*Node, bool) {
 // labelOrValue reads a string, true, false or null, or the label of a
 // field that is the value (a: b: 1, a: "b": 1).
 func (r *fastCUE) labelOrValue(n *Node, depth int) (*Node, bool) {
-	start, line, lineStart := r.off, r.line, r.lineStart
+	// value() has just taken the position here, so the column count
+	// can be rewound with the offset (no recount of the line).
+	start, line, lineStart, colOff, col := r.off, r.line, r.lineStart, r.colOff, r.col
 	var s string
 	var ok bool
 	if r.peek() == '"' {
@@ -296,7 +298,7 @@ func (r *fastCUE) labelOrValue(n *Node, depth int) (*Node, bool) {
 	r.spaces()
 	if r.peek() == ':' {
 		// A struct of one field; CUE places it at its label.
-		r.off, r.line, r.lineStart = start, line, lineStart
+		r.off, r.line, r.lineStart, r.colOff, r.col = start, line, lineStart, colOff, col
 		k, v, ok := r.field(depth)
 		if !ok {
 			return nil, false
