@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tmbot/tmbot/bot/modelgen"
 )
@@ -318,4 +319,24 @@ func FuzzPlainCUE(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src []byte) {
 		checkPlainCUE(t, "fuzz", src)
 	})
+}
+
+// TestPlainCUEBombsStayInTheChild loads the hostile CUE files of
+// TestLoadCUEBudget through a Loader: neither in-process reader takes
+// them, and the child's budget still refuses them.
+func TestPlainCUEBombsStayInTheChild(t *testing.T) {
+	for name, src := range map[string]string{"time": cueTimeBomb, "memory": cueMemoryBomb} {
+		if _, ok := readPlainCUE([]byte(src)); ok {
+			t.Errorf("%s bomb: the fast reader took it", name)
+		}
+		if _, _, ok := readPlainCUEAST("bomb.cue", []byte(src)); ok {
+			t.Errorf("%s bomb: CUE's parser path took it", name)
+		}
+	}
+	l := newLoaderWith(t, noCache())
+	l.limits.CUE = CUEBudget{Timeout: time.Second, MemoryBytes: 64 << 20}
+	res := l.Load(context.Background(), "bomb.threatmodel.cue", []byte(cueTimeBomb))
+	if res.Valid || len(res.Diagnostics) != 1 || !strings.Contains(res.Diagnostics[0].Message, "CUE evaluation exceeded its time budget of 1s") {
+		t.Errorf("time bomb through the Loader: %+v", res.Diagnostics)
+	}
 }
