@@ -249,11 +249,13 @@ func (r *fastCUE) field(depth int) (string, *Node, bool) {
 	}
 	r.off++
 	r.spaces()
-	v, ok := r.value(depth + 1)
+	v, ok := r.value(depth+1, false)
 	return k, v, ok
 }
 
-func (r *fastCUE) value(depth int) (*Node, bool) {
+// value reads a value; item says it is an element of a list, where a
+// field (a: 1) is not a value.
+func (r *fastCUE) value(depth int, item bool) (*Node, bool) {
 	if depth > maxFastCUEDepth {
 		return nil, false
 	}
@@ -270,7 +272,7 @@ func (r *fastCUE) value(depth int) (*Node, bool) {
 		n.Kind = ListNode
 		return n, r.list(n, depth)
 	case c == '"' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
-		return r.labelOrValue(n, depth)
+		return r.labelOrValue(n, depth, item)
 	case c >= '0' && c <= '9':
 		return n, r.number(n)
 	}
@@ -279,7 +281,7 @@ func (r *fastCUE) value(depth int) (*Node, bool) {
 
 // labelOrValue reads a string, true, false or null, or the label of a
 // field that is the value (a: b: 1, a: "b": 1).
-func (r *fastCUE) labelOrValue(n *Node, depth int) (*Node, bool) {
+func (r *fastCUE) labelOrValue(n *Node, depth int, item bool) (*Node, bool) {
 	// value() has just taken the position here, so the column count
 	// can be rewound with the offset (no recount of the line).
 	start, line, lineStart, colOff, col := r.off, r.line, r.lineStart, r.colOff, r.col
@@ -297,6 +299,9 @@ func (r *fastCUE) labelOrValue(n *Node, depth int) (*Node, bool) {
 	after := r.off
 	r.spaces()
 	if r.peek() == ':' {
+		if item {
+			return nil, false // a syntax error in CUE
+		}
 		// A struct of one field; CUE places it at its label.
 		r.off, r.line, r.lineStart, r.colOff, r.col = start, line, lineStart, colOff, col
 		k, v, ok := r.field(depth)
@@ -334,7 +339,7 @@ func (r *fastCUE) list(n *Node, depth int) bool {
 			r.off++
 			break
 		}
-		v, ok := r.value(depth + 1)
+		v, ok := r.value(depth+1, true)
 		if !ok || !r.endOfValue(']') {
 			return false
 		}
