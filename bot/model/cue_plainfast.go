@@ -156,6 +156,12 @@ func (r *fastCUE) isIdentStart() bool {
 
 // word returns the identifier at r.off without taking it.
 func (r *fastCUE) word() string {
+	return string(r.src[r.off:r.wordEnd()])
+}
+
+// wordEnd returns the end of the identifier at r.off, or r.off when there
+// is none that this reader takes.
+func (r *fastCUE) wordEnd() int {
 	i := r.off
 	for i < len(r.src) {
 		c := r.src[i]
@@ -165,13 +171,13 @@ func (r *fastCUE) word() string {
 		i++
 	}
 	if i == r.off || r.src[r.off] >= '0' && r.src[r.off] <= '9' || r.src[r.off] == '_' {
-		return ""
+		return r.off
 	}
 	// A letter that is not ASCII, $ or # would continue a CUE identifier.
 	if i < len(r.src) && (r.src[i] >= utf8.RuneSelf || r.src[i] == '$' || r.src[i] == '#') {
-		return ""
+		return r.off
 	}
-	return string(r.src[r.off:i])
+	return i
 }
 
 func (r *fastCUE) ident() string {
@@ -190,16 +196,18 @@ func (r *fastCUE) label() (string, bool) {
 	if r.peek() == '"' {
 		return r.str()
 	}
-	w := r.word()
+	end := r.wordEnd()
+	if k, ok := r.keys[string(r.src[r.off:end])]; ok { // no allocation
+		r.off = end
+		return k, true
+	}
+	w := string(r.src[r.off:end])
 	if w == "" || cueKeywords[w] {
 		return "", false
 	}
 	r.off += len(w)
 	if r.keys == nil {
 		r.keys = make(map[string]string)
-	}
-	if k, ok := r.keys[w]; ok {
-		return k, true
 	}
 	r.keys[w] = w
 	return w, true
@@ -210,7 +218,7 @@ func (r *fastCUE) label() (string, bool) {
 func (r *fastCUE) fields(n *Node, depth int, closer byte) bool {
 	base := len(r.skeys)
 	defer func() { r.skeys, r.spos, r.svals = r.skeys[:base], r.spos[:base], r.svals[:base] }()
-	seen := labelSet{}
+	var seen map[string]struct{} // the labels, once there are many
 	for {
 		r.blank()
 		if closer == 0 && r.off >= len(r.src) || closer != 0 && r.peek() == closer {
@@ -222,7 +230,7 @@ func (r *fastCUE) fields(n *Node, depth int, closer byte) bool {
 		if !ok || !r.endOfValue(closer) {
 			return false
 		}
-		if !seen.add(k) {
+		if !r.newLabel(k, base, &seen) {
 			return false // a label written twice: CUE unifies the fields
 		}
 		r.skeys = append(r.skeys, k)
@@ -234,6 +242,31 @@ func (r *fastCUE) fields(n *Node, depth int, closer byte) bool {
 		n.KeyPos = append(r.alloc.posSlice(m), r.spos[base:]...)
 		n.Values = append(r.alloc.nodeSlice(m), r.svals[base:]...)
 	}
+	return true
+}
+
+// newLabel reports whether k is not among the labels of the struct being
+// read (r.skeys[base:]): by a scan of the first few, then by a map.
+func (r *fastCUE) newLabel(k string, base int, seen *map[string]struct{}) bool {
+	labels := r.skeys[base:]
+	if *seen == nil && len(labels) < maxFewLabels {
+		for _, x := range labels {
+			if x == k {
+				return false
+			}
+		}
+		return true
+	}
+	if *seen == nil {
+		*seen = make(map[string]struct{}, 4*maxFewLabels)
+		for _, x := range labels {
+			(*seen)[x] = struct{}{}
+		}
+	}
+	if _, dup := (*seen)[k]; dup {
+		return false
+	}
+	(*seen)[k] = struct{}{}
 	return true
 }
 
