@@ -275,17 +275,23 @@ func (w *plainCUEWalker) literal(n *Node, kind token.Token, text string) bool {
 		n.Kind, n.Str = StringNode, s
 		return true
 	case token.INT, token.FLOAT:
-		str, isInt, ok := w.num.number(text)
-		if !ok {
-			return false
-		}
-		n.Kind, n.Str = FloatNode, str
-		if isInt {
-			n.Kind = IntNode
-		}
-		return true
+		return w.num.fill(n, text)
 	}
 	return false
+}
+
+// fill makes n the number that text is; false when it is not one (or is
+// too long to convert here).
+func (w *cueNumbers) fill(n *Node, text string) bool {
+	str, isInt, ok := w.number(text)
+	if !ok {
+		return false
+	}
+	n.Kind, n.Str = FloatNode, str
+	if isInt {
+		n.Kind = IntNode
+	}
+	return true
 }
 
 // number converts a CUE number literal as the child does.

@@ -441,13 +441,5 @@ func (r *fastCUE) number(n *Node) bool {
 	if text[len(text)-1] == '.' {
 		return false
 	}
-	str, isInt, ok := r.num.number(text)
-	if !ok {
-		return false
-	}
-	n.Kind, n.Str = FloatNode, str
-	if isInt {
-		n.Kind = IntNode
-	}
-	return true
+	return r.num.fill(n, text)
 }

@@ -107,19 +107,26 @@ func writeYAML(b *strings.Builder, v any, indent int) {
 				fmt.Fprintf(b, "%s%s:\n", pad, k)
 				writeYAML(b, val, indent+1)
 			case []any:
-				fmt.Fprintf(b, "%s%s: [", pad, k)
-				for i, it := range val {
-					if i > 0 {
-						b.WriteString(", ")
-					}
-					b.WriteString(scalar(it))
-				}
-				b.WriteString("]\n")
+				fmt.Fprintf(b, "%s%s: ", pad, k)
+				writeList(b, val)
 			default:
 				fmt.Fprintf(b, "%s%s: %s\n", pad, k, scalar(val))
 			}
 		}
 	}
+}
+
+// writeList writes a list of scalars on one line, as YAML and CUE both
+// read it: ["a", "b"].
+func writeList(b *strings.Builder, items []any) {
+	b.WriteString("[")
+	for i, it := range items {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(scalar(it))
+	}
+	b.WriteString("]\n")
 }
 
 func scalar(v any) string {
@@ -161,14 +168,7 @@ func writeCUE(b *strings.Builder, m map[string]any, indent int) {
 			writeCUE(b, val, indent+1)
 			b.WriteString(pad + "}\n")
 		case []any:
-			b.WriteString("[")
-			for i, it := range val {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				b.WriteString(scalar(it))
-			}
-			b.WriteString("]\n")
+			writeList(b, val)
 		default:
 			b.WriteString(scalar(val) + "\n")
 		}
