@@ -396,7 +396,8 @@ func (r *fastCUE) str() (string, bool) {
 		switch {
 		case c == '"':
 			if r.off == start+1 && r.off+1 < len(r.src) && r.src[r.off+1] == '"' {
-				return "", false // """, a multi-line string
+				r.off = start
+				return r.multiLine()
 			}
 			r.off++
 			raw := r.src[start:r.off]
@@ -423,6 +424,50 @@ func (r *fastCUE) str() (string, bool) {
 		r.off++
 	}
 	return "", false
+}
+
+// multiLine reads a multi-line string ("""), without escapes or carriage
+// returns (CUE's literal package removes the indentation): it ends at the
+// first """ that only spaces and tabs separate from the start of its line,
+// which is where CUE's scanner ends it when there is no backslash.
+func (r *fastCUE) multiLine() (string, bool) {
+	start := r.off
+	if !bytes.HasPrefix(r.src[start:], []byte("\"\"\"\n")) {
+		return "", false
+	}
+	end := -1
+	for line := start + 4; ; { // line: the start of a line in the string
+		k := line
+		for k < len(r.src) && (r.src[k] == ' ' || r.src[k] == '\t') {
+			k++
+		}
+		if bytes.HasPrefix(r.src[k:], []byte(`"""`)) {
+			end = k + 3
+			break
+		}
+		j := bytes.IndexByte(r.src[line:], '\n')
+		if j < 0 {
+			return "", false
+		}
+		line += j + 1
+	}
+	raw := r.src[start:end]
+	if bytes.IndexByte(raw, '\\') >= 0 || bytes.IndexByte(raw, '\r') >= 0 || !cleanUTF8(raw) {
+		return "", false
+	}
+	for _, c := range raw {
+		if c < ' ' && c != '\t' && c != '\n' {
+			return "", false
+		}
+	}
+	s, err := literal.Unquote(string(raw))
+	if err != nil || !utf8.ValidString(s) {
+		return "", false
+	}
+	r.line += bytes.Count(raw, []byte("\n"))
+	r.lineStart = start + bytes.LastIndexByte(raw, '\n') + 1
+	r.off = end
+	return s, true
 }
 
 // number reads a number literal; CUE's literal package decides what it is.
