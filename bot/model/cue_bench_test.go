@@ -46,7 +46,7 @@ func BenchmarkReadPlainCUE(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			b.ReportAllocs()
 			loopCPU(b, func() {
-				if _, err, ok := readPlainCUEAST("gen.cue", data); !ok || err != nil {
+				if _, err, ok := parsePlainCUEAST("gen.cue", data); !ok || err != nil {
 					b.Fatal("not plain", err)
 				}
 			})

@@ -51,6 +51,12 @@ const (
 	// maxPlainCUENumber is the longest number literal read in this
 	// process: converting a longer one costs more than linear time.
 	maxPlainCUENumber = 64
+	// maxPlainCUEParse is the largest file CUE's parser reads in this
+	// process. The parser allocates about 25 bytes per byte of input, so
+	// a 16 MiB file would cost some 400 MB outside any budget; a larger
+	// file that the fast reader does not take goes to the child, whose
+	// memory is capped.
+	maxPlainCUEParse = 1 << 20
 )
 
 // parseCUE reads a CUE model: in this process when it is plain data,
@@ -70,6 +76,15 @@ func (l *Loader) parseCUE(ctx context.Context, name string, data []byte) (*Node,
 // evaluates it. When ok is true, n and err are what the child would have
 // returned: the tree, or the syntax error.
 func readPlainCUEAST(filename string, src []byte) (n *Node, err error, ok bool) {
+	if len(src) > maxPlainCUEParse {
+		return nil, nil, false
+	}
+	return parsePlainCUEAST(filename, src)
+}
+
+// parsePlainCUEAST is readPlainCUEAST without the size bound (benchmarks
+// measure the parser on large files through it).
+func parsePlainCUEAST(filename string, src []byte) (n *Node, err error, ok bool) {
 	if !plainCUETokens(src) {
 		return nil, nil, false
 	}

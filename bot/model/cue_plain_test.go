@@ -365,3 +365,26 @@ func TestPlainCUEBombsStayInTheChild(t *testing.T) {
 		t.Errorf("time bomb through the Loader: %+v", res.Diagnostics)
 	}
 }
+
+// A large plain file that the fast reader does not take is not handed to
+// CUE's parser in this process (about 25 bytes a byte, outside any
+// budget): it goes to the child, whose memory is capped.
+func TestLargePlainCUEGoesToTheChild(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("version: \"1\"\n")
+	for b.Len() <= maxPlainCUEParse {
+		// An escape in a multi-line string: the fast reader gives up,
+		// CUE's parser would take it.
+		fmt.Fprintf(&b, "x%d: \"\"\"\n\tline\\n\n\t\"\"\"\n", b.Len())
+	}
+	src := []byte(b.String())
+	if _, ok := readPlainCUE(src); ok {
+		t.Fatal("the fast reader took the file; the test needs one it refuses")
+	}
+	if _, _, ok := readPlainCUEAST("big.cue", src); ok {
+		t.Errorf("a %d-byte file was parsed in process; want it sent to the child", len(src))
+	}
+	if _, _, ok := parsePlainCUEAST("big.cue", src); !ok {
+		t.Errorf("the parser path refuses the file whatever its size: the test no longer checks the size bound")
+	}
+}
