@@ -128,7 +128,7 @@ func asList(v any) []string {
 // docs/threat-knowledge.md reports the numbers; this keeps them from
 // falling. Run with -v to see them.
 func TestRecallGenAIChatbot(t *testing.T) {
-	r := measureRecall(t, "testdata/genai-chatbot.threatmodel.yaml")
+	r := measureRecall(t, "testdata/bench/genai-chatbot/model.threatmodel.yaml")
 	t.Logf("expert threats on AI components: %d; a suggestion on the same element: %d; same element and OWASP category: %d",
 		r.experts, r.element, r.category)
 	t.Logf("not found in the same category: %s", strings.Join(r.missed, ", "))

@@ -1,0 +1,357 @@
+package policy_test
+
+import (
+	"flag"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/tmbot/tmbot/bot/policy"
+)
+
+// The expert benchmark (issue 15): public threat models whose threats were
+// written by people, in testdata/bench/<name>/model.threatmodel.yaml (each
+// folder says in SOURCE.md where the model comes from, under which licence,
+// and what was changed by hand). Each model is reviewed as a new file with
+// its threats and mitigations removed, with the default policies, and the
+// suggestions are compared with what the expert wrote:
+//
+//   - recall: an expert threat is found when at least one suggestion is
+//     about one of the elements it targets (a suggestion's elements are the
+//     component or flow its finding names, plus the targets of its draft)
+//     and shares a category with it: a STRIDE category, or an OWASP, CWE,
+//     CAPEC or ATLAS id. Expert threats without targets cannot be placed
+//     and are counted apart. A threat is on an AI component when one of its
+//     targets is of an AI kind (aiKinds).
+//   - precision: every suggestion is judged, by hand, in the folder's
+//     judged.yaml as keep or drop with a one-line reason; precision is the
+//     share kept. A suggestion without a judgement fails the test, which
+//     prints the lines to paste.
+//
+// The floors below are the numbers docs/threat-knowledge.md reports; raise
+// them when a change to the rules raises the numbers. See that page for how
+// to update the judgements.
+const (
+	benchFloorFound    = 35 // expert threats found, all models
+	benchFloorFoundAI  = 34 // of them on AI components
+	benchFloorKeptPct  = 66 // suggestions kept, percent (rounded down)
+	benchTargetAllPct  = 60 // issue 15's targets, reported, not enforced
+	benchTargetAIPct   = 75
+	benchTargetKeptPct = 80
+)
+
+const benchDir = "testdata/bench"
+
+// -bench.list prints every suggestion with its title, to judge them.
+var benchList = flag.Bool("bench.list", false, "print every suggestion of the expert benchmark with its title")
+
+func TestExpertBenchmark(t *testing.T) {
+	dirs, err := filepath.Glob(filepath.Join(benchDir, "*", "model.threatmodel.yaml"))
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no benchmark models under %s (%v)", benchDir, err)
+	}
+	var total benchResult
+	var rows []string
+	var stubs strings.Builder
+	for _, path := range dirs {
+		dir := filepath.Dir(path)
+		r := measureBench(t, dir)
+		total.add(r)
+		rows = append(rows, r.row(filepath.Base(dir)))
+		for _, m := range r.missed {
+			t.Logf("%s: not found: %s", filepath.Base(dir), m)
+		}
+		for _, s := range r.stale {
+			t.Logf("%s: judged.yaml judges a suggestion the rules no longer make (delete it): %s", filepath.Base(dir), s)
+		}
+		if len(r.unjudged) > 0 {
+			fmt.Fprintf(&stubs, "\n%s/judged.yaml is missing %d judgements; paste and decide each:\n", dir, len(r.unjudged))
+			for _, s := range r.unjudged {
+				stubs.WriteString(s + "\n")
+			}
+		}
+	}
+	rows = append(rows, total.row("**all**"))
+	t.Logf("\n| model | expert threats (placed) | found | on AI components | found on AI | found by id | suggestions | kept | precision |\n|---|---|---|---|---|---|---|---|---|\n%s",
+		strings.Join(rows, "\n"))
+	t.Logf("issue 15's targets: recall %d%% overall (now %s), %d%% on AI components (now %s), precision %d%% (now %s)",
+		benchTargetAllPct, pct(total.found, total.placed), benchTargetAIPct, pct(total.foundAI, total.ai),
+		benchTargetKeptPct, pct(total.kept, total.judged))
+	if stubs.Len() > 0 {
+		t.Errorf("suggestions without a judgement:%s", stubs.String())
+	}
+	if total.found < benchFloorFound || total.foundAI < benchFloorFoundAI {
+		t.Errorf("recall fell: found %d (floor %d), on AI components %d (floor %d)",
+			total.found, benchFloorFound, total.foundAI, benchFloorFoundAI)
+	}
+	if total.judged > 0 && total.kept*100/total.judged < benchFloorKeptPct {
+		t.Errorf("precision fell: kept %d of %d (floor %d%%)", total.kept, total.judged, benchFloorKeptPct)
+	}
+}
+
+type benchResult struct {
+	experts, placed, found, ai, foundAI int
+	byID                                int // found through a shared framework id, not STRIDE alone
+	suggestions, judged, kept           int
+	missed, unjudged, stale             []string
+}
+
+func (r *benchResult) add(o benchResult) {
+	r.experts += o.experts
+	r.placed += o.placed
+	r.found += o.found
+	r.ai += o.ai
+	r.foundAI += o.foundAI
+	r.byID += o.byID
+	r.suggestions += o.suggestions
+	r.judged += o.judged
+	r.kept += o.kept
+}
+
+func (r benchResult) row(name string) string {
+	return fmt.Sprintf("| %s | %d (%d) | %d (%s) | %d | %d (%s) | %d | %d | %d | %s |", name, r.experts, r.placed,
+		r.found, pct(r.found, r.placed), r.ai, r.foundAI, pct(r.foundAI, r.ai), r.byID, r.suggestions, r.kept,
+		pct(r.kept, r.judged))
+}
+
+func pct(n, d int) string {
+	if d == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%d%%", n*100/d)
+}
+
+// benchThreat is what the answer key keeps of an expert threat.
+type benchThreat struct {
+	Title   string   `yaml:"title"`
+	Targets []string `yaml:"targets"`
+	Stride  []string `yaml:"stride"`
+	OWASP   []string `yaml:"owasp"`
+	CWE     []string `yaml:"cwe"`
+	CAPEC   []string `yaml:"capec"`
+	ATLAS   []string `yaml:"atlas"`
+}
+
+// categories: STRIDE categories and framework ids, one set (ids upper-case,
+// a bare OWASP LLM id read as the 2025 list, as the validator reads it).
+func (b benchThreat) categories() map[string]bool {
+	out := map[string]bool{}
+	for _, s := range b.Stride {
+		out[s] = true
+	}
+	for _, l := range [][]string{b.OWASP, b.CWE, b.CAPEC, b.ATLAS} {
+		for _, id := range l {
+			id = strings.ToUpper(strings.TrimSpace(id))
+			if strings.HasPrefix(id, "LLM") && !strings.Contains(id, ":") {
+				id += ":2025"
+			}
+			out[id] = true
+		}
+	}
+	return out
+}
+
+// benchSuggestion is one suggestion of the review of a stripped model.
+type benchSuggestion struct {
+	key        string // "rule element entry", as judged.yaml names it
+	title      string // the draft's title, or the finding's message
+	elements   []string
+	categories map[string]bool
+}
+
+// strideWords finds a STRIDE category named in a finding's words, for
+// rules that give no draft (stride-flows says "(spoofing)").
+var strideWords = regexp.MustCompile(`\((spoofing|tampering|repudiation|information disclosure|denial of service|elevation of privilege)\)`)
+
+// suggestionOf reads a finding of the review of a stripped model as a
+// suggestion: the element it is about, and its categories from its draft,
+// or, without a draft, from the STRIDE category its words name. A finding
+// about no component or flow is not a suggestion.
+func suggestionOf(t *testing.T, f policy.Finding) (benchSuggestion, bool) {
+	t.Helper()
+	element := f.Component
+	if element == "" {
+		element = f.Flow
+	}
+	if element == "" {
+		return benchSuggestion{}, false
+	}
+	s := benchSuggestion{elements: []string{element}, categories: map[string]bool{}}
+	entry := "-"
+	if f.Suggestion != "" {
+		var draft map[string]benchThreat
+		if err := yaml.Unmarshal([]byte(f.Suggestion), &draft); err != nil || len(draft) != 1 {
+			t.Fatalf("%s on %s: the suggestion is not one threat in YAML (%v):\n%s", f.Rule, element, err, f.Suggestion)
+		}
+		for id, th := range draft {
+			entry = strings.TrimPrefix(id, element+"-")
+			s.title = th.Title
+			s.elements = append(s.elements, th.Targets...)
+			s.categories = th.categories()
+		}
+	} else if m := strideWords.FindAllStringSubmatch(f.Message, -1); m != nil {
+		for _, x := range m {
+			s.categories[strings.ReplaceAll(x[1], " ", "_")] = true
+		}
+		entry = strings.ReplaceAll(m[0][1], " ", "_")
+	}
+	s.key = f.Rule + " " + element + " " + entry
+	if s.title == "" {
+		s.title = f.Message
+	}
+	return s, true
+}
+
+// benchJudgement is one line of judged.yaml.
+type benchJudgement struct {
+	Rule    string `yaml:"rule"`
+	Element string `yaml:"element"`
+	Entry   string `yaml:"entry"`
+	Keep    *bool  `yaml:"keep"`
+	Reason  string `yaml:"reason"`
+}
+
+func readJudgements(t *testing.T, dir string) map[string]bool {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, "judged.yaml"))
+	if os.IsNotExist(err) {
+		return map[string]bool{}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var js []benchJudgement
+	if err := yaml.Unmarshal(raw, &js); err != nil {
+		t.Fatalf("%s/judged.yaml: %v", dir, err)
+	}
+	out := map[string]bool{}
+	for i, j := range js {
+		key := j.Rule + " " + j.Element + " " + j.Entry
+		if j.Keep == nil || strings.TrimSpace(j.Reason) == "" {
+			t.Fatalf("%s/judged.yaml: item %d (%s) needs keep: true|false and a reason", dir, i+1, key)
+		}
+		if _, dup := out[key]; dup {
+			t.Fatalf("%s/judged.yaml: %s is judged twice", dir, key)
+		}
+		out[key] = *j.Keep
+	}
+	return out
+}
+
+func measureBench(t *testing.T, dir string) benchResult {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, "model.threatmodel.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("%s: %v", dir, err)
+	}
+	var key struct {
+		Components map[string]struct {
+			Kind string `yaml:"kind"`
+		} `yaml:"components"`
+		Threats map[string]benchThreat `yaml:"threats"`
+	}
+	if err := yaml.Unmarshal(raw, &key); err != nil {
+		t.Fatalf("%s: %v", dir, err)
+	}
+	delete(doc, "threats")
+	delete(doc, "mitigations")
+	stripped, err := yaml.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sugg []benchSuggestion
+	for _, f := range review(t, "", string(stripped)) {
+		if s, ok := suggestionOf(t, f); ok {
+			sugg = append(sugg, s)
+		}
+	}
+	var r benchResult
+	r.suggestions = len(sugg)
+	judged := readJudgements(t, dir)
+	seen := map[string]bool{}
+	for _, s := range sugg {
+		if *benchList {
+			t.Logf("%s: %s: %s", filepath.Base(dir), s.key, s.title)
+		}
+		seen[s.key] = true
+		keep, ok := judged[s.key]
+		if !ok {
+			f := strings.Fields(s.key)
+			r.unjudged = append(r.unjudged, fmt.Sprintf("- {rule: %s, element: %s, entry: %s, keep: , reason: \"\"}", f[0], f[1], f[2]))
+			continue
+		}
+		r.judged++
+		if keep {
+			r.kept++
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(judged)) {
+		if !seen[k] {
+			r.stale = append(r.stale, k)
+		}
+	}
+	ids := make([]string, 0, len(key.Threats))
+	for id := range key.Threats {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		th := key.Threats[id]
+		r.experts++
+		if len(th.Targets) == 0 {
+			continue
+		}
+		r.placed++
+		onAI := slices.ContainsFunc(th.Targets, func(x string) bool { return aiKinds[key.Components[x].Kind] })
+		if onAI {
+			r.ai++
+		}
+		found, byID := benchFound(th, sugg)
+		if byID {
+			r.byID++
+		}
+		if found {
+			r.found++
+			if onAI {
+				r.foundAI++
+			}
+		} else {
+			r.missed = append(r.missed, fmt.Sprintf("%s %v %v", id, th.Targets, slices.Sorted(maps.Keys(th.categories()))))
+		}
+	}
+	return r
+}
+
+// benchFound: a suggestion on one of the threat's targets shares a
+// category with it (found); byID: the category shared is a framework id,
+// not only a STRIDE category (the stricter count, reported beside it).
+func benchFound(th benchThreat, sugg []benchSuggestion) (found, byID bool) {
+	cats := th.categories()
+	for _, s := range sugg {
+		if !slices.ContainsFunc(s.elements, func(e string) bool { return slices.Contains(th.Targets, e) }) {
+			continue
+		}
+		for c := range s.categories {
+			if cats[c] {
+				found = true
+				byID = byID || !strideCategory[c]
+			}
+		}
+	}
+	return found, byID
+}
+
+var strideCategory = map[string]bool{"spoofing": true, "tampering": true, "repudiation": true,
+	"information_disclosure": true, "denial_of_service": true, "elevation_of_privilege": true}
