@@ -80,7 +80,7 @@ func TestExpertBenchmark(t *testing.T) {
 		}
 	}
 	rows = append(rows, total.row("**all**"))
-	t.Logf("\n| model | expert threats (placed) | found | on AI components | found on AI | found by id | suggestions | kept | precision |\n|---|---|---|---|---|---|---|---|---|\n%s",
+	t.Logf("\n| model | expert threats (placed) | found | on AI components | found on AI | found by id | suggestions | kept | precision | questions |\n|---|---|---|---|---|---|---|---|---|---|\n%s",
 		strings.Join(rows, "\n"))
 	t.Logf("issue 15's targets: recall %d%% overall (now %s), %d%% on AI components (now %s), precision %d%% (now %s)",
 		benchTargetAllPct, pct(total.found, total.placed), benchTargetAIPct, pct(total.foundAI, total.ai),
@@ -101,6 +101,7 @@ type benchResult struct {
 	experts, placed, found, ai, foundAI int
 	byID                                int // found through a shared framework id, not STRIDE alone
 	suggestions, judged, kept           int
+	questions                           int // findings on an element with no draft and no category
 	missed, unjudged, stale             []string
 }
 
@@ -114,12 +115,13 @@ func (r *benchResult) add(o benchResult) {
 	r.suggestions += o.suggestions
 	r.judged += o.judged
 	r.kept += o.kept
+	r.questions += o.questions
 }
 
 func (r benchResult) row(name string) string {
-	return fmt.Sprintf("| %s | %d (%d) | %d (%s) | %d | %d (%s) | %d | %d | %d | %s |", name, r.experts, r.placed,
+	return fmt.Sprintf("| %s | %d (%d) | %d (%s) | %d | %d (%s) | %d | %d | %d | %s | %d |", name, r.experts, r.placed,
 		r.found, pct(r.found, r.placed), r.ai, r.foundAI, pct(r.foundAI, r.ai), r.byID, r.suggestions, r.kept,
-		pct(r.kept, r.judged))
+		pct(r.kept, r.judged), r.questions)
 }
 
 func pct(n, d int) string {
@@ -173,18 +175,21 @@ var strideWords = regexp.MustCompile(`\((spoofing|tampering|repudiation|informat
 
 // suggestionOf reads a finding of the review of a stripped model as a
 // suggestion: the element it is about, and its categories from its draft,
-// or, without a draft, from the STRIDE category its words name. A finding
-// about no component or flow is not a suggestion.
-func suggestionOf(t *testing.T, f policy.Finding) (benchSuggestion, bool) {
+// or, without a draft, from the STRIDE category its words name in
+// parentheses. A finding about no component or flow is not a suggestion
+// (ok false); nor is one that has neither a draft nor a category (a
+// question, such as "say whether this flow is authenticated": question
+// true), which is counted apart and not judged.
+func suggestionOf(t *testing.T, f policy.Finding) (s benchSuggestion, ok, question bool) {
 	t.Helper()
 	element := f.Component
 	if element == "" {
 		element = f.Flow
 	}
 	if element == "" {
-		return benchSuggestion{}, false
+		return benchSuggestion{}, false, false
 	}
-	s := benchSuggestion{elements: []string{element}, categories: map[string]bool{}}
+	s = benchSuggestion{elements: []string{element}, categories: map[string]bool{}}
 	entry := "-"
 	if f.Suggestion != "" {
 		var draft map[string]benchThreat
@@ -202,12 +207,14 @@ func suggestionOf(t *testing.T, f policy.Finding) (benchSuggestion, bool) {
 			s.categories[strings.ReplaceAll(x[1], " ", "_")] = true
 		}
 		entry = strings.ReplaceAll(m[0][1], " ", "_")
+	} else {
+		return benchSuggestion{}, false, true
 	}
 	s.key = f.Rule + " " + element + " " + entry
 	if s.title == "" {
 		s.title = f.Message
 	}
-	return s, true
+	return s, true, false
 }
 
 // benchJudgement is one line of judged.yaml.
@@ -272,12 +279,19 @@ func measureBench(t *testing.T, dir string) benchResult {
 		t.Fatal(err)
 	}
 	var sugg []benchSuggestion
+	var r benchResult
 	for _, f := range review(t, "", string(stripped)) {
-		if s, ok := suggestionOf(t, f); ok {
+		s, ok, question := suggestionOf(t, f)
+		if ok {
 			sugg = append(sugg, s)
 		}
+		if question {
+			r.questions++
+			if *benchList {
+				t.Logf("%s: question, not judged: %s %s/%s: %s", filepath.Base(dir), f.Rule, f.Component, f.Flow, f.Message)
+			}
+		}
 	}
-	var r benchResult
 	r.suggestions = len(sugg)
 	judged := readJudgements(t, dir)
 	seen := map[string]bool{}
