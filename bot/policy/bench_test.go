@@ -369,3 +369,63 @@ func benchFound(th benchThreat, sugg []benchSuggestion) (found, byID bool) {
 
 var strideCategory = map[string]bool{"spoofing": true, "tampering": true, "repudiation": true,
 	"information_disclosure": true, "denial_of_service": true, "elevation_of_privilege": true}
+
+// The matching rule of the benchmark, on findings written by hand: a
+// draft gives the element, its targets and its categories; stride-flows'
+// words give a STRIDE category; a finding with neither is a question.
+func TestExpertBenchmarkMatching(t *testing.T) {
+	draft := policy.Finding{Rule: "ai-coverage", Component: "llm", Suggestion: "llm-llm-direct-prompt-injection:\n" +
+		"  title: Users type instructions\n  targets: [llm, chat-flow]\n  stride: [tampering]\n  owasp: [LLM01]\n  likelihood: high\n  impact: high\n"}
+	words := policy.Finding{Rule: "stride-flows", Flow: "login", Message: "Add a threat for this flow (information disclosure), or encrypt it."}
+	question := policy.Finding{Rule: "stride-flows", Flow: "login", Message: "Say whether it is authenticated: spoofing and eavesdropping happen here."}
+	noElement := policy.Finding{Rule: "acceptance", Threat: "t1", Message: "(spoofing)"}
+
+	s, ok, q := suggestionOf(t, draft)
+	if !ok || q || s.key != "ai-coverage llm llm-direct-prompt-injection" || !s.categories["LLM01:2025"] || !s.categories["tampering"] {
+		t.Fatalf("draft read as %+v ok=%v question=%v", s, ok, q)
+	}
+	if s2, ok, q := suggestionOf(t, words); !ok || q || s2.key != "stride-flows login information_disclosure" || !s2.categories["information_disclosure"] {
+		t.Fatalf("words read as %+v ok=%v question=%v", s2, ok, q)
+	}
+	if _, ok, q := suggestionOf(t, question); ok || !q {
+		t.Fatalf("a question read as a suggestion: ok=%v question=%v", ok, q)
+	}
+	if _, ok, q := suggestionOf(t, noElement); ok || q {
+		t.Fatalf("a finding about a threat read as a suggestion: ok=%v question=%v", ok, q)
+	}
+
+	cases := []struct {
+		name string
+		th   benchThreat
+		want [2]bool // found, by id
+	}{
+		{"same element, shared OWASP id (bare id read as 2025)", benchThreat{Targets: []string{"llm"}, OWASP: []string{"LLM01"}}, [2]bool{true, true}},
+		{"same element through the draft's targets, shared STRIDE", benchThreat{Targets: []string{"chat-flow"}, Stride: []string{"tampering"}}, [2]bool{true, false}},
+		{"same element, no shared category", benchThreat{Targets: []string{"llm"}, Stride: []string{"spoofing"}, CWE: []string{"CWE-79"}}, [2]bool{false, false}},
+		{"shared category, other element", benchThreat{Targets: []string{"db"}, Stride: []string{"tampering"}, OWASP: []string{"LLM01:2025"}}, [2]bool{false, false}},
+	}
+	for _, c := range cases {
+		found, byID := benchFound(c.th, []benchSuggestion{s})
+		if [2]bool{found, byID} != c.want {
+			t.Errorf("%s: found %v, by id %v; want %v", c.name, found, byID, c.want)
+		}
+	}
+}
+
+// Every benchmark folder says where its model comes from and under which
+// licence.
+func TestExpertBenchmarkSources(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(benchDir, "*", "model.threatmodel.yaml"))
+	for _, m := range dirs {
+		raw, err := os.ReadFile(filepath.Join(filepath.Dir(m), "SOURCE.md"))
+		if err != nil {
+			t.Errorf("%s: %v", filepath.Dir(m), err)
+			continue
+		}
+		for _, part := range []string{"**From**", "**Licence**", "**Translation**", "commit"} {
+			if !strings.Contains(string(raw), part) {
+				t.Errorf("%s/SOURCE.md does not say %s", filepath.Dir(m), part)
+			}
+		}
+	}
+}
