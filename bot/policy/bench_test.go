@@ -124,6 +124,16 @@ func (r benchResult) row(name string) string {
 		pct(r.kept, r.judged), r.questions)
 }
 
+// shortTitle is a suggestion's title on one line, cut to 120 runes, for a
+// comment beside a judgement stub.
+func shortTitle(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > 120 {
+		s = string(r[:119]) + "…"
+	}
+	return s
+}
+
 func pct(n, d int) string {
 	if d == 0 {
 		return "–"
@@ -303,7 +313,8 @@ func measureBench(t *testing.T, dir string) benchResult {
 		keep, ok := judged[s.key]
 		if !ok {
 			f := strings.Fields(s.key)
-			r.unjudged = append(r.unjudged, fmt.Sprintf("- {rule: %s, element: %s, entry: %s, keep: , reason: \"\"}", f[0], f[1], f[2]))
+			r.unjudged = append(r.unjudged, fmt.Sprintf("- {rule: %s, element: %s, entry: %s, keep: , reason: \"\"}  # %s",
+				f[0], f[1], f[2], shortTitle(s.title)))
 			continue
 		}
 		r.judged++
