@@ -40,9 +40,9 @@ import (
 // them when a change to the rules raises the numbers. See that page for how
 // to update the judgements.
 const (
-	benchFloorFound    = 35 // expert threats found, all models
+	benchFloorFound    = 78 // expert threats found, all models
 	benchFloorFoundAI  = 34 // of them on AI components
-	benchFloorKeptPct  = 76 // suggestions kept, percent (rounded down)
+	benchFloorKeptPct  = 69 // suggestions kept, percent (rounded down)
 	benchTargetAllPct  = 60 // issue 15's targets, reported, not enforced
 	benchTargetAIPct   = 75
 	benchTargetKeptPct = 80
