@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"github.com/tmbot/tmbot/bot/spell"
 	"reflect"
 	"regexp"
 	"sort"
@@ -70,7 +71,7 @@ func keysOf(typeName string) []string {
 func closest(key string, allowed []string) string {
 	best, bestD := "", 1<<30
 	for _, a := range allowed {
-		if d := editDistance(strings.ToLower(key), a); d < bestD {
+		if d := spell.Distance(strings.ToLower(key), a); d < bestD {
 			best, bestD = a, d
 		}
 	}
@@ -78,30 +79,4 @@ func closest(key string, allowed []string) string {
 		return best
 	}
 	return ""
-}
-
-// editDistance is the Levenshtein distance of two short strings (keys are
-// a few dozen bytes at most: yaml.v3 names the key as written, and the
-// file itself is bounded by the caller).
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 1 << 20
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
