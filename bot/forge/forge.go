@@ -2,7 +2,9 @@
 // the bot: read a request's files by commit, keep one review comment, set
 // the check, and (for tracking) manage issues. The jobs that review and
 // track are written against it; bot/forge/github and bot/forge/gitlab adapt
-// the real APIs, and bot/forge/forgetest is an in-memory fake for tests.
+// the real APIs; bot/forge/forgefake is an in-memory fake for unit tests
+// of the jobs, and bot/forge/forgetest holds the faults the HTTP-level
+// fakes (githubtest, gitlabtest) inject.
 //
 // It imports bot/review for the file-change type only, and nothing that
 // knows HTTP or a database.
