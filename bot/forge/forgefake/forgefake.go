@@ -274,4 +274,3 @@ func (f *Fake) issue(repo forge.Repo, number int) (*issueState, error) {
 	}
 	return r.issues[number-1], nil
 }
-
