@@ -1,0 +1,135 @@
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/tmbot/tmbot/bot/forge"
+)
+
+// Job kinds and queues.
+const (
+	KindReview = "review"
+	KindResync = "resync"
+	KindTrack  = "track"
+
+	// QueueReviews works review jobs (Options.Workers at a time).
+	QueueReviews = "reviews"
+	// QueueMaintenance works resync jobs, one at a time.
+	QueueMaintenance = "maintenance"
+)
+
+// ReviewArgs asks for a review of one request.
+type ReviewArgs struct {
+	// PRKey is forge.PullRequest.Key(): jobs are unique and serialised on
+	// it. InsertReviewTx fills it from Repo and Number when empty.
+	PRKey  string     `json:"pr_key"`
+	Repo   forge.Repo `json:"repo"`
+	Number int        `json:"number"`
+	// Reason says why (the event, "resync", "command"…), for logs.
+	Reason string `json:"reason"`
+	// Requester is the person who asked for the review with a command;
+	// the job checks that they may write to the repository.
+	Requester string `json:"requester,omitempty"`
+	// Force writes the check again even when nothing changed (a person
+	// asked GitHub to re-run it).
+	Force bool `json:"force,omitempty"`
+}
+
+// Kind is "review".
+func (ReviewArgs) Kind() string { return KindReview }
+
+// ResyncArgs asks for the periodic catch-up.
+type ResyncArgs struct{}
+
+// Kind is "resync".
+func (ResyncArgs) Kind() string { return KindResync }
+
+// TrackArgs asks for a repository's tracking to be reconciled with the
+// models on its default branch (a push, a merge, an issue a person closed
+// or reopened, the resync). Jobs are unique per repository while waiting
+// and serialised on it.
+type TrackArgs struct {
+	RepoKey string     `json:"repo_key"`
+	Repo    forge.Repo `json:"repo"`
+	Reason  string     `json:"reason"`
+	// PRKeys are merged requests whose comments are updated with the
+	// issues' links after the reconcile.
+	PRKeys []string `json:"pr_keys,omitempty"`
+}
+
+// Kind is "track".
+func (TrackArgs) Kind() string { return KindTrack }
+
+// reviewWorker runs Handlers.Review under the request's lease.
+type reviewWorker struct {
+	river.WorkerDefaults[ReviewArgs]
+	q *Queue
+}
+
+func (w *reviewWorker) Work(ctx context.Context, job *river.Job[ReviewArgs]) error {
+	return w.q.withLease(ctx, job.JobRow, job.Args.PRKey, func(ctx context.Context) error {
+		start := time.Now()
+		err := w.q.h.Review(ctx, job.Args)
+		w.q.log.DebugContext(ctx, "queue: review ran", "pr", job.Args.PRKey, "job", job.ID, "attempt", job.Attempt,
+			"reason", job.Args.Reason, "took", time.Since(start), "err", err)
+		return err
+	})
+}
+
+// trackWorker runs Handlers.Track, serialised per repository.
+type trackWorker struct {
+	river.WorkerDefaults[TrackArgs]
+	q *Queue
+}
+
+func (w *trackWorker) Work(ctx context.Context, job *river.Job[TrackArgs]) error {
+	if w.q.h.Track == nil {
+		return nil
+	}
+	return w.q.withLease(ctx, job.JobRow, "track:"+job.Args.RepoKey, func(ctx context.Context) error {
+		return w.q.h.Track(WithJobID(ctx, job.ID), job.Args)
+	})
+}
+
+// resyncWorker runs Handlers.Resync.
+type resyncWorker struct {
+	river.WorkerDefaults[ResyncArgs]
+	q *Queue
+}
+
+func (w *resyncWorker) Work(ctx context.Context, job *river.Job[ResyncArgs]) error {
+	if w.q.h.Resync == nil {
+		return nil
+	}
+	return w.q.outcome(ctx, job.JobRow, w.q.h.Resync(ctx))
+}
+
+// prKey is the request key of a review job ("" for others).
+func prKey(job *rivertype.JobRow) string {
+	if job.Kind != KindReview {
+		return ""
+	}
+	var a ReviewArgs
+	_ = json.Unmarshal(job.EncodedArgs, &a)
+	return a.PRKey
+}
+
+type jobIDKey struct{}
+
+// WithJobID gives ctx the id of the job it runs (the queue does it for
+// track jobs; callers that run a handler themselves may too).
+func WithJobID(ctx context.Context, id int64) context.Context {
+	return context.WithValue(ctx, jobIDKey{}, id)
+}
+
+// JobID is the id of the queue's job that ctx runs (a track job's), so
+// that its handler can keep checkpoints across the job's attempts.
+func JobID(ctx context.Context) (int64, bool) {
+	id, ok := ctx.Value(jobIDKey{}).(int64)
+	return id, ok
+}
