@@ -1,7 +1,10 @@
 // Package store is tmbot's durable state: webhook deliveries (for
 // deduplication), installations and repositories, the newest known state of
 // each pull request, what the bot last wrote for a request, review history,
-// and per-request leases. It is one implementation over database/sql for
+// per-request leases, the tracking issues and what the dashboard reads
+// (model snapshots, first appearances, risk history; dashboard*.go), a
+// tracking job's checkpoint and the installations' rate budgets
+// (resilience.go), and the dashboard's sessions. It is one implementation over database/sql for
 // both backends, chosen by the form of TMBOT_DATABASE:
 //
 //   - sqlite:PATH — modernc.org/sqlite (pure Go), the file created when

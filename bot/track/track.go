@@ -6,8 +6,8 @@
 // model still plans).
 //
 // It is pure: no forge calls and no database. bot/jobs carries the plan
-// out. It imports bot/model and bot/review (which mitigations are tracked)
-// and the forge types only.
+// out. It imports bot/model, bot/review (which mitigations are tracked),
+// bot/markdown (the issues' text) and the forge types only.
 package track
 
 import (

@@ -1,6 +1,3 @@
-// Command tmbot reviews threat models: it validates model files, diffs
-// them, reviews a repository's change the way the bot does on a pull
-// request, and serves the GitHub and GitLab webhooks.
 package main
 
 import (
