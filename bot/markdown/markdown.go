@@ -177,10 +177,6 @@ func Mention(login string) string {
 	return "@" + login
 }
 
-// Inert is a handle the forge did not confirm (or that names a team): as
-// code, which notifies no one.
-func Inert(handle string) string { return Code(handle, 0) }
-
 // ---- helpers ----
 
 // markupPunct are the ASCII characters escaped wherever they are: they

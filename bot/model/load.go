@@ -76,12 +76,6 @@ func NewLoader(lim Limits) (*Loader, error) {
 	return l, nil
 }
 
-// Schema returns the derived schema.
-func (l *Loader) Schema() *Schema { return l.schema }
-
-// Catalog returns the catalog of framework ids.
-func (l *Loader) Catalog() *catalog.Catalog { return l.catalog }
-
 // Result is a loaded model file.
 type Result struct {
 	// Model is nil when the file could not be read at all (syntax or a

@@ -59,18 +59,6 @@ func githubSignature(header string) (sig []byte, ok bool) {
 	return sig, err == nil
 }
 
-// verifyGitHubSignature checks X-Hub-Signature-256, an HMAC-SHA256 of the
-// body with the webhook secret, in constant time.
-func verifyGitHubSignature(secret []byte, header string, body []byte) bool {
-	got, ok := githubSignature(header)
-	if !ok || len(secret) == 0 {
-		return false
-	}
-	mac := hmac.New(sha256.New, secret)
-	mac.Write(body)
-	return hmac.Equal(got, mac.Sum(nil))
-}
-
 // webhookSecrets checks a delivery against the current secret and, while
 // one is rotated, the previous one (check does it in constant time for
 // one secret). Both are checked whatever the first answer, so the time

@@ -80,16 +80,6 @@ func signingKey(k string) []byte {
 	return []byte(k)
 }
 
-// SetGitLabSigningKey sets the key of GitLab's signed webhooks (Standard
-// Webhooks; "whsec_<base64>" is decoded), over
-// TMBOT_GITLAB_WEBHOOK_SIGNING_KEY.
-func (s *Server) SetGitLabSigningKey(key string) {
-	st := s.gitlab()
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	st.signingKey = signingKey(key)
-}
-
 // SetGitLabBot tells the server how to learn the bot's GitLab username (the
 // GitLab client's BotLogin), to ignore the issue events the bot caused. It
 // starts looking at once, in the background, unless

@@ -263,9 +263,6 @@ func (s *Server) SetPathPrefix(prefix string) {
 	}
 }
 
-// AppID is the App's id.
-func (s *Server) AppID() int64 { return s.appID }
-
 // AppSlug is the App's slug: its comments are by "<slug>[bot]".
 func (s *Server) AppSlug() string { return s.appSlug }
 

@@ -105,17 +105,6 @@ func (s *Server) CloseIssueAs(path string, iid int64, username string) {
 	is.State, is.ClosedBy, is.ClosedAt, is.UpdatedAt = "closed", username, s.now(), s.now()
 }
 
-// ReopenIssueAs reopens an issue as a person would.
-func (s *Server) ReopenIssueAs(path string, iid int64, username string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	is := s.mustProject(path).issues[iid]
-	if is == nil {
-		s.t.Fatalf("gitlabtest: no issue %s#%d", path, iid)
-	}
-	is.State, is.ClosedBy, is.ClosedAt, is.UpdatedAt = "opened", "", time.Time{}, s.now()
-}
-
 func (s *Server) issueJSON(p *project, is *issue) map[string]any {
 	var author, closedBy, assignee any
 	if u := s.userByName(is.Author); u != nil {

@@ -214,16 +214,6 @@ func (s *Server) AddProject(path, defaultBranch string, forkOf ...string) int64 
 	return p.id
 }
 
-// RemoveProject deletes a project (its calls then answer 404 "404 Project
-// Not Found").
-func (s *Server) RemoveProject(path string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p := s.mustProject(path)
-	delete(s.projects, p.id)
-	delete(s.byPath, strings.ToLower(path))
-}
-
 // ProjectID is a project's id.
 func (s *Server) ProjectID(path string) int64 {
 	s.mu.Lock()
