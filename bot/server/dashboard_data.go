@@ -17,20 +17,6 @@ import (
 // risks are the risk levels, highest first.
 var risks = []string{"critical", "high", "medium", "low"}
 
-func riskRank(r string) int {
-	switch r {
-	case "low":
-		return 1
-	case "medium":
-		return 2
-	case "high":
-		return 3
-	case "critical":
-		return 4
-	}
-	return 0
-}
-
 // statusOption is a value of the status filter.
 type statusOption struct{ Value, Label string }
 

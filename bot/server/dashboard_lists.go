@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+
+	"github.com/tmbot/tmbot/bot/model"
 )
 
 // Filtering and sorting of the dashboard's four lists. Each returns a new
@@ -39,7 +41,7 @@ func threatList(rows []threatRow, f filters) []*threatRow {
 			return cmp.Or(f.cmpDir(c), tie)
 		}
 		// Highest risk, unplanned, oldest first.
-		return cmp.Or(cmp.Compare(riskRank(b.Risk), riskRank(a.Risk)), boolFirst(!a.Planned, !b.Planned),
+		return cmp.Or(cmp.Compare(model.Risk(b.Risk).Rank(), model.Risk(a.Risk).Rank()), boolFirst(!a.Planned, !b.Planned),
 			cmp.Compare(b.AgeDays, a.AgeDays), tie)
 	})
 }
@@ -52,11 +54,11 @@ type sortFields struct {
 }
 
 func (r *threatRow) sortFields() sortFields {
-	return sortFields{r.AgeDays, r.Repo, r.Title, r.SystemName, r.Vendor, r.Owner, riskRank(r.Risk)}
+	return sortFields{r.AgeDays, r.Repo, r.Title, r.SystemName, r.Vendor, r.Owner, model.Risk(r.Risk).Rank()}
 }
 
 func (r *mitigationRow) sortFields() sortFields {
-	return sortFields{r.AgeDays, r.Repo, r.Title, r.SystemName, r.Vendor, r.Owner, riskRank(r.Risk)}
+	return sortFields{r.AgeDays, r.Repo, r.Title, r.SystemName, r.Vendor, r.Owner, model.Risk(r.Risk).Rank()}
 }
 
 // compareBy compares a and b by the column key; false when key is not one
@@ -92,7 +94,7 @@ func defaultMitigationOrder(a, b *mitigationRow) int {
 	if c := boolFirst(!a.Done, !b.Done); c != 0 {
 		return c
 	}
-	if c := cmp.Compare(riskRank(b.Risk), riskRank(a.Risk)); c != 0 {
+	if c := cmp.Compare(model.Risk(b.Risk).Rank(), model.Risk(a.Risk).Rank()); c != 0 {
 		return c
 	}
 	if c := boolFirst(a.Overdue, b.Overdue); c != 0 {
@@ -180,7 +182,7 @@ func acceptedList(rows []acceptedRow, f filters) []*acceptedRow {
 		var c int
 		switch f.Sort {
 		case "risk":
-			c = cmp.Compare(riskRank(a.Risk), riskRank(b.Risk))
+			c = cmp.Compare(model.Risk(a.Risk).Rank(), model.Risk(b.Risk).Rank())
 		case "repo":
 			c = strings.Compare(a.Repo, b.Repo)
 		case "title":

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/tmbot/tmbot/bot/model"
 )
 
 // filters narrow what the dashboard shows, and say how a list is sorted
@@ -58,7 +60,7 @@ func parseFilters(q url.Values) (filters, error) {
 			return f, fmt.Errorf("%s is longer than %d characters, or not UTF-8", k, maxFilterLen)
 		}
 	}
-	if f.Risk != "" && riskRank(f.Risk) == 0 {
+	if f.Risk != "" && model.Risk(f.Risk).Rank() == 0 {
 		return f, fmt.Errorf("unknown risk %q: use low, medium, high or critical", f.Risk)
 	}
 	if f.Status != "" && !slices.ContainsFunc(statuses, func(o statusOption) bool { return o.Value == f.Status }) {
