@@ -387,14 +387,9 @@ func firstSentence(msg string) string {
 }
 
 // mdOneLine folds whitespace (newlines included) to single spaces and cuts s
-// to at most n runes, with an ellipsis.
+// to at most n runes (n > 0), with an ellipsis.
 func mdOneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return strings.TrimRight(string(r[:n-1]), " ") + "…"
+	return markdown.Cut(strings.Join(strings.Fields(s), " "), n)
 }
 
 func orWord(s, word string) string {

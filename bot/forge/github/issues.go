@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strings"
 	"sync/atomic"
-	"unicode/utf8"
 
 	"github.com/google/go-github/v92/github"
 
@@ -29,7 +28,7 @@ const MaxIssueBody = 65536
 //     carries too, are left out.
 //   - CreateIssue and UpdateIssue cut the title to forge.MaxIssueTitle
 //     characters and the body to MaxIssueBody, each ending in "…" when cut
-//     (CutIssueTitle); spec.Due is not sent (GitHub has no due dates: the
+//     (forge.CutIssueTitle); spec.Due is not sent (GitHub has no due dates: the
 //     body carries it). Labels the repository lacks are created by GitHub.
 //     An assignee who cannot be assigned makes GitHub refuse the whole call
 //     (422, "… cannot be assigned to this issue"): check with CanAssign
@@ -40,23 +39,6 @@ const MaxIssueBody = 65536
 //   - Creating issues and comments counts against GitHub's secondary limit
 //     on content creation (about 80 a minute, 500 an hour): past it, a
 //     *forge.RateLimitError until now + Retry-After.
-
-// CutIssueTitle is the title CreateIssue and UpdateIssue send for title:
-// at most forge.MaxIssueTitle characters, the last of them "…" when cut.
-func CutIssueTitle(title string) string { return cutEllipsis(title, forge.MaxIssueTitle) }
-
-// cutEllipsis cuts s to at most n characters (runes), the last of them
-// "…" when it was cut.
-func cutEllipsis(s string, n int) string {
-	if n <= 0 {
-		return ""
-	}
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
-}
 
 // issueError maps an issue call's failure: a deleted issue (410) is
 // forge.ErrNotFound, a 422 says GitHub's reasons, and a 404 of a
@@ -163,12 +145,12 @@ func (c *Client) ListIssues(ctx context.Context, repo forge.Repo, label string) 
 
 // CreateIssue implements forge.Client (one call).
 func (c *Client) CreateIssue(ctx context.Context, repo forge.Repo, spec forge.IssueSpec) (*forge.Issue, error) {
-	title := CutIssueTitle(spec.Title)
-	op := fmt.Sprintf("create issue %q in %s", cutEllipsis(title, 60), repo.FullName())
+	title := forge.CutIssueTitle(spec.Title)
+	op := fmt.Sprintf("create issue %q in %s", forge.Cut(title, 60), repo.FullName())
 	if strings.TrimSpace(title) == "" {
 		return nil, &Error{Forge: "github", Op: op, Message: "an issue needs a title"}
 	}
-	req := github.CreateIssueRequest{Title: title, Body: github.Ptr(cutEllipsis(spec.Body, MaxIssueBody)),
+	req := github.CreateIssueRequest{Title: title, Body: github.Ptr(forge.Cut(spec.Body, MaxIssueBody)),
 		Labels: nonNil(spec.Labels), Assignees: nonNil(spec.Assignees)}
 	is, _, err := c.gh.Issues.Create(ctx, repo.Owner, repo.Name, req)
 	if err != nil {
@@ -182,13 +164,13 @@ func (c *Client) CreateIssue(ctx context.Context, repo forge.Repo, spec forge.Is
 // assignees become spec's (labels and assignees replaced, emptied when
 // spec has none). The state is left as it is.
 func (c *Client) UpdateIssue(ctx context.Context, repo forge.Repo, number int, spec forge.IssueSpec) error {
-	title := CutIssueTitle(spec.Title)
+	title := forge.CutIssueTitle(spec.Title)
 	op := fmt.Sprintf("edit issue %s#%d", repo.FullName(), number)
 	if strings.TrimSpace(title) == "" {
 		return &Error{Forge: "github", Op: op, Message: "an issue needs a title"}
 	}
 	_, _, err := c.gh.Issues.Update(ctx, repo.Owner, repo.Name, number, github.UpdateIssueRequest{
-		Title: github.Ptr(title), Body: github.Ptr(cutEllipsis(spec.Body, MaxIssueBody)),
+		Title: github.Ptr(title), Body: github.Ptr(forge.Cut(spec.Body, MaxIssueBody)),
 		Labels: nonNil(spec.Labels), Assignees: nonNil(spec.Assignees),
 	})
 	if err != nil {

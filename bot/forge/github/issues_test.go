@@ -138,7 +138,7 @@ func TestIssueTitleCut(t *testing.T) {
 		{strings.Repeat("a", 256), strings.Repeat("a", 254) + "…"},
 		{strings.Repeat("é", 300), strings.Repeat("é", 254) + "…"},
 	} {
-		if got := ghforge.CutIssueTitle(tc.in); got != tc.want {
+		if got := forge.CutIssueTitle(tc.in); got != tc.want {
 			t.Errorf("CutIssueTitle(%d runes) = %d runes", utf8.RuneCountInString(tc.in), utf8.RuneCountInString(got))
 		}
 		is, err := f.c.CreateIssue(ctx, f.repo, forge.IssueSpec{Title: tc.in})

@@ -95,7 +95,7 @@ func (c *Client) ProposeChange(ctx context.Context, repo forge.Repo, p forge.Pro
 
 	// 5. The pull request.
 	pr, _, err := c.gh.PullRequests.Create(ctx, repo.Owner, repo.Name, github.CreatePullRequest{
-		Title: github.Ptr(p.Title), Head: p.Branch, Base: p.BaseBranch, Body: github.Ptr(cutEllipsis(p.Body, MaxIssueBody)),
+		Title: github.Ptr(p.Title), Head: p.Branch, Base: p.BaseBranch, Body: github.Ptr(forge.Cut(p.Body, MaxIssueBody)),
 	})
 	if err != nil {
 		if pullExists(err) {

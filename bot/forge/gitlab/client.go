@@ -563,7 +563,7 @@ func (c *Client) ListComments(ctx context.Context, pr *forge.PullRequest) ([]for
 func (c *Client) CreateComment(ctx context.Context, pr *forge.PullRequest, body string) (*forge.Comment, error) {
 	op := fmt.Sprintf("comment on %s!%d", pr.Repo.FullName(), pr.Number)
 	n, resp, err := c.gl.Notes.CreateMergeRequestNote(pid(pr.Repo), int64(pr.Number),
-		&gl.CreateMergeRequestNoteOptions{Body: gl.Ptr(cutEllipsis(body, MaxNoteBody))}, gl.WithContext(ctx))
+		&gl.CreateMergeRequestNoteOptions{Body: gl.Ptr(forge.Cut(body, MaxNoteBody))}, gl.WithContext(ctx))
 	if err != nil {
 		return nil, c.fail(ctx, pr.Repo, op, resp, err)
 	}
@@ -575,7 +575,7 @@ func (c *Client) CreateComment(ctx context.Context, pr *forge.PullRequest, body 
 func (c *Client) UpdateComment(ctx context.Context, pr *forge.PullRequest, id int64, body string) error {
 	op := fmt.Sprintf("edit note %d on %s!%d", id, pr.Repo.FullName(), pr.Number)
 	_, resp, err := c.gl.Notes.UpdateMergeRequestNote(pid(pr.Repo), int64(pr.Number), id,
-		&gl.UpdateMergeRequestNoteOptions{Body: gl.Ptr(cutEllipsis(body, MaxNoteBody))}, gl.WithContext(ctx))
+		&gl.UpdateMergeRequestNoteOptions{Body: gl.Ptr(forge.Cut(body, MaxNoteBody))}, gl.WithContext(ctx))
 	if err != nil {
 		return c.fail(ctx, pr.Repo, op, resp, err)
 	}

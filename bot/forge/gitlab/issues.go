@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	gl "gitlab.com/gitlab-org/api/client-go/v2"
 
@@ -29,22 +28,6 @@ import (
 //     /users?username=); one GitLab does not know is left out (check with
 //     CanAssign first). spec.Due sets the due date (cleared when empty on
 //     an update). Labels the project lacks are created by GitLab.
-
-// CutIssueTitle is the title CreateIssue and UpdateIssue send for title.
-func CutIssueTitle(title string) string { return cutEllipsis(title, forge.MaxIssueTitle) }
-
-// cutEllipsis cuts s to at most n characters (runes), the last of them
-// "…" when it was cut.
-func cutEllipsis(s string, n int) string {
-	if n <= 0 {
-		return ""
-	}
-	if len(s) <= n || utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
-}
 
 func toIssue(is *gl.Issue) forge.Issue {
 	out := forge.Issue{Number: int(is.IID), Title: is.Title, Body: is.Description, State: is.State, URL: is.WebURL,
@@ -132,8 +115,8 @@ func dueDate(s string) (*gl.ISOTime, bool) {
 
 // CreateIssue implements forge.Client.
 func (c *Client) CreateIssue(ctx context.Context, repo forge.Repo, spec forge.IssueSpec) (*forge.Issue, error) {
-	title := CutIssueTitle(spec.Title)
-	op := fmt.Sprintf("create issue %q in %s", cutEllipsis(title, 60), repo.FullName())
+	title := forge.CutIssueTitle(spec.Title)
+	op := fmt.Sprintf("create issue %q in %s", forge.Cut(title, 60), repo.FullName())
 	if strings.TrimSpace(title) == "" {
 		return nil, &Error{Forge: "gitlab", Op: op, Message: "an issue needs a title"}
 	}
@@ -141,7 +124,7 @@ func (c *Client) CreateIssue(ctx context.Context, repo forge.Repo, spec forge.Is
 	if err != nil {
 		return nil, err
 	}
-	opts := &gl.CreateIssueOptions{Title: gl.Ptr(title), Description: gl.Ptr(cutEllipsis(spec.Body, MaxIssueDescription)),
+	opts := &gl.CreateIssueOptions{Title: gl.Ptr(title), Description: gl.Ptr(forge.Cut(spec.Body, MaxIssueDescription)),
 		Labels: &gl.LabelOptions{}}
 	*opts.Labels = append(*opts.Labels, spec.Labels...)
 	if len(ids) > 0 {
@@ -162,7 +145,7 @@ func (c *Client) CreateIssue(ctx context.Context, repo forge.Repo, spec forge.Is
 // labels, assignees and due date become spec's; the state is left as it
 // is.
 func (c *Client) UpdateIssue(ctx context.Context, repo forge.Repo, number int, spec forge.IssueSpec) error {
-	title := CutIssueTitle(spec.Title)
+	title := forge.CutIssueTitle(spec.Title)
 	op := fmt.Sprintf("edit issue %s#%d", repo.FullName(), number)
 	if strings.TrimSpace(title) == "" {
 		return &Error{Forge: "gitlab", Op: op, Message: "an issue needs a title"}
@@ -172,7 +155,7 @@ func (c *Client) UpdateIssue(ctx context.Context, repo forge.Repo, number int, s
 		return err
 	}
 	labels := gl.LabelOptions(append([]string{}, spec.Labels...))
-	opts := &gl.UpdateIssueOptions{Title: gl.Ptr(title), Description: gl.Ptr(cutEllipsis(spec.Body, MaxIssueDescription)),
+	opts := &gl.UpdateIssueOptions{Title: gl.Ptr(title), Description: gl.Ptr(forge.Cut(spec.Body, MaxIssueDescription)),
 		Labels: &labels, AssigneeIDs: &ids}
 	if d, ok := dueDate(spec.Due); ok {
 		opts.DueDate = d
@@ -215,7 +198,7 @@ func (c *Client) ReopenIssue(ctx context.Context, repo forge.Repo, number int) e
 // CommentOnIssue implements forge.Client (one call).
 func (c *Client) CommentOnIssue(ctx context.Context, repo forge.Repo, number int, body string) error {
 	_, resp, err := c.gl.Notes.CreateIssueNote(pid(repo), int64(number),
-		&gl.CreateIssueNoteOptions{Body: gl.Ptr(cutEllipsis(body, MaxNoteBody))}, gl.WithContext(ctx))
+		&gl.CreateIssueNoteOptions{Body: gl.Ptr(forge.Cut(body, MaxNoteBody))}, gl.WithContext(ctx))
 	if err != nil {
 		return c.fail(ctx, repo, fmt.Sprintf("comment on issue %s#%d", repo.FullName(), number), resp, err)
 	}

@@ -122,7 +122,7 @@ func findingBody(f finding) string {
 		b.WriteString("\n" + markdown.Paragraph(msg, maxFindingMessage) + "\n")
 	}
 	b.WriteString("\n_tmbot resolves this thread when the finding is gone._\n")
-	return cutEllipsis(b.String(), MaxNoteBody)
+	return forge.Cut(b.String(), MaxNoteBody)
 }
 
 func fingerprint(parts ...any) string {
@@ -140,7 +140,7 @@ func statusDescription(chk forge.Check) string {
 			d = "Threat model review: changes needed"
 		}
 	}
-	return cutEllipsis(d, MaxStatusDescription)
+	return forge.Cut(d, MaxStatusDescription)
 }
 
 // SetCheck implements forge.Client: the head's commit status, then the

@@ -1,0 +1,25 @@
+package forge
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestCut(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"abc", 3, "abc"},
+		{"abcd", 3, "ab…"},
+		{"ab d", 3, "ab…"},
+		{"éééé", 3, "éé…"},
+		{"abc", 0, ""},
+		{strings.Repeat("a", MaxIssueTitle+1), MaxIssueTitle, strings.Repeat("a", MaxIssueTitle-1) + "…"},
+	} {
+		if got := Cut(tc.in, tc.n); got != tc.want {
+			t.Errorf("Cut(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+	}
+}
