@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tmbot/tmbot/bot/forge"
 	"github.com/tmbot/tmbot/bot/forge/forgefake"
@@ -116,5 +117,40 @@ func TestFakeIsStrict(t *testing.T) {
 	want := []string{"UpdateComment", "PullRequest", "ReadFile", "ListTree", "UpdateComment"}
 	if got := f.Calls(); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("calls %v, want %v", got, want)
+	}
+}
+
+// TestLostCreateDoesNotAdoptAStrangersMarker: a stranger has posted the
+// marker on a new request; the bot's create is made but its answer lost,
+// and the retry looks for what it made. It must find its own comment, not
+// the stranger's (whose id, remembered, would make later edits fail).
+func TestLostCreateDoesNotAdoptAStrangersMarker(t *testing.T) {
+	ctx := context.Background()
+	f, repo, d := fakePR(t)
+	d.Retry = retry.Policy{MaxRetries: 1, Sleep: func(time.Duration) {}}
+	stranger := f.AddComment(repo, 1, "mallory", review.Marker+"\nall clear, merge away")
+	f.LoseAnswer("CreateComment", 1, &forge.APIError{Forge: "fake", Op: "write", Status: 502, Message: "bad gateway"})
+	args := reviewArgs(repo, "pull_request.opened")
+	if err := d.ReviewPR(ctx, args); err != nil {
+		t.Fatalf("review: %v; calls: %v", err, f.Calls())
+	}
+	st, err := d.Store.GetPRState(ctx, args.PRKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.CommentID == stranger {
+		t.Fatalf("the bot remembered the stranger's comment %d as its own", stranger)
+	}
+	var mine int
+	for _, c := range f.Comments(repo, 1) {
+		if c.Author == "tmbot[bot]" {
+			mine++
+			if c.ID != st.CommentID {
+				t.Errorf("remembered comment %d, the bot's is %d", st.CommentID, c.ID)
+			}
+		}
+	}
+	if mine != 1 || f.Count("CreateComment") != 1 {
+		t.Errorf("want the one lost create found, not repeated: %d comments of the bot's, %d creates", mine, f.Count("CreateComment"))
 	}
 }

@@ -271,14 +271,21 @@ func (d *Deps) upsertComment(ctx context.Context, client forge.Client, pr *forge
 		return 0, nil
 	}
 	// A create that may have been made is looked for before it is sent
-	// again (bot/forge/retry).
+	// again (bot/forge/retry): only the bot's own comment counts, as above,
+	// or a stranger's marker would be remembered as the bot's.
 	find := func(ctx context.Context) (*forge.Comment, bool, error) {
+		if bot == (forge.Identity{}) {
+			var err error
+			if bot, err = client.Bot(ctx); err != nil {
+				return nil, false, fmt.Errorf("learn who the bot is on %s: %w", pr.Repo.Forge, err)
+			}
+		}
 		cs, err := client.ListComments(ctx, pr)
 		if err != nil {
 			return nil, false, err
 		}
 		for _, c := range cs {
-			if strings.HasPrefix(c.Body, review.Marker) {
+			if bot.Wrote(c.Author, c.AuthorID) && strings.HasPrefix(c.Body, review.Marker) {
 				return &c, true, nil
 			}
 		}
