@@ -45,10 +45,15 @@ var _ forge.Client = (*Client)(nil)
 
 // Client is one installation's forge.Client. It is safe for concurrent use.
 type Client struct {
-	app          *App
+	app          *App // nil for a token client (token.go)
 	installation int64
 	gh           *github.Client
 	tr           *installationRoundTripper
+
+	// A token client's identity, and the slug of the App whose check
+	// runs it adopts (NewTokenClient).
+	bot      forge.Identity
+	checkApp string
 
 	calls atomic.Int64
 
