@@ -29,6 +29,7 @@ func commands() []command {
 		{"validate", "validate threat-model files or folders", runValidate},
 		{"diff", "diff two model files", runDiff},
 		{"review", "review a local git repository as the bot would", runReview},
+		{"ci", "inside GitHub Actions or GitLab CI: review the job's pull/merge request and post the result", runCI},
 		{"serve", "run the webhook service", runServe},
 		{"gitlab-secret", "print the webhook secrets of GitLab projects", runGitLabSecret},
 		{"init", "write a starter model that validates", runInit},
