@@ -27,14 +27,13 @@ type goreleaserConfig struct {
 		NameTemplate string `json:"name_template"`
 	} `json:"checksum"`
 	Dockers []struct {
-		Goarch         string   `json:"goarch"`
-		Dockerfile     string   `json:"dockerfile"`
-		ExtraFiles     []string `json:"extra_files"`
-		ImageTemplates []string `json:"image_templates"`
-	} `json:"dockers"`
-	DockerManifests []struct {
-		NameTemplate string `json:"name_template"`
-	} `json:"docker_manifests"`
+		ID         string   `json:"id"`
+		Dockerfile string   `json:"dockerfile"`
+		ExtraFiles []string `json:"extra_files"`
+		Images     []string `json:"images"`
+		Tags       []string `json:"tags"`
+		Platforms  []string `json:"platforms"`
+	} `json:"dockers_v2"`
 }
 
 func readGoreleaser(t *testing.T) goreleaserConfig {
@@ -102,18 +101,19 @@ func TestGoreleaserConfig(t *testing.T) {
 	if c.Checksum.NameTemplate == "" {
 		t.Error("no checksum file")
 	}
-	for _, d := range c.Dockers {
-		for _, f := range append([]string{d.Dockerfile}, d.ExtraFiles...) {
-			if _, err := os.Stat(filepath.Join(root(t), f)); err != nil {
-				t.Errorf("image %s: %v", d.Goarch, err)
-			}
+	if len(c.Dockers) != 1 || !slices.Contains(c.Dockers[0].Platforms, "linux/amd64") || !slices.Contains(c.Dockers[0].Platforms, "linux/arm64") {
+		t.Fatalf("dockers_v2 %+v: want one image for linux/amd64 and linux/arm64", c.Dockers)
+	}
+	for _, f := range append([]string{c.Dockers[0].Dockerfile}, c.Dockers[0].ExtraFiles...) {
+		if _, err := os.Stat(filepath.Join(root(t), f)); err != nil {
+			t.Errorf("image: %v", err)
 		}
 	}
 }
 
 // The Helm chart's default image is the one a release publishes: the
-// repository of the release's manifest, tagged with the chart's
-// appVersion (GoReleaser's .Version is the tag without its v).
+// release image's repository, tagged with the chart's appVersion
+// (GoReleaser's .Version is the tag without its v).
 func TestHelmDefaultImageIsTheReleaseImage(t *testing.T) {
 	c := readGoreleaser(t)
 	var values struct {
@@ -134,13 +134,8 @@ func TestHelmDefaultImageIsTheReleaseImage(t *testing.T) {
 			t.Fatalf("%s: %v", f, err)
 		}
 	}
-	want := values.Image.Repository + ":{{ .Version }}"
-	var names []string
-	for _, m := range c.DockerManifests {
-		names = append(names, m.NameTemplate)
-	}
-	if !slices.Contains(names, want) {
-		t.Fatalf("the chart's image %s:%s is not one a release publishes (%v)", values.Image.Repository, chart.AppVersion, names)
+	if len(c.Dockers) == 0 || !slices.Contains(c.Dockers[0].Images, values.Image.Repository) || !slices.Contains(c.Dockers[0].Tags, "{{ .Version }}") {
+		t.Fatalf("the chart's image %s:%s is not one a release publishes (%+v)", values.Image.Repository, chart.AppVersion, c.Dockers)
 	}
 	if values.Image.Tag != "" || strings.HasPrefix(chart.AppVersion, "v") {
 		t.Fatalf("the chart's tag %q / appVersion %q: want the appVersion, without a v, as .Version", values.Image.Tag, chart.AppVersion)
