@@ -9,7 +9,6 @@ import (
 	"github.com/google/go-github/v92/github"
 
 	"github.com/tmbot/tmbot/bot/forge"
-	"github.com/tmbot/tmbot/bot/forge/cache"
 	"github.com/tmbot/tmbot/bot/forge/retry"
 )
 
@@ -62,9 +61,7 @@ func NewTokenClient(cfg TokenConfig) (*Client, error) {
 	if cfg.Retry != nil {
 		p = *cfg.Retry
 	}
-	c := &Client{bot: bot, checkApp: strings.TrimSuffix(bot.Login, "[bot]"),
-		files:  cache.New[fileKey, fileEntry](fileCacheEntries, fileCacheBytes, func(e fileEntry) int64 { return int64(len(e.data)) + 64 }),
-		checks: cache.New[string, checkState](checkCacheEntries, 0, nil)}
+	c := withCaches(&Client{bot: bot, checkApp: strings.TrimSuffix(bot.Login, "[bot]")})
 	tr := p.Transport(&countingTransport{c: c, next: &bearerTransport{token: cfg.Token, next: next}}, timeout)
 	gh, err := github.NewClient(github.WithHTTPClient(&http.Client{Transport: tr}),
 		github.WithURLs(&base, &base), github.WithUserAgent(userAgent))
