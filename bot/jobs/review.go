@@ -57,6 +57,9 @@ type Deps struct {
 	// Retry is how a create that may have been made is tried again after
 	// looking for it (bot/forge/retry; zero: the defaults).
 	Retry retry.Policy
+	// TrackingOff: no tracking follows the reviews (tmbot ci); the
+	// comment says what the service would open (review.Report.TrackingOff).
+	TrackingOff bool
 }
 
 func (d *Deps) now() time.Time {
@@ -71,12 +74,20 @@ func (d *Deps) now() time.Time {
 // changes) and the check of the head. Nothing is written when nothing
 // changed since the last review of that head.
 func (d *Deps) ReviewPR(ctx context.Context, a queue.ReviewArgs) error {
+	_, err := d.ReviewRequest(ctx, a)
+	return err
+}
+
+// ReviewRequest is ReviewPR that also gives the report it posted (nil
+// when there was nothing to review: a draft the repository does not
+// review, a request not open, a command from someone who may not write).
+func (d *Deps) ReviewRequest(ctx context.Context, a queue.ReviewArgs) (*review.Report, error) {
 	log := d.Log.With("pr", a.PRKey, "reason", a.Reason)
 	pull, err := d.Store.GetPull(ctx, a.PRKey)
 	var pr forge.PullRequest
 	client, cerr := d.Client(a.Repo)
 	if cerr != nil {
-		return fmt.Errorf("client for %s: %w", a.Repo.FullName(), cerr)
+		return nil, fmt.Errorf("client for %s: %w", a.Repo.FullName(), cerr)
 	}
 	defer d.noteBudget(ctx, client, a.Repo)
 	switch {
@@ -87,38 +98,38 @@ func (d *Deps) ReviewPR(ctx context.Context, a queue.ReviewArgs) error {
 		// events do not carry the base commit): read it from the forge.
 		fresh, err := client.PullRequest(ctx, a.Repo, a.Number)
 		if err != nil {
-			return fmt.Errorf("read pull request %s: %w", a.PRKey, err)
+			return nil, fmt.Errorf("read pull request %s: %w", a.PRKey, err)
 		}
 		pr = *fresh
 	default:
-		return fmt.Errorf("read pull request %s from the store: %w", a.PRKey, err)
+		return nil, fmt.Errorf("read pull request %s from the store: %w", a.PRKey, err)
 	}
 	if a.Requester != "" {
 		ok, err := client.CanWrite(ctx, pr.Repo, a.Requester)
 		if err != nil {
-			return fmt.Errorf("check %s's permission on %s: %w", a.Requester, pr.Repo.FullName(), err)
+			return nil, fmt.Errorf("check %s's permission on %s: %w", a.Requester, pr.Repo.FullName(), err)
 		}
 		if !ok {
 			log.Info("review command from someone without write access ignored", "user", a.Requester)
-			return nil
+			return nil, nil
 		}
 	}
 	if pr.State != "open" && !(pr.State == "merged" && a.Reason == ReasonMerged) {
 		log.Debug("request not open; nothing to review", "state", pr.State)
-		return nil
+		return nil, nil
 	}
 	src := newPRSource(client, &pr, log)
 	cfg, cfgErrs, err := review.LoadConfig(ctx, src)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if pr.Draft && !cfg.Drafts {
 		log.Debug("draft request; the repository does not review drafts")
-		return nil
+		return nil, nil
 	}
 	tracked, err := d.Store.TrackedIssues(ctx, pr.Repo.Key())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rep, _, err := review.ReviewSource(ctx, src, review.Options{Loader: d.Loader,
 		Today: d.now().UTC().Format(time.DateOnly), OrgPolicies: d.OrgPolicies, Engines: d.Engines, Compute: d.Compute,
@@ -132,18 +143,19 @@ func (d *Deps) ReviewPR(ctx context.Context, a queue.ReviewArgs) error {
 			return t.URL, t.State
 		}})
 	if err != nil {
-		return err
+		return nil, err
 	}
+	rep.TrackingOff = d.TrackingOff
 	// The first review of a new head can skip looking for an earlier
 	// comment (a new request) or check (a new head): API economy.
 	newHead := a.Reason == "pull_request.synchronize" || a.Reason == "pull_request.opened"
 	newPR := a.Reason == "pull_request.opened"
 	if err := d.post(ctx, client, &pr, rep, a.Force, newPR, newHead); err != nil {
-		return err
+		return nil, err
 	}
 	log.Info("reviewed", "head", pr.HeadSHA, "models", rep.Summary.Models, "blocking", rep.Blocking,
 		"new_unmitigated", rep.Summary.NewUnmitigated)
-	return nil
+	return rep, nil
 }
 
 // writing marks, in the remembered state, a write begun but not known to

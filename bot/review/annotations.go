@@ -315,6 +315,9 @@ func (r *Report) checkSummary(maxItems int) string {
 			plural(pre, "warning or suggestion", "warnings and suggestions"), orWord2(pre, "is", "are"), orWord2(pre, "it is", "they are"))
 	}
 	switch {
+	case r.TrackingOff && s.WillOpen > 0:
+		fmt.Fprintf(&b, "\nWhen this merges, the tmbot service would open %s; tmbot ci opens none.\n", plural(s.WillOpen, "tracking issue", "tracking issues"))
+	case r.TrackingOff:
 	case s.WillOpen > 0 && s.WillClose > 0:
 		fmt.Fprintf(&b, "\nWhen this merges, tmbot will open %s and close %d.\n", plural(s.WillOpen, "tracking issue", "tracking issues"), s.WillClose)
 	case s.WillOpen > 0:

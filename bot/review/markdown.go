@@ -52,7 +52,7 @@ const (
 // many items are not shown; what blocks is written first, so it is cut
 // last.
 func (r *Report) Markdown() string {
-	o := mdOptions{diagram: true, changes: true, notices: true, howto: true, primary: -1, secondary: -1}
+	o := mdOptions{diagram: true, changes: true, notices: true, howto: true, primary: -1, secondary: -1, trackingOff: r.TrackingOff}
 	if s := r.markdown(o); fitsComment(s) {
 		return s
 	}
@@ -140,6 +140,8 @@ func (r *Report) longestList() int {
 type mdOptions struct {
 	diagram, changes, notices, howto bool
 	// compact leaves out the threats' framework links.
+	// trackingOff: see Report.TrackingOff.
+	trackingOff bool
 	compact bool
 	// advisory: the report does not block (the repository's check is not
 	// blocking), so errors are not called blocking.
@@ -232,6 +234,11 @@ func (m *ModelReport) writeTracking(b *strings.Builder, o mdOptions) {
 		for _, t := range open[:capTo(len(open), o.secondary)] {
 			b.WriteString("- " + trackedLine(t) + "\n")
 		}
+	} else if len(open) > 0 && o.trackingOff {
+		fmt.Fprintf(b, "When this merges, the tmbot service would open %s; `tmbot ci` opens none (tracking is a feature of the service):\n\n", plural(len(open), "tracking issue", "tracking issues"))
+		for _, t := range open[:capTo(len(open), o.secondary)] {
+			b.WriteString("- " + trackedLine(t) + "\n")
+		}
 	} else if len(open) > 0 {
 		fmt.Fprintf(b, "When this merges, tmbot will open %s:\n\n", plural(len(open), "tracking issue", "tracking issues"))
 		n := capTo(len(open), o.secondary)
@@ -241,6 +248,9 @@ func (m *ModelReport) writeTracking(b *strings.Builder, o mdOptions) {
 		if more := len(open) - n; more > 0 {
 			fmt.Fprintf(b, "- %d more not shown.\n", more)
 		}
+	}
+	if len(closing) > 0 && o.trackingOff {
+		closing = nil // nothing is tracked, so nothing is closed
 	}
 	if len(closing) > 0 {
 		if len(open) > 0 {

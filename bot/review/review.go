@@ -73,6 +73,10 @@ type Report struct {
 	// nonBlocking: the repository's check does not block (blocking:
 	// false), so policy errors are named as errors, not as blockers.
 	nonBlocking bool
+	// TrackingOff says that no tracking follows this review (tmbot ci: the
+	// tracking issues are the service's): the comment and the check say
+	// what the service would open, not what will be opened.
+	TrackingOff bool `json:"tracking_off,omitempty"`
 }
 
 // Summary counts what the report holds across models.

@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -119,15 +118,9 @@ func RunCapped(ctx context.Context, kind string, input []byte, b Budget, maxOutp
 	stdout := &cappedBuffer{max: maxOutput, onOverflow: cancel}
 	stderr := &cappedBuffer{max: maxStderr}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
-	// The child leads its own process group, and the whole group is killed
-	// when the budget's time is up or ctx is cancelled.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error {
-		if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); err != nil {
-			return cmd.Process.Kill()
-		}
-		return nil
-	}
+	// Killed when the budget's time is up or ctx is cancelled (with its
+	// process group where there are groups: procgroup_unix.go).
+	killOnCancel(cmd)
 	cmd.WaitDelay = time.Second
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start the %s child: %w", kind, err)

@@ -141,6 +141,9 @@ func LoadSettings(file string, getenv func(string) string) (Settings, error) {
 	s := DefaultSettings()
 	if file != "" {
 		data, err := os.ReadFile(file)
+		if errors.Is(err, fs.ErrNotExist) {
+			return s, fmt.Errorf("the settings file %s (--config) does not exist", file)
+		}
 		if err != nil {
 			return s, fmt.Errorf("read settings: %w", err)
 		}

@@ -10,15 +10,16 @@ import (
 	"regexp"
 	"strings"
 	"text/template"
+	"unicode"
 )
 
-var starterTemplate = template.Must(template.New("starter").Parse(`# A threat model for {{.Name}}: what the system is made of, what can go
+var starterTemplate = template.Must(template.New("starter").Parse(`# A threat model for {{.NameLine}}: what the system is made of, what can go
 # wrong, and what is done about it. The format: docs/format.md.
-# Check it with: tmbot validate {{.File}}
+# Check it with: tmbot validate {{.FileLine}}
 version: 1
 system:
   id: {{.ID}}
-  name: {{.Name}}
+  name: {{.NameYAML}}
   description: What the system does, in a sentence.
   owner: "@your-org/your-team"
 
@@ -115,7 +116,7 @@ func runInit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		*output = *id + ".threatmodel.yaml"
 	}
 	var b strings.Builder
-	data := struct{ ID, Name, File string }{*id, *name, *output}
+	data := struct{ ID, NameYAML, NameLine, FileLine string }{*id, yamlString(*name), commentText(*name), commentText(*output)}
 	if err := starterTemplate.Execute(&b, data); err != nil {
 		fmt.Fprintf(stderr, "tmbot: %v\n", err)
 		return exitUsage
@@ -148,6 +149,46 @@ func runInit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "wrote %s; check it with: tmbot validate %s\n", *output, *output)
 	return exitOK
+}
+
+// yamlString writes s as a YAML double-quoted scalar that reads back as s,
+// whatever it holds (":", "#", quotes, line breaks, any Unicode): every
+// character outside YAML's printable set, and the line breaks and the BOM
+// within it (U+0085, U+2028, U+2029, U+FEFF), is written as an escape.
+// Invalid UTF-8 becomes U+FFFD.
+func yamlString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range strings.ToValidUTF8(s, "\ufffd") {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r >= 0x20 && r <= 0x7e,
+			r >= 0xa0 && r <= 0xd7ff && r != 0x2028 && r != 0x2029,
+			r >= 0xe000 && r <= 0xfffd && r != 0xfeff,
+			r >= 0x10000 && r <= 0x10ffff:
+			b.WriteRune(r)
+		case r <= 0xffff:
+			fmt.Fprintf(&b, "\\u%04X", r)
+		default:
+			fmt.Fprintf(&b, "\\U%08X", r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// commentText makes s safe on a YAML comment line: valid UTF-8, with every
+// control character and line break (U+0085, U+2028, U+2029 among them) a
+// space.
+func commentText(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == '\ufeff' {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\ufffd"))
 }
 
 // systemID makes a system id from a folder name.

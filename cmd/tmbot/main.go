@@ -29,6 +29,7 @@ func commands() []command {
 		{"validate", "validate threat-model files or folders", runValidate},
 		{"diff", "diff two model files", runDiff},
 		{"review", "review a local git repository as the bot would", runReview},
+		{"ci", "inside GitHub Actions or GitLab CI: review the job's pull/merge request and post the result", runCI},
 		{"serve", "run the webhook service", runServe},
 		{"gitlab-secret", "print the webhook secrets of GitLab projects", runGitLabSecret},
 		{"init", "write a starter model that validates", runInit},
@@ -36,6 +37,8 @@ func commands() []command {
 		{"import", "convert a threat model from another tool (OTM, Threagile, ...)", runImport},
 		{"export", "write a model as an Open Threat Model (OTM) document", runExport},
 		{"plan", "give the open threats an owner and a due date, in place", runPlan},
+		{"completion", "print a shell completion script (bash, zsh or fish)", runCompletion},
+		{"version", "print the version", runVersion},
 	}
 }
 
@@ -49,21 +52,69 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(stderr)
-		if len(args) == 0 {
-			return exitUsage
-		}
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help":
+		usage(stdout)
 		return exitOK
+	case "-version", "--version":
+		return runVersion(ctx, nil, stdout, stderr)
+	case "help":
+		if len(args) == 1 {
+			usage(stdout)
+			return exitOK
+		}
+		if c, ok := findCommand(args[1]); ok {
+			return commandHelp(ctx, c, stdout)
+		}
+		fmt.Fprintf(stderr, "tmbot: unknown command %q\n\n", args[1])
+		usage(stderr)
+		return exitUsage
 	}
+	c, ok := findCommand(args[0])
+	if !ok {
+		fmt.Fprintf(stderr, "tmbot: unknown command %q\n\n", args[0])
+		usage(stderr)
+		return exitUsage
+	}
+	if asksHelp(args[1:]) {
+		return commandHelp(ctx, c, stdout)
+	}
+	return c.run(ctx, args[1:], stdout, stderr)
+}
+
+func findCommand(name string) (command, bool) {
 	for _, c := range commands() {
-		if c.name == args[0] {
-			return c.run(ctx, args[1:], stdout, stderr)
+		if c.name == name {
+			return c, true
 		}
 	}
-	fmt.Fprintf(stderr, "tmbot: unknown command %q\n\n", args[0])
-	usage(stderr)
-	return exitUsage
+	return command{}, false
+}
+
+// asksHelp reports whether the arguments of a command hold -h, -help or
+// --help (before a "--" that ends the flags).
+func asksHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
+
+// commandHelp prints a command's usage on stdout (it was asked for) and
+// succeeds: every command parses its flags before it does anything, and
+// -h alone makes it print its usage and stop.
+func commandHelp(ctx context.Context, c command, stdout io.Writer) int {
+	c.run(ctx, []string{"-h"}, io.Discard, stdout)
+	return exitOK
 }
 
 func usage(w io.Writer) {
@@ -73,5 +124,5 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-13s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Run tmbot COMMAND -h for the flags of a command.")
+	fmt.Fprintln(w, "Run tmbot help COMMAND (or tmbot COMMAND -h) for the flags of a command; tmbot --version for the version.")
 }

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -70,6 +72,15 @@ func serve(ctx context.Context, settings server.Settings, log *slog.Logger, read
 }
 
 func serveSettings(ctx context.Context, settings server.Settings, log *slog.Logger, ready chan<- string) error {
+	// The configured paths first: a path that is not there stops the
+	// start, before anything is opened.
+	orgPolicies, err := readPolicies(settings.PoliciesDir)
+	if err != nil {
+		return err
+	}
+	if settings.PoliciesDir != "" && len(orgPolicies) == 0 {
+		log.Warn("the organisation's policy folder holds no *.cue file: no organisation policy applies", "policies_dir", settings.PoliciesDir)
+	}
 	st, err := store.Open(ctx, settings.Database, log)
 	if err != nil {
 		return fmt.Errorf("open the database named by TMBOT_DATABASE: %w", err)
@@ -77,10 +88,6 @@ func serveSettings(ctx context.Context, settings server.Settings, log *slog.Logg
 	defer st.Close()
 	budget := sandbox.Budget{Timeout: settings.CUETimeout, MemoryBytes: settings.CUEMemory}
 	loader, err := model.NewLoader(model.Limits{CUE: model.CUEBudget(budget)})
-	if err != nil {
-		return err
-	}
-	orgPolicies, err := readPolicies(settings.PoliciesDir)
 	if err != nil {
 		return err
 	}
@@ -160,8 +167,11 @@ func serveSettings(ctx context.Context, settings server.Settings, log *slog.Logg
 		return err
 	}
 	srv.SetReady(true)
-	log.Info("tmbot serving", "addr", ln.Addr().String(), "database", strings.SplitN(settings.Database, ":", 2)[0],
-		"github", app != nil)
+	// What is on, in one line (no value of a secret: only whether it is set).
+	log.Info("tmbot serving", "version", versionString(), "addr", ln.Addr().String(),
+		"database", strings.SplitN(settings.Database, ":", 2)[0],
+		"github", app != nil, "gitlab", glClient != nil, "dashboard", settings.DashboardToken != "",
+		"org_policies", len(orgPolicies), "workers", settings.Workers)
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
@@ -174,10 +184,21 @@ func serveSettings(ctx context.Context, settings server.Settings, log *slog.Logg
 	return serveErr
 }
 
-// readPolicies reads the organisation's *.cue policies.
+// readPolicies reads the organisation's *.cue policies. A folder that is
+// not there is an error, not "no policies": a typo in TMBOT_POLICIES_DIR
+// must not quietly turn the organisation's rules off.
 func readPolicies(dir string) (map[string][]byte, error) {
 	if dir == "" {
 		return nil, nil
+	}
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, errors.New("TMBOT_POLICIES_DIR (policies_dir) names a folder that does not exist: create it, or correct the path")
+	case err != nil:
+		return nil, fmt.Errorf("TMBOT_POLICIES_DIR (policies_dir): %w", err)
+	case !st.IsDir():
+		return nil, errors.New("TMBOT_POLICIES_DIR (policies_dir) names a file, not a folder of *.cue policies")
 	}
 	files, err := filepath.Glob(filepath.Join(dir, "*.cue"))
 	if err != nil {

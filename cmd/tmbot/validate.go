@@ -19,6 +19,11 @@ import (
 )
 
 func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return validateMain(ctx, args, os.Stdin, stdout, stderr)
+}
+
+// validateMain is tmbot validate with standard input given (tests).
+func validateMain(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("validate", flag.ContinueOnError)
 	format := fl.String("format", "text", "output format: text, json or sarif")
 	maxBytes := fl.Int64("max-bytes", model.DefaultMaxBytes, "largest model file accepted, in bytes")
@@ -26,10 +31,12 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	maxAlias := fl.Int("max-alias-nodes", model.DefaultMaxAliasNodes, "most nodes YAML aliases may expand to")
 	cueTimeout := fl.Duration("cue-timeout", 0, "time budget of one CUE model's evaluation (default 10s)")
 	cueMemory := fl.Int64("cue-memory", 0, "memory budget of one CUE model's evaluation, in bytes (default 512 MiB)")
+	stdinName := fl.String("stdin-name", "-", "with PATH -, the name standard input's diagnostics carry; its extension picks the syntax (.json, .cue; YAML otherwise)")
 	fl.Usage = func() {
 		fmt.Fprintln(stderr, "usage: tmbot validate [--format text|json|sarif] PATH...")
 		fmt.Fprintln(stderr, "Validates model files; folders are searched for *.threatmodel.{yaml,yml,json,cue}.")
 		fmt.Fprintln(stderr, "A file named .tmbot.yaml is validated as the repository's configuration.")
+		fmt.Fprintln(stderr, "PATH - reads one model from standard input (at most --max-bytes).")
 		fmt.Fprintln(stderr, "Exit status: 0 valid, 1 invalid, 2 usage or I/O error.")
 		fl.PrintDefaults()
 	}
@@ -57,7 +64,7 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	var files []modelFile
 	if len(modelPaths) > 0 {
 		var err error
-		if files, err = findModelFiles(modelPaths, stderr); err != nil {
+		if files, err = findModelFiles(modelPaths, *stdinName, stderr); err != nil {
 			fmt.Fprintf(stderr, "tmbot: %v\n", err)
 			return exitUsage
 		}
@@ -91,7 +98,7 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	for _, mf := range files {
 		f := mf.name
-		data, err := mf.read(lim.MaxBytes)
+		data, err := mf.read(stdin, lim.MaxBytes)
 		if err != nil {
 			fmt.Fprintf(stderr, "tmbot: %v\n", err)
 			return exitUsage
@@ -154,6 +161,7 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 type modelFile struct {
 	name      string
 	root, rel string
+	stdin     bool // PATH - : the model is standard input
 }
 
 // read reads the file, but no more than a little past limit bytes: the
@@ -161,7 +169,14 @@ type modelFile struct {
 // would cost what the limit is there to prevent. A file found in a folder
 // is opened through the folder (os.Root), so a symbolic link cannot take
 // the read outside it, even one that changed since the folder was searched.
-func (m modelFile) read(limit int64) ([]byte, error) {
+func (m modelFile) read(stdin io.Reader, limit int64) ([]byte, error) {
+	if m.stdin {
+		data, err := io.ReadAll(io.LimitReader(stdin, limit+1))
+		if err != nil {
+			return nil, fmt.Errorf("read standard input: %w", err)
+		}
+		return data, nil
+	}
 	if m.root == "" {
 		return readLimited(m.name, limit)
 	}
@@ -204,9 +219,18 @@ func readAllLimited(f *os.File, name string, limit int64) ([]byte, error) {
 // symbolic link in it that leads outside the folder is not followed, and
 // is named in a warning on stderr, so that validating the folder never
 // reads (and prints parts of) files elsewhere on the machine.
-func findModelFiles(paths []string, stderr io.Writer) ([]modelFile, error) {
+func findModelFiles(paths []string, stdinName string, stderr io.Writer) ([]modelFile, error) {
 	var files []modelFile
+	stdinSeen := false
 	for _, p := range paths {
+		if p == "-" {
+			if stdinSeen {
+				return nil, errors.New("-: standard input can be read once; give - once")
+			}
+			stdinSeen = true
+			files = append(files, modelFile{name: stdinName, stdin: true})
+			continue
+		}
 		st, err := os.Stat(p)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {

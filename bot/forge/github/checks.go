@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -141,16 +142,18 @@ func (c *Client) setCheck(ctx context.Context, pr *forge.PullRequest, chk forge.
 // findCheckRun finds the App's latest run named forge.CheckName on the
 // head, or nil.
 func (c *Client) findCheckRun(ctx context.Context, pr *forge.PullRequest) (*github.CheckRun, error) {
-	res, _, err := c.gh.Checks.ListCheckRunsForRef(ctx, pr.Repo.Owner, pr.Repo.Name, pr.HeadSHA, &github.ListCheckRunsOptions{
-		CheckName: github.Ptr(forge.CheckName), AppID: github.Ptr(c.app.id), Filter: github.Ptr("latest"),
-		ListOptions: github.ListOptions{PerPage: perPage},
-	})
+	opts := &github.ListCheckRunsOptions{CheckName: github.Ptr(forge.CheckName), Filter: github.Ptr("latest"),
+		ListOptions: github.ListOptions{PerPage: perPage}}
+	if c.app != nil {
+		opts.AppID = github.Ptr(c.app.id)
+	}
+	res, _, err := c.gh.Checks.ListCheckRunsForRef(ctx, pr.Repo.Owner, pr.Repo.Name, pr.HeadSHA, opts)
 	if err != nil {
 		return nil, err
 	}
 	var best *github.CheckRun
 	for _, run := range res.CheckRuns {
-		if run.GetName() != forge.CheckName || (run.App != nil && run.GetApp().GetID() != c.app.id) {
+		if run.GetName() != forge.CheckName || !c.ownsRun(run) {
 			continue
 		}
 		if best == nil || run.GetID() > best.GetID() {
@@ -158,6 +161,16 @@ func (c *Client) findCheckRun(ctx context.Context, pr *forge.PullRequest) (*gith
 		}
 	}
 	return best, nil
+}
+
+// ownsRun reports whether a check run is the client's own: the App's,
+// or, for a token client, that of the App the token belongs to (by slug:
+// the token cannot ask GitHub for its App's id).
+func (c *Client) ownsRun(run *github.CheckRun) bool {
+	if c.app == nil {
+		return run.App != nil && strings.EqualFold(run.GetApp().GetSlug(), c.checkApp)
+	}
+	return run.App == nil || run.GetApp().GetID() == c.app.id
 }
 
 // checkOutput gives the run's title, summary and annotations within

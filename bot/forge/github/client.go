@@ -45,10 +45,15 @@ var _ forge.Client = (*Client)(nil)
 
 // Client is one installation's forge.Client. It is safe for concurrent use.
 type Client struct {
-	app          *App
+	app          *App // nil for a token client (token.go)
 	installation int64
 	gh           *github.Client
 	tr           *installationRoundTripper
+
+	// A token client's identity, and the slug of the App whose check
+	// runs it adopts (NewTokenClient).
+	bot      forge.Identity
+	checkApp string
 
 	calls atomic.Int64
 
@@ -71,12 +76,17 @@ type fileEntry struct {
 	found bool
 }
 
+// withCaches gives a new Client its bounded caches (every kind of Client).
+func withCaches(c *Client) *Client {
+	c.files = cache.New[fileKey, fileEntry](fileCacheEntries, fileCacheBytes, func(e fileEntry) int64 { return int64(len(e.data)) + 64 })
+	c.blobs = cache.New[blobKey, []byte](fileCacheEntries, fileCacheBytes, func(b []byte) int64 { return int64(len(b)) + 64 })
+	c.listed = cache.New[fileKey, listed](listingCacheEntries, 0, nil)
+	c.checks = cache.New[string, checkState](checkCacheEntries, 0, nil)
+	return c
+}
+
 func newClient(a *App, installation int64) (*Client, error) {
-	c := &Client{app: a, installation: installation,
-		files:  cache.New[fileKey, fileEntry](fileCacheEntries, fileCacheBytes, func(e fileEntry) int64 { return int64(len(e.data)) + 64 }),
-		blobs:  cache.New[blobKey, []byte](fileCacheEntries, fileCacheBytes, func(b []byte) int64 { return int64(len(b)) + 64 }),
-		listed: cache.New[fileKey, listed](listingCacheEntries, 0, nil),
-		checks: cache.New[string, checkState](checkCacheEntries, 0, nil)}
+	c := withCaches(&Client{app: a, installation: installation})
 	c.tr = &installationRoundTripper{app: a, installation: installation,
 		next: func(t *ghinstallation.Transport) http.RoundTripper { return &countingTransport{c: c, next: t} }}
 	c.tr.cur.Store(a.installationTransport(installation))

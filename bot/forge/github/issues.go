@@ -239,6 +239,9 @@ func (c *Client) CanAssign(ctx context.Context, repo forge.Repo, user string) (b
 // App writes. The slug is read once per App (GET /app, with the App's
 // JWT), then kept; that one call counts among this client's Calls.
 func (c *Client) BotLogin(ctx context.Context) (string, error) {
+	if c.app == nil { // a token client (token.go)
+		return c.bot.Login, nil
+	}
 	slug, err := c.app.appSlug(ctx, &c.calls)
 	if err != nil {
 		return "", c.mapError("read the App (GET /app)", err)
@@ -250,6 +253,9 @@ func (c *Client) BotLogin(ctx context.Context) (string, error) {
 // (GET /app gives the slug, not the bot user's id; no person can take a
 // login that ends in "[bot]"). As BotLogin, one call per App, then kept.
 func (c *Client) Bot(ctx context.Context) (forge.Identity, error) {
+	if c.app == nil {
+		return c.bot, nil
+	}
 	login, err := c.BotLogin(ctx)
 	if err != nil {
 		return forge.Identity{}, err

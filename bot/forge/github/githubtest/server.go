@@ -1682,7 +1682,7 @@ func (s *Server) checkRunJSON(rr *repo, c *CheckRun) map[string]any {
 			"annotations_count": len(c.Annotations),
 			"annotations_url":   fmt.Sprintf("%s%s/repos/%s/check-runs/%d/annotations", s.srv.URL, s.prefix, rr.fullName(), c.ID)},
 		"check_suite":   map[string]any{"id": c.ID * 10},
-		"app":           map[string]any{"id": c.AppID, "slug": s.appSlug, "name": s.appSlug},
+		"app":           map[string]any{"id": c.AppID, "slug": s.slugOf(c.AppID), "name": s.slugOf(c.AppID)},
 		"pull_requests": []any{},
 	}
 }
