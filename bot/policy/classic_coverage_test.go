@@ -194,6 +194,23 @@ func TestClassicCoverageLeavesRestrictedFlowsToStrideFlows(t *testing.T) {
 	}
 }
 
+// A flow that enters the system over a protocol without encryption, with
+// encrypted unsaid, gets one finding about it: classic-coverage's notice
+// that it can be read in transit (with a threat to paste), not also
+// stride-flows' notice asking whether it is encrypted. Once a threat
+// covers reading it in transit, neither speaks.
+func TestCleartextCrossingOneNotice(t *testing.T) {
+	flows := "  f1: {from: web, to: orders, protocol: http, authenticated: true}\n"
+	fs := about(review(t, "", shop{flows: flows}.String()), "f1")
+	if len(fs) != 1 || fs[0].Rule != ruleClassic || !strings.Contains(fs[0].Suggestion, "flow-readable-in-transit") {
+		t.Errorf("want only the classic-coverage cleartext notice on f1, got:\n%s", dump(fs))
+	}
+	threat := "  t1: {title: Orders read in transit, targets: [f1], stride: [information_disclosure], cwe: [CWE-319], likelihood: low, impact: low}\n"
+	if fs := about(review(t, "", shop{flows: flows, threats: threat}.String()), "f1"); len(fs) != 0 {
+		t.Errorf("want nothing on f1 once a threat covers it, got:\n%s", dump(fs))
+	}
+}
+
 // Covered by id, by covers, by meaning (a STRIDE category and a keyword),
 // and "probably" when the words match but the STRIDE does not. A threat on
 // either end of a flow counts for the flow.

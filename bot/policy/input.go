@@ -2,6 +2,7 @@ package policy
 
 import (
 	"iter"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -145,7 +146,8 @@ type FlowView struct {
 	UnauthBefore bool `json:"unauth_before"`
 	ClearBefore  bool `json:"clear_before"`
 	// UnknownBefore: the same flow in the base already crossed a boundary
-	// without saying whether it is authenticated or encrypted.
+	// without saying whether it is authenticated or encrypted (encryption
+	// counts as said when the protocol has none: the fact cleartext).
 	UnknownBefore bool     `json:"unknown_before"`
 	Threats       []string `json:"threats"`
 	Stride        []string `json:"stride"`
@@ -255,7 +257,7 @@ func (in *Input) compareFlows() {
 		if inBase {
 			f.UnauthBefore = (b.EntersInternal || b.EntersTrusted) && model.Says(b.Authenticated, false) && len(b.Threats) == 0
 			f.ClearBefore = b.Restricted && model.Says(b.Encrypted, false) && len(b.Threats) == 0
-			f.UnknownBefore = b.CrossesBoundary && (b.Authenticated == nil || b.Encrypted == nil)
+			f.UnknownBefore = b.CrossesBoundary && (b.Authenticated == nil || b.Encrypted == nil && !slices.Contains(b.Facts, "cleartext"))
 		}
 		in.Head.Flows[id] = f
 	}
