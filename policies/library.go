@@ -116,6 +116,16 @@ func Library() []LibraryEntry {
 		{ID: "third-party-service-breach-or-outage", Classic: true, Kinds: []string{"third_party_service"}, Stride: []string{"tampering", "denial_of_service"}, Keywords: []string{"provider", "vendor", "supplier", "third party", "third-party", "outage", "unavailable", "breach", "compromised", "supply chain"}, CoveredIfAny: []string{"T1199", "T1195"}},
 		{ID: "network-misconfiguration-exposes-internal", Classic: true, Kinds: []string{"network"}, Stride: []string{"elevation_of_privilege", "information_disclosure"}, Keywords: []string{"firewall", "misconfigur", "network rule", "security group", "segmentation", "exposed", "open port", "lateral"}, CoveredIfAny: []string{"CWE-1327", "CWE-668", "CAPEC-1", "T1133"}},
 		{ID: "mobile-app-secrets-extracted", Classic: true, Kinds: []string{"mobile_app"}, Stride: []string{"information_disclosure"}, Keywords: []string{"reverse engineer", "decompil", "rooted", "jailbroken", "lost phone", "stolen phone", "hard-coded", "hardcoded", "embedded key", "local storage", "on the device"}, CoveredIfAny: []string{"CWE-798", "CWE-312", "CWE-922", "CAPEC-37"}},
+		{ID: "app-malicious-file-upload", Classic: true, Kinds: []string{"web_app", "api", "service", "other"}, Stride: []string{"tampering", "elevation_of_privilege", "denial_of_service"}, Keywords: []string{"upload", "malware", "malicious file", "file validation", "web shell", "webshell", "zip bomb", "file type"}, CoveredIfAny: []string{"CWE-434", "CAPEC-17", "T1505.003", "T1204"}},
+		{ID: "web-clickjacking", Classic: true, Kinds: []string{"web_app"}, Stride: []string{"tampering", "spoofing"}, Keywords: []string{"clickjacking", "click-jacking", "ui redress", "invisible frame", "iframe", "framing", "frame-ancestors", "x-frame-options"}, CoveredIfAny: []string{"CWE-1021", "CAPEC-103"}},
+		{ID: "web-session-hijacking", Classic: true, Kinds: []string{"web_app", "mobile_app", "api"}, Stride: []string{"spoofing"}, Keywords: []string{"session hijack", "session fixation", "stolen session", "stolen cookie", "session cookie", "session token", "cookie theft", "steal the session", "session expir"}, CoveredIfAny: []string{"CWE-613", "CWE-384", "CWE-614", "CWE-1004", "CAPEC-593", "CAPEC-61", "T1539", "T1550"}},
+		{ID: "service-missing-identity-propagation", Classic: true, Kinds: []string{"api", "service", "other"}, Stride: []string{"elevation_of_privilege", "information_disclosure"}, Keywords: []string{"identity propagation", "confused deputy", "on behalf of", "on-behalf-of", "service account", "end user identity", "user context", "trusts the front end", "trusts the caller"}, CoveredIfAny: []string{"CWE-441", "CWE-639", "CWE-862", "CWE-863"}},
+		{ID: "service-stored-credentials", Classic: true, Kinds: []string{"web_app", "api", "service", "other"}, Stride: []string{"information_disclosure", "elevation_of_privilege"}, Keywords: []string{"hard-coded", "hardcoded", "credentials in config", "password in config", "configuration file", "environment variable", "vault", "secret rotation", "rotate", "stored credential", "plaintext password"}, CoveredIfAny: []string{"CWE-260", "CWE-798", "CWE-256", "CWE-522", "T1552"}},
+		{ID: "search-query-injection", Classic: true, Kinds: []string{"database", "service", "other"}, Stride: []string{"tampering", "information_disclosure", "denial_of_service"}, Keywords: []string{"search injection", "query injection", "elasticsearch injection", "injection", "query language"}, CoveredIfAny: []string{"CWE-943", "CWE-917", "CAPEC-676"}},
+		{ID: "sensitive-data-written-to-logs", Classic: true, Kinds: []string{"web_app", "api", "service", "other"}, Stride: []string{"information_disclosure"}, Keywords: []string{"in the logs", "in logs", "logged", "log file", "log files", "logging of", "masked", "masking", "redact"}, CoveredIfAny: []string{"CWE-532", "CWE-359"}},
+		{ID: "third-party-service-receives-sensitive-data", Classic: true, Kinds: []string{"third_party_service"}, Stride: []string{"information_disclosure"}, Keywords: []string{"data processing", "retention", "retain", "keeps our data", "shares our data", "data residency", "gdpr", "privacy", "personal data", "data sent to"}, CoveredIfAny: []string{"CWE-359", "T1199"}},
+		{ID: "admin-interface-reachable-from-internet", Classic: true, Kinds: []string{"web_app", "api", "service", "other"}, Stride: []string{"elevation_of_privilege"}, Keywords: []string{"admin interface", "admin panel", "admin page", "administration interface", "management interface", "admin console", "exposed admin", "admin endpoint"}, CoveredIfAny: []string{"T1133", "CWE-1327", "CAPEC-1"}},
+		{ID: "api-excessive-data-exposure", Classic: true, Kinds: []string{"api"}, Stride: []string{"information_disclosure", "elevation_of_privilege"}, Keywords: []string{"excessive data", "mass assignment", "over-posting", "overposting", "property level", "extra fields", "whole record", "more fields"}, CoveredIfAny: []string{"CWE-213", "CWE-915"}},
 		{ID: "flow-readable-in-transit", Classic: true, Kinds: []string{"flow"}, Stride: []string{"information_disclosure", "tampering"}, Keywords: []string{"unencrypted", "cleartext", "clear text", "plaintext", "plain text", "sniff", "eavesdrop", "intercept", "in transit", "man-in-the-middle", "man in the middle", "tls", "https"}, CoveredIfAny: []string{"CWE-319", "CWE-311", "CAPEC-157", "CAPEC-94", "T1040", "T1557"}},
 		{ID: "flow-unauthenticated-internal", Classic: true, Kinds: []string{"flow"}, Stride: []string{"spoofing", "elevation_of_privilege"}, Keywords: []string{"unauthenticated", "no authentication", "without authentication", "missing authentication", "spoof", "impersonat", "lateral", "zero trust", "mutual tls", "mtls"}, CoveredIfAny: []string{"CWE-306", "CWE-287", "CAPEC-115", "CAPEC-151", "T1021"}},
 	}
@@ -304,6 +314,26 @@ func IsLibraryEntry(id string) bool {
 	case "network-misconfiguration-exposes-internal":
 		return true
 	case "mobile-app-secrets-extracted":
+		return true
+	case "app-malicious-file-upload":
+		return true
+	case "web-clickjacking":
+		return true
+	case "web-session-hijacking":
+		return true
+	case "service-missing-identity-propagation":
+		return true
+	case "service-stored-credentials":
+		return true
+	case "search-query-injection":
+		return true
+	case "sensitive-data-written-to-logs":
+		return true
+	case "third-party-service-receives-sensitive-data":
+		return true
+	case "admin-interface-reachable-from-internet":
+		return true
+	case "api-excessive-data-exposure":
 		return true
 	case "flow-readable-in-transit":
 		return true

@@ -55,3 +55,23 @@ func TestThreatDragonBoxes(t *testing.T) {
 		}
 	}
 }
+
+// Threagile's data_formats_accepted become traits where tmbot has one:
+// file → accepts_files, xml → parses_xml, serialization → deserializes
+// (json and csv say nothing a rule uses).
+func TestThreagileFormatTraits(t *testing.T) {
+	res, _, _ := importAndValidate(t, FormatThreagile, "testdata/threagile/threagile-example-model.yaml")
+	for id, want := range map[string][]string{
+		"erp-system":       {"accepts_files", "parses_xml", "deserializes"},
+		"apache-webserver": {"accepts_files"},
+		"sql-database":     nil,
+	} {
+		c, ok := res.Doc.Components.Get(id)
+		if !ok || !slices.Equal(c.Traits, want) {
+			t.Errorf("%s: traits %v, want %v", id, c.Traits, want)
+		}
+	}
+	if got := threagileTraits([]string{" XML", "csv", "serialization", "xml"}); !slices.Equal(got, []string{"parses_xml", "deserializes"}) {
+		t.Errorf("threagileTraits: %v", got)
+	}
+}

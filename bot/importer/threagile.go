@@ -109,6 +109,7 @@ func importThreagile(ctx context.Context, b *builder, data []byte) error {
 				}
 			}
 		}
+		co.Traits = threagileTraits(strs(t, "data_formats_accepted"))
 		co.Extensions = b.ext(rest(t, "id", "description", "internet", "communication_links"), id, orig)
 		d.Components.Set(id, co)
 	}
@@ -311,6 +312,29 @@ func threagileIDMatch(pattern, id string) bool {
 		}
 	}
 	return true
+}
+
+// threagileFormatTraits: the data formats a Threagile technical asset
+// accepts that are tmbot traits (json and csv say nothing a rule uses).
+var threagileFormatTraits = map[string]string{
+	"file":          "accepts_files",
+	"xml":           "parses_xml",
+	"serialization": "deserializes",
+}
+
+// threagileTraits turns data_formats_accepted into traits, in a fixed
+// order, each once.
+func threagileTraits(formats []string) []string {
+	var out []string
+	for _, t := range []string{"accepts_files", "parses_xml", "deserializes"} {
+		for _, f := range formats {
+			if threagileFormatTraits[strings.ToLower(strings.TrimSpace(f))] == t {
+				out = append(out, t)
+				break
+			}
+		}
+	}
+	return out
 }
 
 func threagileEncrypted(proto string) bool {

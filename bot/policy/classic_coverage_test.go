@@ -40,7 +40,7 @@ components:
   admin: {name: Administrator, kind: user}
   phone: {name: Phone app, kind: mobile_app}
   lb: {name: Load balancer, kind: network, internet_facing: true}
-  web: {name: Web shop, kind: web_app, data: [pii]}
+  web: {name: Web shop, kind: web_app, data: [pii], traits: [accepts_files]}
   api: {name: Mobile API, kind: api}
   worker: {name: Order worker, kind: service}
   legacy: {name: Legacy billing, kind: service}
@@ -52,17 +52,23 @@ components:
   vault: {name: Vault, kind: secrets_store}
   ci: {name: Build server, kind: ci_cd, internet_facing: true}
   payments: {name: Payment provider, kind: third_party_service}
+  search: {name: Product search, kind: database}
+  logs: {name: Application logs, kind: storage}
 assets:
   pii: {name: Customer data, classification: confidential}
 flows:
   browse: {from: customer, to: lb, protocol: https, authenticated: true, encrypted: true}
   lb-web: {from: lb, to: web, protocol: https, encrypted: true}
   phone-api: {from: phone, to: api, data: [pii], protocol: https, authenticated: true, encrypted: true}
-  web-pay: {from: web, to: payments, protocol: https, encrypted: true}
+  web-pay: {from: web, to: payments, data: [pii], protocol: https, encrypted: true}
+  web-api: {from: web, to: api, protocol: https, encrypted: true}
+  web-search: {from: web, to: search, encrypted: true}
+  api-logs: {from: api, to: logs, encrypted: true}
+  admin-web: {from: admin, to: web, protocol: https, authenticated: true, encrypted: true}
   web-files: {from: web, to: files, encrypted: true}
   web-idp: {from: web, to: idp, protocol: ldap}
   sign-in: {from: customer, to: idp, protocol: https, authenticated: true, encrypted: true}
-  api-db: {from: api, to: db, encrypted: true}
+  api-db: {from: api, to: db, authenticated: true, encrypted: true}
   api-cache: {from: api, to: cache, data: [pii], encrypted: true}
   api-queue: {from: api, to: queue, encrypted: true}
   api-legacy: {from: api, to: legacy, protocol: soap, encrypted: true}
@@ -99,14 +105,18 @@ func TestClassicCoverageEveryEntry(t *testing.T) {
 		"web/web-cross-site-scripting", "web/service-server-side-request-forgery", "web/identity-provider-password-guessing",
 		"worker/service-unsafe-deserialization", "legacy/service-xml-external-entities", "idp/identity-provider-ldap-injection",
 		"ci/ci-cd-holds-keys-to-production", "ci/infrastructure-reachable-from-internet", "web-idp/flow-readable-in-transit", "worker-legacy/flow-unauthenticated-internal",
-		"api/internet-facing-denial-of-service", "lb/internet-facing-denial-of-service"} {
+		"api/internet-facing-denial-of-service", "lb/internet-facing-denial-of-service",
+		"web/app-malicious-file-upload", "web/web-clickjacking", "web/web-session-hijacking", "api/service-missing-identity-propagation",
+		"api/service-stored-credentials", "search/search-query-injection", "api/sensitive-data-written-to-logs",
+		"payments/third-party-service-receives-sensitive-data", "web/admin-interface-reachable-from-internet", "api/api-excessive-data-exposure"} {
 		if !slices.Contains(got, want) {
 			t.Errorf("no notice %s; got:\n%s", want, strings.Join(got, "\n"))
 		}
 	}
 	for _, never := range []string{"cache/privileged-access-without-mfa", "lb/privileged-access-without-mfa", "db/infrastructure-reachable-from-internet",
 		"worker/service-server-side-request-forgery", "idp/internet-facing-denial-of-service", "idp/privileged-access-without-mfa", "lb-web/flow-readable-in-transit", "api-db/flow-unauthenticated-internal", "phone-api/flow-unauthenticated-internal",
-		"web/store-direct-access-bypasses-application"} {
+		"web/store-direct-access-bypasses-application", "worker/service-stored-credentials", "db/search-query-injection",
+		"worker/app-malicious-file-upload", "api/web-clickjacking", "lb/service-missing-identity-propagation"} {
 		if slices.Contains(got, never) {
 			t.Errorf("notice %s raised, but its conditions do not hold", never)
 		}
@@ -255,5 +265,35 @@ func TestClassicCoverageChangeScope(t *testing.T) {
 	got := classicGaps(t, review(t, base, head))
 	if !slices.Contains(got, "db/database-injection") {
 		t.Errorf("the new exposure of db is not raised: %v", got)
+	}
+}
+
+// The traits accepts_files, parses_xml and deserializes state what the
+// flows cannot show; each raises its entry on a part that states it, and
+// nothing without it.
+func TestClassicCoverageTraits(t *testing.T) {
+	flows := "  place: {from: web, to: orders, authenticated: true, encrypted: true}\n"
+	cases := []struct{ trait, entry string }{
+		{"accepts_files", "orders/app-malicious-file-upload"},
+		{"parses_xml", "orders/service-xml-external-entities"},
+		{"deserializes", "orders/service-unsafe-deserialization"},
+	}
+	plain := classicGaps(t, review(t, "", shop{flows: flows}.String()))
+	for _, c := range cases {
+		t.Run(c.trait, func(t *testing.T) {
+			if slices.Contains(plain, c.entry) {
+				t.Fatalf("%s raised without the trait", c.entry)
+			}
+			head := strings.Replace(shop{flows: flows}.String(),
+				"orders: {name: Order service, kind: service}", "orders: {name: Order service, kind: service, traits: ["+c.trait+"]}", 1)
+			if got := classicGaps(t, review(t, "", head)); !slices.Contains(got, c.entry) {
+				t.Errorf("no %s with the trait; got %v", c.entry, got)
+			}
+		})
+	}
+	// Files taken only from internal parts are not an outsider's upload.
+	head := strings.Replace(shop{}.String(), "orders: {name: Order service, kind: service}", "orders: {name: Order service, kind: service, traits: [accepts_files]}", 1)
+	if got := classicGaps(t, review(t, "", head)); slices.Contains(got, "orders/app-malicious-file-upload") {
+		t.Errorf("upload raised on a part no outsider reaches: %v", got)
 	}
 }

@@ -107,6 +107,13 @@ func classicFacts(m *model.Model, in, out map[string][]*model.Flow, facts map[st
 		if c.Kind == "storage" && !logStore(c) {
 			s.add("holds_files")
 		}
+		// What it parses, when the team says so (traits): the flows show
+		// some of it (a queue, RMI, SOAP), not an upload form or a pickle.
+		for _, t := range c.Traits {
+			if f, ok := traitFacts[t]; ok {
+				s.add(f)
+			}
+		}
 		if c.Kind == "identity_provider" && !onlyLDAP(in[id]) {
 			s.add("issues_tokens")
 		}
@@ -150,8 +157,86 @@ func classicFacts(m *model.Model, in, out map[string][]*model.Flow, facts map[st
 			if c.Kind == "ci_cd" && to.Kind != "ci_cd" && to.Kind != "user" && !outsideParty(to) {
 				s.add("deploys")
 			}
+			if (to.Kind == "storage" || to.Kind == "database") && logStore(to) {
+				s.add("writes_logs")
+			}
+		}
+		if signsInWithKeptCredentials(m, out[id]) {
+			s.add("holds_credentials")
+		}
+		if searchEngine(c) {
+			s.add("search_engine")
 		}
 	}
+	// A second pass, once user_sign_in is known everywhere: what a part
+	// that people sign in to sends to acts for them.
+	for id, c := range m.Components {
+		// only an application serves people's requests (a network part
+		// passes them on; a build server that deploys does not act for
+		// the developers signed in to it)
+		if !servesUsers[c.Kind] || outsideParty(c) || !facts[id]["user_sign_in"] {
+			continue
+		}
+		for _, f := range out[id] {
+			if to := m.Components[f.To]; to != nil && to.Kind != "user" && !outsideParty(to) {
+				facts[f.To].add("acts_for_users")
+			}
+		}
+	}
+}
+
+// servesUsers are the kinds whose calls are made for the people signed in
+// to them.
+var servesUsers = map[string]bool{"web_app": true, "mobile_app": true, "api": true, "service": true, "other": true}
+
+// credentialTargets are the kinds a part signs in to with credentials of
+// its own (a stated authenticated flow to one of them).
+var credentialTargets = map[string]bool{
+	"database": true, "storage": true, "cache": true, "queue": true, "third_party_service": true,
+}
+
+// signsInWithKeptCredentials: some flow out of the part to a store, queue
+// or outside service is stated authenticated, and no flow out reaches a
+// secrets store (where it would fetch them).
+func signsInWithKeptCredentials(m *model.Model, out []*model.Flow) bool {
+	signs := false
+	for _, f := range out {
+		to := m.Components[f.To]
+		if to == nil {
+			continue
+		}
+		if to.Kind == "secrets_store" {
+			return false
+		}
+		if model.Says(f.Authenticated, true) && (credentialTargets[to.Kind] || outsideParty(to)) {
+			signs = true
+		}
+	}
+	return signs
+}
+
+// searchWords name a search engine or index.
+var searchWords = map[string]bool{
+	"search": true, "elasticsearch": true, "opensearch": true, "solr": true, "lucene": true,
+	"meilisearch": true, "typesense": true,
+}
+
+// searchEngine: a database, service or other part whose id or name says
+// it is a search engine.
+func searchEngine(c *model.Component) bool {
+	switch c.Kind {
+	case "database", "service", "other":
+		return namesWord(c, searchWords)
+	}
+	return false
+}
+
+// traitFacts: the traits that state a classic condition the flows cannot
+// show, and the condition each states.
+var traitFacts = map[string]string{
+	"accepts_files": "accepts_files",
+	"parses_xml":    "accepts_xml",
+	"deserializes":  "deserializes_input",
 }
 
 // flowFacts returns the conditions of the classic threat library that
