@@ -171,9 +171,9 @@ func classicFacts(m *model.Model, in, out map[string][]*model.Flow, facts map[st
 	// A second pass, once user_sign_in is known everywhere: what a part
 	// that people sign in to sends to acts for them.
 	for id, c := range m.Components {
-		// only an application serves people's requests (a network part
-		// passes them on; a build server that deploys does not act for
-		// the developers signed in to it)
+		// only a server-side application serves people's requests (a
+		// network part passes them on; a build server that deploys does
+		// not act for the developers signed in to it)
 		if !servesUsers[c.Kind] || outsideParty(c) || !facts[id]["user_sign_in"] {
 			continue
 		}
@@ -186,8 +186,9 @@ func classicFacts(m *model.Model, in, out map[string][]*model.Flow, facts map[st
 }
 
 // servesUsers are the kinds whose calls are made for the people signed in
-// to them.
-var servesUsers = map[string]bool{"web_app": true, "mobile_app": true, "api": true, "service": true, "other": true}
+// to them, from servers the back end may trust (a mobile app runs on the
+// user's phone: what it calls must check the user's own token anyway).
+var servesUsers = map[string]bool{"web_app": true, "api": true, "service": true, "other": true}
 
 // credentialTargets are the kinds a part signs in to with credentials of
 // its own (a stated authenticated flow to one of them).
