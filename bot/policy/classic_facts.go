@@ -161,7 +161,10 @@ func classicFacts(m *model.Model, in, out map[string][]*model.Flow, facts map[st
 				s.add("writes_logs")
 			}
 		}
-		if signsInWithKeptCredentials(m, out[id]) {
+		if c.Kind == "api" && !namesWord(c, gatewayWords) {
+			s.add("builds_answers")
+		}
+		if !namesWord(c, functionWords) && signsInWithKeptCredentials(m, out[id]) {
 			s.add("holds_credentials")
 		}
 		if searchEngine(c) {
@@ -215,6 +218,14 @@ func signsInWithKeptCredentials(m *model.Model, out []*model.Flow) bool {
 	}
 	return signs
 }
+
+// gatewayWords name an API gateway or proxy, which passes on what the
+// services behind it answer.
+var gatewayWords = map[string]bool{"gateway": true, "proxy": true, "apigateway": true}
+
+// functionWords name a cloud function, which the platform gives the
+// credentials of its execution role (none kept in its configuration).
+var functionWords = map[string]bool{"lambda": true, "function": true, "functions": true, "serverless": true, "faas": true}
 
 // searchWords name a search engine or index.
 var searchWords = map[string]bool{
