@@ -298,3 +298,26 @@ func TestClassicCoverageTraits(t *testing.T) {
 		t.Errorf("upload raised on a part no outsider reaches: %v", got)
 	}
 }
+
+// Names narrow two entries: an API gateway passes on what the service
+// behind it answers (no excessive-data notice), and a cloud function gets
+// its role's credentials from the platform (no kept-credentials notice).
+func TestClassicCoverageNamesNarrow(t *testing.T) {
+	comps := "  gw: {name: API Gateway, kind: api, internet_facing: true}\n  accounts: {name: Accounts API, kind: api, internet_facing: true}\n" +
+		"  fn: {name: Order Lambda, kind: service}\n  worker: {name: Order worker, kind: service}\n"
+	flows := "  c-gw: {from: customer, to: gw, data: [pii], authenticated: true, encrypted: true}\n" +
+		"  c-acc: {from: customer, to: accounts, data: [pii], authenticated: true, encrypted: true}\n" +
+		"  fn-db: {from: fn, to: db, authenticated: true, encrypted: true}\n" +
+		"  worker-db: {from: worker, to: db, authenticated: true, encrypted: true}\n"
+	got := classicGaps(t, review(t, "", shop{components: comps, flows: flows}.String()))
+	for _, want := range []string{"accounts/api-excessive-data-exposure", "worker/service-stored-credentials"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("no %s; got %v", want, got)
+		}
+	}
+	for _, never := range []string{"gw/api-excessive-data-exposure", "fn/service-stored-credentials"} {
+		if slices.Contains(got, never) {
+			t.Errorf("%s raised; got %v", never, got)
+		}
+	}
+}
