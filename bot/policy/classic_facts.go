@@ -164,7 +164,7 @@ func classicFacts(m *model.Model, in, out map[string][]*model.Flow, facts map[st
 		if c.Kind == "api" && !namesWord(c, gatewayWords) {
 			s.add("builds_answers")
 		}
-		if !namesWord(c, functionWords) && signsInWithKeptCredentials(m, out[id]) {
+		if signsInWithKeptCredentials(m, out[id]) && !namesWord(c, functionWords) {
 			s.add("holds_credentials")
 		}
 		if searchEngine(c) {
