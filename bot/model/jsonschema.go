@@ -1,5 +1,11 @@
 package model
 
+import (
+	"strings"
+
+	"cuelang.org/go/cue"
+)
+
 // JSONSchemaID is the $id of the JSON Schema that tmbot schema writes.
 const JSONSchemaID = "https://tmbot.dev/schemas/threatmodel.schema.json"
 
@@ -8,7 +14,7 @@ const JSONSchemaID = "https://tmbot.dev/schemas/threatmodel.schema.json"
 // servers, VS Code). It also carries the status rules as if/then, so an
 // editor flags an accepted threat without acceptance.
 func (s *Schema) JSONSchema() map[string]any {
-	root := s.Root.jsonSchema()
+	root := s.Root.jsonSchema(s.cue.LookupPath(cue.ParsePath("#ThreatModel")), 0)
 	root["$schema"] = "https://json-schema.org/draft/2020-12/schema"
 	root["$id"] = JSONSchemaID
 	root["title"] = "tmbot threat model"
@@ -38,13 +44,27 @@ func statusRule(status string, then map[string]any) map[string]any {
 	}
 }
 
-func (s *Shape) jsonSchema() map[string]any {
+// jsonSchema writes s as JSON Schema; v is the CUE value s was derived
+// from, read for the fields' doc comments (their descriptions).
+func (s *Shape) jsonSchema(v cue.Value, depth int) map[string]any {
+	if depth > 16 {
+		return map[string]any{}
+	}
 	switch s.Kind {
 	case StructShape:
 		props := map[string]any{}
 		var required []any
+		fields := cueFields(v)
 		for _, f := range s.Fields {
-			props[f.Name] = f.Shape.jsonSchema()
+			fv := fields[f.Name]
+			prop := f.Shape.jsonSchema(fv, depth+1)
+			if doc := fieldDoc(f.Name, fv); doc != "" {
+				if expect, ok := prop["description"].(string); ok {
+					doc += " " + expect
+				}
+				prop["description"] = doc
+			}
+			props[f.Name] = prop
 			if f.Required {
 				required = append(required, f.Name)
 			}
@@ -58,10 +78,10 @@ func (s *Shape) jsonSchema() map[string]any {
 		return map[string]any{
 			"type":                 "object",
 			"propertyNames":        map[string]any{"pattern": s.KeyRe.String()},
-			"additionalProperties": s.Elem.jsonSchema(),
+			"additionalProperties": s.Elem.jsonSchema(mapElem(v), depth+1),
 		}
 	case ListShape:
-		return map[string]any{"type": "array", "items": s.Elem.jsonSchema()}
+		return map[string]any{"type": "array", "items": s.Elem.jsonSchema(v.LookupPath(cue.MakePath(cue.AnyIndex)), depth+1)}
 	case StringShape:
 		out := map[string]any{"type": "string"}
 		if s.Enum != nil {
@@ -85,4 +105,41 @@ func (s *Shape) jsonSchema() map[string]any {
 		return map[string]any{"type": "boolean"}
 	}
 	return map[string]any{"type": "object"}
+}
+
+// cueFields maps the names of v's fields, optional and required ones too,
+// to their values.
+func cueFields(v cue.Value) map[string]cue.Value {
+	out := map[string]cue.Value{}
+	it, err := v.Fields(cue.Optional(true))
+	if err != nil {
+		return out
+	}
+	for it.Next() {
+		out[it.Selector().Unquoted()] = it.Value()
+	}
+	return out
+}
+
+// mapElem is the value of each entry of a map written [#ID]: T.
+func mapElem(v cue.Value) cue.Value {
+	key := cue.MakePath(cue.Str("a"))
+	return v.FillPath(key, v.Context().CompileString("_")).LookupPath(key)
+}
+
+// fieldDoc joins a field's doc comments into one paragraph and drops the
+// "name: " that starts them by convention; the first letter is capitalised.
+func fieldDoc(name string, v cue.Value) string {
+	if !v.Exists() {
+		return ""
+	}
+	var words []string
+	for _, c := range v.Doc() {
+		words = append(words, strings.Fields(c.Text())...)
+	}
+	doc := strings.TrimPrefix(strings.Join(words, " "), name+": ")
+	if doc == "" {
+		return ""
+	}
+	return strings.ToUpper(doc[:1]) + doc[1:]
 }
