@@ -44,6 +44,19 @@ func statusRule(status string, then map[string]any) map[string]any {
 	}
 }
 
+// catalogPatterns are the shapes of the catalog ids in a threat, the same
+// shapes bot/catalog accepts before it looks an id up (an id of the right
+// shape that is not in the catalog is reported by tmbot, not by the editor).
+// OWASP ids take any list prefix and an optional year here: tmbot reads a
+// bare LLM01 as LLM01:2025 with a warning.
+var catalogPatterns = map[string]string{
+	"attack": `^T[0-9]{4}(\.[0-9]{3})?$`,
+	"atlas":  `^AML\.(T[0-9]{4}(\.[0-9]{3})?|TA[0-9]{4}|M[0-9]{4})$`,
+	"owasp":  `^[A-Z]+[0-9]{2}(:[0-9]{4})?$`,
+	"cwe":    `^CWE-[0-9]+$`,
+	"capec":  `^CAPEC-[0-9]+$`,
+}
+
 // jsonSchema writes s as JSON Schema; v is the CUE value s was derived
 // from, read for the fields' doc comments (their descriptions).
 func (s *Shape) jsonSchema(v cue.Value, depth int) map[string]any {
@@ -63,6 +76,9 @@ func (s *Shape) jsonSchema(v cue.Value, depth int) map[string]any {
 					doc += " " + expect
 				}
 				prop["description"] = doc
+			}
+			if re, ok := catalogPatterns[f.Name]; ok && f.Shape.Kind == ListShape {
+				prop["items"].(map[string]any)["pattern"] = re
 			}
 			props[f.Name] = prop
 			if f.Required {
@@ -92,7 +108,11 @@ func (s *Shape) jsonSchema(v cue.Value, depth int) map[string]any {
 			out["enum"] = enum
 		}
 		if s.Re != nil {
-			out["pattern"] = s.Re.String()
+			if s.Re.String() == datePattern.String() {
+				out["anyOf"] = dateForms()
+			} else {
+				out["pattern"] = s.Re.String()
+			}
 			out["description"] = "Expected " + s.Expect + "."
 		}
 		return out
@@ -105,6 +125,20 @@ func (s *Shape) jsonSchema(v cue.Value, depth int) map[string]any {
 		return map[string]any{"type": "boolean"}
 	}
 	return map[string]any{"type": "object"}
+}
+
+// dateForms are the ways a date reaches a JSON Schema validator. tmbot reads
+// a date as text, quoted or not, and checks that it exists (YYYY-MM-DD,
+// format "date"). Many YAML libraries that tools use before validating
+// (Go's yaml.v3, js-yaml) read an unquoted date as a timestamp and hand it on
+// as midnight UTC, "2027-06-30T00:00:00Z": that form is accepted too, so the
+// schema is never stricter than tmbot. (A timestamp written out in full is
+// the one thing accepted here that tmbot rejects.)
+func dateForms() []any {
+	return []any{
+		map[string]any{"format": "date", "pattern": datePattern.String()},
+		map[string]any{"format": "date-time", "pattern": `^[0-9]{4}-[0-9]{2}-[0-9]{2}T00:00:00(\.0+)?Z$`},
+	}
 }
 
 // cueFields maps the names of v's fields, optional and required ones too,
