@@ -142,7 +142,7 @@ type mdOptions struct {
 	// compact leaves out the threats' framework links.
 	// trackingOff: see Report.TrackingOff.
 	trackingOff bool
-	compact bool
+	compact     bool
 	// advisory: the report does not block (the repository's check is not
 	// blocking), so errors are not called blocking.
 	advisory bool
