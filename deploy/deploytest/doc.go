@@ -13,6 +13,12 @@
 // are what docs/operations.md promises, and the container's environment is
 // accepted by tmbot's own settings loader.
 //
+// This folder is its own Go module (go.mod here, replacing
+// github.com/tmbot/tmbot with ../..), so that Helm, the Kubernetes types and
+// the Compose loader are not in the main module's go.mod: run these tests
+// with `cd deploy/deploytest && go test ./...` (.ci/run does); `go test ./...`
+// at the repository root does not reach them.
+//
 // Nothing here needs a network, a cluster, Docker or the helm binary; when
 // helm or kubectl are on PATH, they are run too.
 package deploytest
