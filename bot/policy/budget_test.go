@@ -54,8 +54,11 @@ func repoEngine(t *testing.T, b sandbox.Budget, files map[string]string) *policy
 // service) goes on evaluating.
 func TestRepositoryPolicyOverTimeIsAPolicyError(t *testing.T) {
 	// The limit leaves a loaded machine (the race detector, 2 cores) time
-	// to start the child of the policy that ends.
-	e := repoEngine(t, sandbox.Budget{Timeout: 2 * time.Second},
+	// to start the child of the policy that ends. The slow policy also
+	// allocates as it goes: under the race detector it reached the default
+	// 512 MiB before 2 s, so the memory limit is set far out of reach
+	// here and only time can stop it.
+	e := repoEngine(t, sandbox.Budget{Timeout: 2 * time.Second, MemoryBytes: 8 << 30},
 		map[string]string{".tmbot/policies/a.cue": slowPolicy(), ".tmbot/policies/b.cue": okPolicy})
 	fs := evalAll(t, e, input(t, nil, load(t, oneThreat), today))
 	if len(fs) != 2 || fs[0].Rule != policy.RulePolicyError || fs[0].File != ".tmbot/policies/a.cue" || fs[1].Rule != "ok" {
