@@ -9,7 +9,6 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"cuelang.org/go/cue"
@@ -22,31 +21,16 @@ import (
 	"github.com/tmbot/tmbot/bot/sandbox"
 )
 
-// CUEBudget bounds the evaluation of one CUE model file. Zero (or negative)
-// values mean the defaults, DefaultCUETimeout and DefaultCUEMemory.
-type CUEBudget struct {
-	// Timeout bounds the wall-clock time of the evaluation, including the
-	// start of the child process.
-	Timeout time.Duration
-	// MemoryBytes bounds the heap and stacks of the child process.
-	MemoryBytes int64
-}
+// CUEBudget bounds the evaluation of one CUE model file: the child's
+// budget (bot/sandbox). Zero (or negative) values mean the defaults,
+// DefaultCUETimeout and DefaultCUEMemory.
+type CUEBudget = sandbox.Budget
 
-// The default CUE budget.
+// The default CUE budget: the sandbox's.
 const (
-	DefaultCUETimeout = 10 * time.Second
-	DefaultCUEMemory  = 512 << 20
+	DefaultCUETimeout = sandbox.DefaultTimeout
+	DefaultCUEMemory  = sandbox.DefaultMemory
 )
-
-func (b CUEBudget) withDefaults() CUEBudget {
-	if b.Timeout <= 0 {
-		b.Timeout = DefaultCUETimeout
-	}
-	if b.MemoryBytes <= 0 {
-		b.MemoryBytes = DefaultCUEMemory
-	}
-	return b
-}
 
 // Limits enforced inside LoadCUE that are not part of the budget: they keep
 // the parent's decoding of the child's answer bounded.
@@ -69,10 +53,10 @@ const cueChildKind = "cue"
 // values that are not concrete) and *LimitError when the evaluation exceeds
 // its budget; ctx's own cancellation is returned as ctx.Err().
 func LoadCUE(ctx context.Context, filename string, src []byte, b CUEBudget) (*Node, error) {
-	b = b.withDefaults()
+	b = b.WithDefaults()
 	input := make([]byte, 0, len(filename)+1+len(src))
 	input = append(append(append(input, strings.ReplaceAll(filename, "\x00", "")...), 0), src...)
-	out, err := sandbox.RunCapped(ctx, cueChildKind, input, sandbox.Budget(b), maxCUEOutput)
+	out, err := sandbox.RunCapped(ctx, cueChildKind, input, b, maxCUEOutput)
 	var le *sandbox.LimitError
 	switch {
 	case err == nil:
