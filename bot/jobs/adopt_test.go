@@ -26,7 +26,7 @@ const adoptModel = "version: 1\nsystem: {id: svc, name: Service}\nthreats:\n  xs
 // by someone else before the bot's first review.
 const strangerReview = review.Marker + "\n**No new threats.** Nothing to review here."
 
-func jobDeps(t *testing.T, client func(forge.Repo) (forge.Client, error)) *Deps {
+func jobRunner(t *testing.T, client func(forge.Repo) (forge.Client, error)) *Runner {
 	t.Helper()
 	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "t.db"), slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -37,11 +37,11 @@ func jobDeps(t *testing.T, client func(forge.Repo) (forge.Client, error)) *Deps 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Deps{Store: st, Loader: loader, Log: slog.New(slog.DiscardHandler), Client: client}
+	return &Runner{Store: st, Loader: loader, Log: slog.New(slog.DiscardHandler), Client: client}
 }
 
 // githubPR is a repository with one pull request that adds a model.
-func githubPR(t *testing.T) (*githubtest.Server, forge.Repo, *Deps) {
+func githubPR(t *testing.T) (*githubtest.Server, forge.Repo, *Runner) {
 	t.Helper()
 	gh := githubtest.New(t, 99)
 	gh.AddInstallation(5, "acme")
@@ -55,7 +55,7 @@ func githubPR(t *testing.T) (*githubtest.Server, forge.Repo, *Deps) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return gh, repo, jobDeps(t, func(r forge.Repo) (forge.Client, error) { return app.Client(r.Installation) })
+	return gh, repo, jobRunner(t, func(r forge.Repo) (forge.Client, error) { return app.Client(r.Installation) })
 }
 
 func reviewArgs(repo forge.Repo, reason string) queue.ReviewArgs {
@@ -85,7 +85,7 @@ func TestStrangersMarkerCommentIsLeftAlone(t *testing.T) {
 	}
 	// Lost state (a new store): the bot finds its own comment, not the
 	// stranger's.
-	d2 := jobDeps(t, d.Client)
+	d2 := jobRunner(t, d.Client)
 	if err := d2.ReviewPR(ctx, queue.ReviewArgs{PRKey: reviewArgs(repo, "").PRKey, Repo: repo, Number: 1, Reason: "resync", Force: true}); err != nil {
 		t.Fatalf("review again: %v", err)
 	}
@@ -159,7 +159,7 @@ func TestStrangersMarkerNoteIsLeftAlone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := jobDeps(t, func(forge.Repo) (forge.Client, error) { return client, nil })
+	d := jobRunner(t, func(forge.Repo) (forge.Client, error) { return client, nil })
 	repo := forge.Repo{Forge: "gitlab", ID: id, Owner: "acme", Name: "svc", DefaultBranch: "main"}
 	if err := d.ReviewPR(ctx, reviewArgs(repo, "merge_request.update")); err != nil {
 		t.Fatalf("review: %v", err)
@@ -195,7 +195,7 @@ func TestStrangersTrackingIssuesAreLeftAlone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := jobDeps(t, func(r forge.Repo) (forge.Client, error) { return app.Client(r.Installation) })
+	d := jobRunner(t, func(r forge.Repo) (forge.Client, error) { return app.Client(r.Installation) })
 	args := queue.TrackArgs{RepoKey: repo.Key(), Repo: repo, Reason: "push"}
 	if err := d.Track(ctx, args); err != nil {
 		t.Fatalf("track: %v", err)

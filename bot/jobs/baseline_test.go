@@ -122,7 +122,7 @@ func TestBaselineOnGitLab(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := jobDeps(t, func(forge.Repo) (forge.Client, error) { return client, nil })
+	d := jobRunner(t, func(forge.Repo) (forge.Client, error) { return client, nil })
 	repo := forge.Repo{Forge: "gitlab", ID: id, Owner: "acme", Name: "svc", DefaultBranch: "main"}
 	if err := d.ReviewPR(ctx, reviewArgs(repo, "merge_request.update")); err != nil {
 		t.Fatalf("review: %v", err)

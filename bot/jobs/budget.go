@@ -23,7 +23,7 @@ func budgetKey(repo forge.Repo) string {
 
 // noteBudget records in the store, for every job and replica, what the
 // client's last answer said of its rate limit.
-func (d *Deps) noteBudget(ctx context.Context, client forge.Client, repo forge.Repo) {
+func (d *Runner) noteBudget(ctx context.Context, client forge.Client, repo forge.Repo) {
 	rr, ok := client.(rateReporter)
 	if !ok {
 		return
@@ -43,7 +43,7 @@ func (d *Deps) noteBudget(ctx context.Context, client forge.Client, repo forge.R
 // repository's installation, by the newest of what this client saw and
 // what the store holds (any replica's last answer), and when the limit
 // resets.
-func (d *Deps) budgetLow(ctx context.Context, client forge.Client, repo forge.Repo) (bool, time.Time, int, error) {
+func (d *Runner) budgetLow(ctx context.Context, client forge.Client, repo forge.Repo) (bool, time.Time, int, error) {
 	now := d.now()
 	left, reset := -1, time.Time{}
 	if rr, ok := client.(rateReporter); ok {
@@ -64,7 +64,7 @@ func (d *Deps) budgetLow(ctx context.Context, client forge.Client, repo forge.Re
 // yieldToReviews postpones background work (a resync's reconcile) until
 // the rate limit resets when the installation's budget is low, so that
 // the calls left go to reviews.
-func (d *Deps) yieldToReviews(ctx context.Context, client forge.Client, repo forge.Repo) error {
+func (d *Runner) yieldToReviews(ctx context.Context, client forge.Client, repo forge.Repo) error {
 	low, reset, left, err := d.budgetLow(ctx, client, repo)
 	if err != nil || !low {
 		return err

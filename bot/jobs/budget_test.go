@@ -21,7 +21,7 @@ import (
 // dependencies reviewing through it.
 type budgetFixture struct {
 	gh *githubtest.Server
-	d  *Deps
+	d  *Runner
 }
 
 func newBudgetFixture(t *testing.T, budget review.Budget) *budgetFixture {
@@ -41,7 +41,7 @@ func newBudgetFixture(t *testing.T, budget review.Budget) *budgetFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &budgetFixture{gh: gh, d: &Deps{Store: st, Loader: loader, Log: slog.New(slog.DiscardHandler), Budget: budget,
+	return &budgetFixture{gh: gh, d: &Runner{Store: st, Loader: loader, Log: slog.New(slog.DiscardHandler), Budget: budget,
 		Client: func(r forge.Repo) (forge.Client, error) { return app.Client(r.Installation) }}}
 }
 

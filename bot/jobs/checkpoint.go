@@ -43,7 +43,7 @@ type cpFile struct {
 
 // checkpoint is one reconcile's progress.
 type checkpoint struct {
-	d       *Deps
+	d       *Runner
 	repoKey string
 	jobID   int64
 	sha     string
@@ -58,7 +58,7 @@ type checkpoint struct {
 // branch's head as far as the bot knows. Outside a queue job (jobID 0)
 // only its reads are reused, and only once the head is read again and
 // found the same (see useFor).
-func (d *Deps) resumeCheckpoint(ctx context.Context, repoKey string, jobID int64) (cp *checkpoint, resumed bool) {
+func (d *Runner) resumeCheckpoint(ctx context.Context, repoKey string, jobID int64) (cp *checkpoint, resumed bool) {
 	cp = &checkpoint{d: d, repoKey: repoKey, jobID: jobID}
 	c, err := d.Store.GetCheckpoint(ctx, repoKey)
 	if err != nil {

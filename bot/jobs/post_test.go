@@ -17,7 +17,7 @@ import (
 // fakePR is a request on the in-memory forge that adds a model, and the
 // jobs' dependencies on it (no retry in place: a failed call fails the
 // job, which is the case under test).
-func fakePR(t *testing.T) (*forgefake.Fake, forge.Repo, *Deps) {
+func fakePR(t *testing.T) (*forgefake.Fake, forge.Repo, *Runner) {
 	t.Helper()
 	f := forgefake.New(forge.Identity{Login: "tmbot[bot]"})
 	repo := forge.Repo{Forge: "github", Installation: 5, Owner: "acme", Name: "svc", DefaultBranch: "main"}
@@ -27,7 +27,7 @@ func fakePR(t *testing.T) (*forgefake.Fake, forge.Repo, *Deps) {
 	f.SetBranch(repo, "main", commit("base"))
 	f.AddPull(forge.PullRequest{Repo: repo, Number: 1, BaseRef: "main", BaseSHA: commit("base"), HeadSHA: commit("head"), State: "open"},
 		[]review.FileChange{{Path: "svc.threatmodel.yaml", Status: review.FileAdded}})
-	d := jobDeps(t, func(forge.Repo) (forge.Client, error) { return f, nil })
+	d := jobRunner(t, func(forge.Repo) (forge.Client, error) { return f, nil })
 	d.Retry = retry.Policy{MaxRetries: -1}
 	return f, repo, d
 }

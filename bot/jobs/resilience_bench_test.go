@@ -27,17 +27,17 @@ import (
 func BenchmarkForgeFaults(b *testing.B) {
 	type job struct {
 		name string
-		run  func(f *fakeForge, d *Deps) func(context.Context) error
+		run  func(f *fakeForge, d *Runner) func(context.Context) error
 	}
-	track := func(n int) func(f *fakeForge, d *Deps) func(context.Context) error {
-		return func(f *fakeForge, d *Deps) func(context.Context) error {
+	track := func(n int) func(f *fakeForge, d *Runner) func(context.Context) error {
+		return func(f *fakeForge, d *Runner) func(context.Context) error {
 			f.putModel(commit("c1"), modelOf(n))
 			args := queue.TrackArgs{RepoKey: f.repo.Key(), Repo: f.repo, Reason: "push"}
 			return func(ctx context.Context) error { return d.Track(ctx, args) }
 		}
 	}
 	jobs := []job{
-		{"review4", func(f *fakeForge, d *Deps) func(context.Context) error {
+		{"review4", func(f *fakeForge, d *Runner) func(context.Context) error {
 			args := f.addPull(4)
 			return func(ctx context.Context) error { return d.ReviewPR(ctx, args) }
 		}},
@@ -54,7 +54,7 @@ func BenchmarkForgeFaults(b *testing.B) {
 						b.StopTimer()
 						c := &clock{now: time.Now(), rate: rate}
 						f := fg.make(b, c)
-						d := newDeps(b, f, c)
+						d := newRunner(b, f, c)
 						fn := j.run(f, d)
 						c.sync()
 						// The fake's faults follow one seeded sequence: start

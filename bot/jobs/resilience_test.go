@@ -223,7 +223,7 @@ func modelOf(n int, statuses ...string) string {
 	return b.String()
 }
 
-func newDeps(t testing.TB, f *fakeForge, c *clock) *Deps {
+func newRunner(t testing.TB, f *fakeForge, c *clock) *Runner {
 	t.Helper()
 	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "t.db"), slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -235,7 +235,7 @@ func newDeps(t testing.TB, f *fakeForge, c *clock) *Deps {
 		t.Fatal(err)
 	}
 	// Now stays the real clock: the forges' rate limits are dated by it.
-	return &Deps{Store: st, Loader: loader, Log: slog.New(slog.DiscardHandler),
+	return &Runner{Store: st, Loader: loader, Log: slog.New(slog.DiscardHandler),
 		Retry:  retry.Policy{Sleep: c.sleep, Jitter: func() float64 { return 0.5 }},
 		Client: func(forge.Repo) (forge.Client, error) { return f.client, nil }}
 }
@@ -325,7 +325,7 @@ func noDuplicates(t testing.TB, f *fakeForge, wantKeys int) (byKey map[string][]
 // landAndClose lands a model of 4 mitigations, then a change that
 // implements one and drops another (two issues closed, each with one
 // comment); it returns the calls each phase made and how the jobs went.
-func landAndClose(t *testing.T, f *fakeForge, c *clock, d *Deps) (calls [2]int, jobs [2]outcome) {
+func landAndClose(t *testing.T, f *fakeForge, c *clock, d *Runner) (calls [2]int, jobs [2]outcome) {
 	t.Helper()
 	args := queue.TrackArgs{RepoKey: f.repo.Key(), Repo: f.repo, Reason: "push"}
 	f.putModel(commit("c1"), modelOf(4))
@@ -358,12 +358,12 @@ func TestTrackUnderFaults(t *testing.T) {
 		t.Run(fg.name, func(t *testing.T) {
 			c := &clock{now: time.Now()}
 			f := fg.make(t, c)
-			base, _ := landAndClose(t, f, c, newDeps(t, f, c))
+			base, _ := landAndClose(t, f, c, newRunner(t, f, c))
 			for _, rate := range []float64{0.3, 0.6} {
 				t.Run(fmt.Sprint(rate), func(t *testing.T) {
 					c := &clock{now: time.Now(), rate: rate}
 					f := fg.make(t, c)
-					calls, jobs := landAndClose(t, f, c, newDeps(t, f, c))
+					calls, jobs := landAndClose(t, f, c, newRunner(t, f, c))
 					for i, j := range jobs {
 						if j.burned != 0 {
 							t.Errorf("reconcile %d used up %d attempts", i+1, j.burned)
@@ -399,7 +399,7 @@ func TestTrackThroughAnOutage(t *testing.T) {
 			start := time.Now()
 			c := &clock{now: start, outageUntil: start.Add(10 * time.Minute)}
 			f := fg.make(t, c)
-			d := newDeps(t, f, c)
+			d := newRunner(t, f, c)
 			f.putModel(commit("c1"), modelOf(4))
 			args := queue.TrackArgs{RepoKey: f.repo.Key(), Repo: f.repo, Reason: "push"}
 			o := runJob(t, c, 1, func(ctx context.Context) error { return d.Track(ctx, args) })
@@ -461,7 +461,7 @@ func TestTrackResumesFromItsCheckpoint(t *testing.T) {
 		t.Run(fg.name, func(t *testing.T) {
 			c := &clock{now: time.Now()}
 			f := fg.make(t, c)
-			d := newDeps(t, f, c)
+			d := newRunner(t, f, c)
 			d.CreationsPerRun, d.TrackPause = 3, time.Millisecond
 			f.putModel(commit("c1"), modelOf(5))
 			args := queue.TrackArgs{RepoKey: f.repo.Key(), Repo: f.repo, Reason: "push"}
@@ -509,7 +509,7 @@ func TestBackgroundYieldsToReviews(t *testing.T) {
 		return client
 	}
 	one, two := replica(), replica()
-	d1 := newDeps(t, &fakeForge{client: one}, c)
+	d1 := newRunner(t, &fakeForge{client: one}, c)
 	d2 := *d1
 	d2.Client = func(forge.Repo) (forge.Client, error) { return two, nil }
 	c.now = time.Now()
@@ -541,7 +541,7 @@ func TestReviewUnderFaults(t *testing.T) {
 			t.Run(fmt.Sprint(fg.name, "/", rate), func(t *testing.T) {
 				c := &clock{now: time.Now(), rate: rate}
 				f := fg.make(t, c)
-				d := newDeps(t, f, c)
+				d := newRunner(t, f, c)
 				args := f.addPull(4)
 				o := runJob(t, c, 1, func(ctx context.Context) error { return d.ReviewPR(ctx, args) })
 				if o.burned != 0 {
@@ -578,7 +578,7 @@ func TestBackgroundYieldsToReviewsOnGitLab(t *testing.T) {
 	}
 	one, two := replica(), replica()
 	c := &clock{now: time.Now()}
-	d1 := newDeps(t, &fakeForge{client: one}, c)
+	d1 := newRunner(t, &fakeForge{client: one}, c)
 	d2 := *d1
 	d2.Client = func(forge.Repo) (forge.Client, error) { return two, nil }
 	d1.Now, d2.Now = time.Now, time.Now

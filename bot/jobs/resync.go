@@ -16,7 +16,7 @@ import (
 // lists the open requests and queues a review of each whose head has not
 // been reviewed. A repository that is gone or rate limited is skipped
 // until the next resync; the others go on.
-func (d *Deps) Resync(ctx context.Context, q *queue.Queue) error {
+func (d *Runner) Resync(ctx context.Context, q *queue.Queue) error {
 	// Delivery ids are kept long enough for any redelivery (GitHub lets a
 	// person redeliver for 3 days), then forgotten.
 	if n, err := d.Store.PruneDeliveries(ctx, d.now().Add(-DeliveryRetention)); err != nil {
@@ -110,7 +110,7 @@ const DefaultResyncReserve = 2000
 // configured reserve applies there when it is smaller.
 const GitLabResyncReserve = 200
 
-func (d *Deps) resyncReserve() int {
+func (d *Runner) resyncReserve() int {
 	if d.ResyncReserve > 0 {
 		return d.ResyncReserve
 	}
@@ -118,7 +118,7 @@ func (d *Deps) resyncReserve() int {
 }
 
 // reserveFor is the resync's reserve for a repository's forge.
-func (d *Deps) reserveFor(repo forge.Repo) int {
+func (d *Runner) reserveFor(repo forge.Repo) int {
 	if repo.Forge == "gitlab" {
 		return min(d.resyncReserve(), GitLabResyncReserve)
 	}

@@ -41,7 +41,7 @@ func TestResyncCatchesUpMissedWebhooks(t *testing.T) {
 	}
 	defer st.Close()
 	loader, _ := model.NewLoader(model.Limits{})
-	d := &Deps{Store: st, Loader: loader, Log: slog.New(slog.DiscardHandler),
+	d := &Runner{Store: st, Loader: loader, Log: slog.New(slog.DiscardHandler),
 		Client: func(r forge.Repo) (forge.Client, error) { return app.Client(r.Installation) }}
 	q, err := queue.New(st, queue.Handlers{Review: func(context.Context, queue.ReviewArgs) error { return nil }},
 		queue.Options{Log: slog.New(slog.DiscardHandler)})

@@ -22,8 +22,9 @@ import (
 	"github.com/tmbot/tmbot/bot/track"
 )
 
-// Deps are what the jobs need.
-type Deps struct {
+// Runner runs the jobs: it holds what they need (forge clients, the store,
+// the model loader, policies and budgets).
+type Runner struct {
 	// Client returns the forge client for a repository (its installation's
 	// on GitHub).
 	Client func(repo forge.Repo) (forge.Client, error)
@@ -62,7 +63,7 @@ type Deps struct {
 	TrackingOff bool
 }
 
-func (d *Deps) now() time.Time {
+func (d *Runner) now() time.Time {
 	if d.Now != nil {
 		return d.Now()
 	}
@@ -73,7 +74,7 @@ func (d *Deps) now() time.Time {
 // result: the comment (created once, edited only when its content
 // changes) and the check of the head. Nothing is written when nothing
 // changed since the last review of that head.
-func (d *Deps) ReviewPR(ctx context.Context, a queue.ReviewArgs) error {
+func (d *Runner) ReviewPR(ctx context.Context, a queue.ReviewArgs) error {
 	_, err := d.ReviewRequest(ctx, a)
 	return err
 }
@@ -81,7 +82,7 @@ func (d *Deps) ReviewPR(ctx context.Context, a queue.ReviewArgs) error {
 // ReviewRequest is ReviewPR that also gives the report it posted (nil
 // when there was nothing to review: a draft the repository does not
 // review, a request not open, a command from someone who may not write).
-func (d *Deps) ReviewRequest(ctx context.Context, a queue.ReviewArgs) (*review.Report, error) {
+func (d *Runner) ReviewRequest(ctx context.Context, a queue.ReviewArgs) (*review.Report, error) {
 	log := d.Log.With("pr", a.PRKey, "reason", a.Reason)
 	pull, err := d.Store.GetPull(ctx, a.PRKey)
 	var pr forge.PullRequest
@@ -174,7 +175,7 @@ func hash(parts ...string) string {
 // post writes the comment and the check, each only when it changed, and
 // remembers what it wrote after each write (so a retry after a failure in
 // between neither duplicates nor loses anything).
-func (d *Deps) post(ctx context.Context, client forge.Client, pr *forge.PullRequest, rep *review.Report, force, newPR, newHead bool) error {
+func (d *Runner) post(ctx context.Context, client forge.Client, pr *forge.PullRequest, rep *review.Report, force, newPR, newHead bool) error {
 	key := pr.Key()
 	st, err := d.Store.GetPRState(ctx, key)
 	if err != nil {
@@ -245,7 +246,7 @@ func (d *Deps) post(ctx context.Context, client forge.Client, pr *forge.PullRequ
 // post the marker, and the forge refuses edits of others' comments). A
 // request that touches no model gets no new comment; an existing one is
 // edited to say so.
-func (d *Deps) upsertComment(ctx context.Context, client forge.Client, pr *forge.PullRequest, id int64, body string, touchesModels, mayExist bool) (int64, error) {
+func (d *Runner) upsertComment(ctx context.Context, client forge.Client, pr *forge.PullRequest, id int64, body string, touchesModels, mayExist bool) (int64, error) {
 	if id != 0 {
 		err := client.UpdateComment(ctx, pr, id, body)
 		if err == nil {

@@ -43,7 +43,7 @@ const TrackPause = 15 * time.Second
 // the issues again, and does not write a comment twice. Creates that fail
 // in a way that may have made the issue are settled by looking for it
 // before trying again (settleCreates).
-func (d *Deps) Track(ctx context.Context, a queue.TrackArgs) error {
+func (d *Runner) Track(ctx context.Context, a queue.TrackArgs) error {
 	repo := a.Repo
 	log := d.Log.With("repo", repo.Key(), "reason", a.Reason)
 	client, err := d.Client(repo)
@@ -251,14 +251,14 @@ func ownIssues(issues []forge.Issue, bot forge.Identity) []forge.Issue {
 	return out
 }
 
-func (d *Deps) creationsPerRun() int {
+func (d *Runner) creationsPerRun() int {
 	if d.CreationsPerRun > 0 {
 		return d.CreationsPerRun
 	}
 	return MaxCreationsPerRun
 }
 
-func (d *Deps) trackPause() time.Duration {
+func (d *Runner) trackPause() time.Duration {
 	if d.TrackPause > 0 {
 		return d.TrackPause
 	}
@@ -278,7 +278,7 @@ func countKind(as []track.Action, kind string) int {
 // apply carries out one action and remembers its outcome. A creation is
 // remembered as begun before the call, so that a retry after a crash finds
 // the issue by its marker instead of opening a second one.
-func (d *Deps) apply(ctx context.Context, client forge.Client, repo forge.Repo, act track.Action, mem map[string]store.TrackedIssue, cp *checkpoint) error {
+func (d *Runner) apply(ctx context.Context, client forge.Client, repo forge.Repo, act track.Action, mem map[string]store.TrackedIssue, cp *checkpoint) error {
 	t := trackedFor(repo, act, mem)
 	// comment writes an action's comment once per job.
 	comment := func() error {
@@ -363,7 +363,7 @@ func setSpec(is *forge.Issue, spec forge.IssueSpec) {
 
 // recordCreated remembers an issue the reconcile opened (or found that a
 // try of its own had opened).
-func (d *Deps) recordCreated(ctx context.Context, repo forge.Repo, act track.Action, is *forge.Issue, mem map[string]store.TrackedIssue, cp *checkpoint) error {
+func (d *Runner) recordCreated(ctx context.Context, repo forge.Repo, act track.Action, is *forge.Issue, mem map[string]store.TrackedIssue, cp *checkpoint) error {
 	t := trackedFor(repo, act, mem)
 	t.Number, t.URL, t.State, t.ClosedByBot, t.HumanCloseNoted = is.Number, is.URL, "open", false, false
 	got := *is
@@ -409,7 +409,7 @@ func newIssues(ctx context.Context, client forge.Client, repo forge.Repo, label 
 // what the tries made (by the issues' markers) and trying again only those
 // not found. created is how many creates this run sent (the newest issues
 // to look at).
-func (d *Deps) settleCreates(ctx context.Context, client forge.Client, repo forge.Repo, label string, pending []track.Action, lastErr error,
+func (d *Runner) settleCreates(ctx context.Context, client forge.Client, repo forge.Repo, label string, pending []track.Action, lastErr error,
 	created int, listed map[int]bool, mem map[string]store.TrackedIssue, cp *checkpoint) error {
 	p := d.Retry
 	for round := 0; len(pending) > 0; round++ {
@@ -462,7 +462,7 @@ func (d *Deps) settleCreates(ctx context.Context, client forge.Client, repo forg
 // proposeImplemented opens (once) a pull request that marks a mitigation
 // implemented in its model file, keeping the file's comments and
 // formatting, with the closed issue linked.
-func (d *Deps) proposeImplemented(ctx context.Context, client forge.Client, repo forge.Repo, branch, sha string, act track.Action) (string, error) {
+func (d *Runner) proposeImplemented(ctx context.Context, client forge.Client, repo forge.Repo, branch, sha string, act track.Action) (string, error) {
 	p, ok := client.(forge.ChangeProposer)
 	if !ok {
 		return "", fmt.Errorf("%s cannot open pull requests", repo.Forge)
@@ -488,7 +488,7 @@ func (d *Deps) proposeImplemented(ctx context.Context, client forge.Client, repo
 
 // assigner maps a mitigation owner to a login the forge can assign: a user
 // handle (@alice), not a team (@org/team), who can be assigned here.
-func (d *Deps) assigner(ctx context.Context, client forge.Client, repo forge.Repo, enabled bool) func(string) string {
+func (d *Runner) assigner(ctx context.Context, client forge.Client, repo forge.Repo, enabled bool) func(string) string {
 	cache := map[string]string{}
 	return func(owner string) string {
 		if !enabled {
@@ -515,7 +515,7 @@ func (d *Deps) assigner(ctx context.Context, client forge.Client, repo forge.Rep
 // content changes.
 // listed is the listing the reconcile already made (the summary issue, if
 // one exists, carries the same label).
-func (d *Deps) summary(ctx context.Context, client forge.Client, repo forge.Repo, models []track.Model, label string, listed []forge.Issue, cp *checkpoint) error {
+func (d *Runner) summary(ctx context.Context, client forge.Client, repo forge.Repo, models []track.Model, label string, listed []forge.Issue, cp *checkpoint) error {
 	issues, err := d.Store.TrackedIssues(ctx, repo.Key())
 	if err != nil {
 		return err
@@ -585,7 +585,7 @@ func (d *Deps) summary(ctx context.Context, client forge.Client, repo forge.Repo
 	return d.Store.SaveRepoTracking(ctx, rt)
 }
 
-func (d *Deps) saveRepoSHA(ctx context.Context, repoKey, sha string) error {
+func (d *Runner) saveRepoSHA(ctx context.Context, repoKey, sha string) error {
 	rt, err := d.Store.GetRepoTracking(ctx, repoKey)
 	if err != nil {
 		return err

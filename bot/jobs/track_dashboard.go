@@ -16,7 +16,7 @@ import (
 // what appears now came with it. partial holds what could be read of the
 // system of each invalid model (its owner and vendor are the people to
 // ask).
-func (d *Deps) saveDashboardSnapshot(ctx context.Context, repoKey, sha string, prKeys []string, models []track.Model,
+func (d *Runner) saveDashboardSnapshot(ctx context.Context, repoKey, sha string, prKeys []string, models []track.Model,
 	partial map[string]model.System) error {
 	snaps := make([]store.ModelSnapshot, 0, len(models))
 	var open store.RiskCounts
@@ -65,7 +65,7 @@ func (d *Deps) saveDashboardSnapshot(ctx context.Context, repoKey, sha string, p
 // noteFirstSeen records when the items were first seen: now, at sha,
 // through the one merged request when there is one. At a repository's
 // first reconcile everything was there before tmbot: it is marked so.
-func (d *Deps) noteFirstSeen(ctx context.Context, repoKey, sha string, prKeys []string, items []store.FirstSeen) error {
+func (d *Runner) noteFirstSeen(ctx context.Context, repoKey, sha string, prKeys []string, items []store.FirstSeen) error {
 	known, err := d.Store.HasFirstSeen(ctx, repoKey)
 	if err != nil {
 		return err

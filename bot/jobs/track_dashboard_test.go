@@ -65,7 +65,7 @@ unknown_key: 1
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &Deps{Store: st, Loader: loader, Log: slog.New(slog.DiscardHandler),
+	d := &Runner{Store: st, Loader: loader, Log: slog.New(slog.DiscardHandler),
 		Client: func(r forge.Repo) (forge.Client, error) { return app.Client(r.Installation) }}
 	if err := d.Track(ctx, queue.TrackArgs{RepoKey: repo.Key(), Repo: repo, Reason: "push"}); err != nil {
 		t.Fatal(err)

@@ -67,7 +67,7 @@ func TestThreeHundredMitigationsLandAtOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &Deps{Store: st, Loader: loader, Log: slog.New(slog.DiscardHandler), CreationsPerRun: 20, TrackPause: time.Millisecond,
+	d := &Runner{Store: st, Loader: loader, Log: slog.New(slog.DiscardHandler), CreationsPerRun: 20, TrackPause: time.Millisecond,
 		Client: func(r forge.Repo) (forge.Client, error) { return app.Client(r.Installation) }}
 	args := queue.TrackArgs{RepoKey: repo.Key(), Repo: repo, Reason: "push"}
 	runs := 0
@@ -137,7 +137,7 @@ func TestHumanCloseOpensAPullRequest(t *testing.T) {
 	}
 	defer st.Close()
 	loader, _ := model.NewLoader(model.Limits{})
-	d := &Deps{Store: st, Loader: loader, Log: slog.New(slog.DiscardHandler),
+	d := &Runner{Store: st, Loader: loader, Log: slog.New(slog.DiscardHandler),
 		Client: func(r forge.Repo) (forge.Client, error) { return app.Client(r.Installation) }}
 	args := queue.TrackArgs{RepoKey: repo.Key(), Repo: repo, Reason: "push"}
 	if err := d.Track(ctx, args); err != nil {

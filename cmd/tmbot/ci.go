@@ -110,7 +110,7 @@ func ciReview(ctx context.Context, job *ciJob, stderr io.Writer) (*review.Report
 	if err != nil {
 		return nil, err
 	}
-	deps := &jobs.Deps{Store: st, Loader: loader, Log: log, PolicyBudget: sandbox.Budget{}, Now: time.Now, TrackingOff: true,
+	deps := &jobs.Runner{Store: st, Loader: loader, Log: log, PolicyBudget: sandbox.Budget{}, Now: time.Now, TrackingOff: true,
 		Client: func(forge.Repo) (forge.Client, error) { return job.client, nil }}
 	a := queue.ReviewArgs{Repo: job.repo, Number: job.number, Reason: "ci"}
 	a.PRKey = forge.PullRequest{Repo: job.repo, Number: job.number}.Key()

@@ -107,7 +107,7 @@ func serveSettings(ctx context.Context, settings server.Settings, log *slog.Logg
 			return fmt.Errorf("GitLab (TMBOT_GITLAB_URL, TMBOT_GITLAB_TOKEN): %w", err)
 		}
 	}
-	deps := &jobs.Deps{Store: st, Loader: loader, Log: log, OrgPolicies: orgPolicies, ResyncReserve: settings.ResyncReserve,
+	deps := &jobs.Runner{Store: st, Loader: loader, Log: log, OrgPolicies: orgPolicies, ResyncReserve: settings.ResyncReserve,
 		OrgPoliciesOverridable: settings.OrgPoliciesOverridable, PolicyBudget: budget,
 		Engines: policy.NewPool(settings.Workers), // one idle engine per worker
 		// Reviews compute on all cores but one, whatever the workers: the
