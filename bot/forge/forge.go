@@ -6,8 +6,8 @@
 // of the jobs, and bot/forge/forgetest holds the faults the HTTP-level
 // fakes (githubtest, gitlabtest) inject.
 //
-// It imports bot/review for the file-change type only, and nothing that
-// knows HTTP or a database.
+// It imports bot/review for the file-change type and the check's values
+// (findings and summary), and nothing that knows HTTP or a database.
 package forge
 
 import (
@@ -103,14 +103,21 @@ func (b Identity) Wrote(login string, id int64) bool {
 }
 
 // Check is the result a request's head gets: a check run named "Threat
-// model" on GitHub, a commit status "threat-model" on GitLab.
+// model" on GitHub, a commit status "threat-model" on GitLab. It carries
+// what the review found as values, uncut: each adapter decides how to
+// show them and keeps them within its platform's limits (GitHub: check-run
+// annotations, 50 to a request; GitLab: a discussion on the line of each
+// error the diff shows).
 type Check struct {
 	// Conclusion is success or failure.
 	Conclusion string
-	Title      string
-	Summary    string // Markdown
-	// Annotations on model lines (GitHub only; GitLab gets discussions).
-	Annotations []review.Annotation
+	// Title is one plain line: the verdict.
+	Title string
+	// Summary is the verdict told in Markdown (GitHub shows it on the
+	// check run; GitLab's status has no room for it).
+	Summary review.CheckSummary
+	// Findings are what the review says about lines of files.
+	Findings []review.CheckFinding
 	// DetailsURL links to more (optional).
 	DetailsURL string
 	// Fresh says that no check of the bot's can exist yet for this head

@@ -208,13 +208,13 @@ func (d *Runner) post(ctx context.Context, client forge.Client, pr *forge.PullRe
 			}
 		}
 	}
-	check := forge.Check{Conclusion: forge.ConclusionOK, Annotations: rep.Annotations()}
+	check := forge.Check{Conclusion: forge.ConclusionOK, Findings: rep.CheckFindings()}
 	if rep.Blocking {
 		check.Conclusion = forge.ConclusionBlock
 	}
 	check.Title, check.Summary = rep.CheckSummary()
-	ann, _ := json.Marshal(check.Annotations)
-	if h := hash(check.Conclusion, check.Title, check.Summary, string(ann)); h != st.CheckHash || st.CheckHeadSHA != pr.HeadSHA || force {
+	findings, _ := json.Marshal(check.Findings)
+	if h := hash(check.Conclusion, check.Title, check.Summary.Markdown(0), string(findings)); h != st.CheckHash || st.CheckHeadSHA != pr.HeadSHA || force {
 		// Fresh only when no write for this head was begun before.
 		check.Fresh = newHead && st.CheckHeadSHA != pr.HeadSHA
 		if check.Fresh {

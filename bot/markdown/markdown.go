@@ -318,6 +318,23 @@ func cut(s string, n int) string {
 // Cut cuts s to at most n runes, the last an ellipsis (n <= 0: no cut).
 func Cut(s string, n int) string { return cut(s, n) }
 
+// CutBytes cuts s to at most n bytes at a rune boundary, the last three
+// of them an ellipsis when it was cut (n <= 0: no cut), for limits that
+// are counted in bytes, or whose unit is not said.
+func CutBytes(s string, n int) string {
+	if n <= 0 || len(s) <= n {
+		return s
+	}
+	i := n - len(Ellipsis)
+	if i < 0 {
+		return ""
+	}
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + Ellipsis
+}
+
 func longestRun(s string, c byte) int {
 	best, cur := 0, 0
 	for i := 0; i < len(s); i++ {

@@ -18,3 +18,26 @@ func TestCodeAndFence(t *testing.T) {
 		t.Errorf("fence: %q", got)
 	}
 }
+
+func TestCutBytes(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"abc", 3, "abc"},
+		{"abcdef", 5, "ab…"},    // "…" is 3 bytes
+		{"ééé", 4, "…"},         // no room for half an é
+		{"aééé", 5, "a…"},       // cut at a rune boundary
+		{"abcdef", 2, ""},       // no room for the ellipsis
+		{"abcdef", 0, "abcdef"}, // no cut
+	} {
+		got := CutBytes(tc.in, tc.n)
+		if got != tc.want {
+			t.Errorf("CutBytes(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+		if tc.n > 0 && len(got) > tc.n {
+			t.Errorf("CutBytes(%q, %d) is %d bytes", tc.in, tc.n, len(got))
+		}
+	}
+}

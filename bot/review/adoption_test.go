@@ -84,7 +84,8 @@ func TestAdoptionSummarisesANewModel(t *testing.T) {
 	}
 	// The check summary says it once, with the command, rather than one
 	// paragraph per threat.
-	_, summary := rep.CheckSummary()
+	_, cs := rep.CheckSummary()
+	summary := cs.Markdown(0)
 	if !strings.Contains(summary, "❌ `models/shop.threatmodel.yaml`: needs owners and dates: 4 threats of risk high or higher without a plan; to plan them all: `"+wantCmd+"`") ||
 		strings.Contains(summary, "(`unplanned-risk`)") {
 		t.Errorf("check summary:\n%s", summary)

@@ -519,11 +519,11 @@ func TestGolden(t *testing.T) {
 			}
 			golden(t, c.name+".codequality.golden", cq.Bytes())
 			title, summary := rep.CheckSummary()
-			ann, err := json.MarshalIndent(rep.Annotations(), "", "  ")
+			fs, err := json.MarshalIndent(rep.CheckFindings(), "", "  ")
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, c.name+".check.golden", []byte(fmt.Sprintf("title: %s\n\n%s\n--- annotations\n%s\n", title, summary, ann)))
+			golden(t, c.name+".check.golden", []byte(fmt.Sprintf("title: %s\n\n%s\n--- findings\n%s\n", title, summary.Markdown(0), fs)))
 		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tmbot/tmbot/bot/model"
+	"github.com/tmbot/tmbot/bot/policy"
 )
 
 // A request that changes .tmbot.yaml is judged by the base's
@@ -42,11 +43,11 @@ func TestNewConfigurationIsValidated(t *testing.T) {
 	if !strings.Contains(string(js), `"new_config_errors"`) {
 		t.Error("not in the JSON report")
 	}
-	if _, summary := rep.CheckSummary(); !strings.Contains(summary, "the new configuration, `.tmbot.yaml:2`") {
-		t.Errorf("summary:\n%s", summary)
+	if _, cs := rep.CheckSummary(); !strings.Contains(cs.Markdown(0), "the new configuration, `.tmbot.yaml:2`") {
+		t.Errorf("summary:\n%s", cs.Markdown(0))
 	}
-	if anns := rep.Annotations(); len(anns) != 1 || anns[0].Path != ".tmbot.yaml" || anns[0].StartLine != 2 || anns[0].Level != AnnotationFailure {
-		t.Errorf("annotations: %+v", anns)
+	if fs := rep.CheckFindings(); len(fs) != 1 || fs[0].Path != ".tmbot.yaml" || fs[0].StartLine != 2 || fs[0].Severity != policy.Error || fs[0].Rule != RuleConfiguration {
+		t.Errorf("check findings: %+v", fs)
 	}
 	if ok := review("blocking: false\n"); ok.Blocking || len(ok.NewConfigErrors) != 0 {
 		t.Errorf("a good new configuration: %+v", ok.NewConfigErrors)

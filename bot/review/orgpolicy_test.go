@@ -78,7 +78,8 @@ func TestRefusedSettingIsSaidInTheComment(t *testing.T) {
 	if !rep.Blocking {
 		t.Error("the organisation policy's error does not block")
 	}
-	_, summary := rep.CheckSummary()
+	_, cs := rep.CheckSummary()
+	summary := cs.Markdown(0)
 	if !strings.Contains(summary, "setting-refused") {
 		t.Errorf("the check summary does not say the setting was refused:\n%s", summary)
 	}

@@ -145,12 +145,13 @@ func TestPreExistingInTheCheck(t *testing.T) {
 	rv := renderReviewer(t)
 	head := strings.Replace(preBase, "    title: Other threat", "    title: Other threat, reworded", 1)
 	rep := rv.Review(context.Background(), []Change{{Path: "s.threatmodel.yaml", Base: []byte(preBase), Head: []byte(head)}})
-	for _, a := range rep.Annotations() {
+	for _, a := range rep.CheckFindings() {
 		if strings.Contains(a.Message, "LLM01") {
-			t.Errorf("a pre-existing warning is annotated: %+v", a)
+			t.Errorf("a pre-existing warning is a check finding: %+v", a)
 		}
 	}
-	_, summary := rep.CheckSummary()
+	_, cs := rep.CheckSummary()
+	summary := cs.Markdown(0)
 	if strings.Contains(summary, "LLM01") || !strings.Contains(summary, "marked `pre_existing`") {
 		t.Errorf("summary:\n%s", summary)
 	}

@@ -141,7 +141,8 @@ func (f *Fake) SetCheck(ctx context.Context, pr *forge.PullRequest, c forge.Chec
 		if err != nil {
 			return err
 		}
-		c.Annotations = slices.Clone(c.Annotations)
+		c.Findings = slices.Clone(c.Findings)
+		c.Summary.Lists = slices.Clone(c.Summary.Lists)
 		runs := p.checks[pr.HeadSHA]
 		if c.Fresh || len(runs) == 0 {
 			p.checks[pr.HeadSHA] = append(runs, c)

@@ -9,11 +9,12 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/go-github/v92/github"
 
 	"github.com/tmbot/tmbot/bot/forge"
+	"github.com/tmbot/tmbot/bot/markdown"
+	"github.com/tmbot/tmbot/bot/policy"
 	"github.com/tmbot/tmbot/bot/review"
 )
 
@@ -33,20 +34,63 @@ const (
 	externalPending = "tmbot:pending"
 )
 
-// Limits of a check run's output (GitHub's REST API, "Create a check run").
+// GitHub's limits on a check run, from the REST API's "Create a check run"
+// and "Update a check run" (output object). GitHub does not say whether its
+// lengths count bytes or characters: the byte limits below are kept in
+// bytes, which is within the limit either way.
 const (
-	maxSummary         = 65535
+	// maxAnnotationsPerRequest: "The Checks API limits the number of
+	// annotations to a maximum of 50 per API request. To create more than
+	// 50 annotations, you have to make multiple requests to the Update a
+	// check run endpoint. Each time you update the check run, annotations
+	// are appended to the list of annotations that already exist."
+	maxAnnotationsPerRequest = 50
+	// maxSummary: output.summary, "Maximum length: 65535 characters."
+	maxSummary = 65535
+	// maxAnnotationTitle: an annotation's title, "The maximum size is 255
+	// characters."
 	maxAnnotationTitle = 255
-	maxAnnotationBytes = 64 << 10
+	// maxAnnotationMessage: an annotation's message, "The maximum size is
+	// 64 KB."
+	maxAnnotationMessage = 64 << 10
+	// maxCheckTitle: GitHub gives no limit for output.title; the bot keeps
+	// the check's title to an annotation title's 255 characters, which the
+	// checks list shows whole.
+	maxCheckTitle = 255
 )
+
+// Annotation levels, as GitHub names them.
+const (
+	levelFailure = "failure"
+	levelWarning = "warning"
+	levelNotice  = "notice"
+)
+
+// batchesOf splits items into consecutive batches of at most size items
+// (size > 0), in order; no items make one empty batch, since a check run is
+// written once even without annotations. Each batch has its own capacity,
+// so appending to one does not overwrite the next.
+func batchesOf[T any](items []T, size int) [][]T {
+	if len(items) == 0 {
+		return [][]T{nil}
+	}
+	out := make([][]T, 0, (len(items)+size-1)/size)
+	for i := 0; i < len(items); i += size {
+		j := min(i+size, len(items))
+		out = append(out, items[i:j:j])
+	}
+	return out
+}
 
 // SetCheck implements forge.Client: one check run named forge.CheckName per
 // head. The first call for a head looks for the App's run by name (so that
 // a restart does not make a second) and creates one only when there is
 // none; later calls update it in place, and write nothing when the content
-// is what the run already shows. Annotations go 50 to a request: the first
-// 50 with the create or update, the rest in further updates (GitHub appends
-// them to the run's; an update cannot remove the ones a run already has).
+// is what the run already shows. Each finding is an annotation on its
+// lines (checkOutput); they go maxAnnotationsPerRequest to a request: the
+// first with the create or update, the rest in further updates (GitHub
+// appends them to the run's; an update cannot remove the ones a run
+// already has).
 func (c *Client) SetCheck(ctx context.Context, pr *forge.PullRequest, chk forge.Check) error {
 	if pr.HeadSHA == "" {
 		return &Error{Forge: "github", Op: "set the check of " + pr.Repo.FullName(), Message: "no head commit"}
@@ -79,10 +123,7 @@ func (c *Client) setCheck(ctx context.Context, pr *forge.PullRequest, chk forge.
 			c.checks.Put(key, checkState{id: st.id})
 		}
 	}
-	batches := review.Batches(anns, review.MaxAnnotationsPerRequest)
-	if len(batches) == 0 {
-		batches = [][]*github.CheckRunAnnotation{nil}
-	}
+	batches := batchesOf(anns, maxAnnotationsPerRequest)
 	ext := func(i int) *string {
 		if i == len(batches)-1 {
 			return github.Ptr(externalPrefix + fp)
@@ -132,7 +173,7 @@ func (c *Client) setCheck(ctx context.Context, pr *forge.PullRequest, chk forge.
 		})
 		if err != nil {
 			return c.notFound(ctx, pr.Repo, c.mapError(fmt.Sprintf("%s: add annotations %d-%d", op,
-				i*review.MaxAnnotationsPerRequest+1, i*review.MaxAnnotationsPerRequest+len(batches[i])), err))
+				i*maxAnnotationsPerRequest+1, i*maxAnnotationsPerRequest+len(batches[i])), err))
 		}
 	}
 	c.checks.Put(key, checkState{id: st.id, fp: fp})
@@ -174,47 +215,58 @@ func (c *Client) ownsRun(run *github.CheckRun) bool {
 }
 
 // checkOutput gives the run's title, summary and annotations within
-// GitHub's limits.
+// GitHub's limits: a finding is an annotation on its lines, of level
+// failure, warning or notice as its severity is error, warning or notice,
+// titled with its title (a new open threat's followed by ": " and the
+// threat's id). A finding without a file gets none.
 func checkOutput(chk forge.Check) (title, summary string, anns []*github.CheckRunAnnotation) {
-	title = chk.Title
+	title = forge.Cut(markdown.PlainLine(chk.Title, 0), maxCheckTitle)
 	if title == "" {
 		title = "Threat model review"
 		if chk.Conclusion == forge.ConclusionBlock {
 			title = "Threat model review: changes needed"
 		}
 	}
-	summary = chk.Summary
+	summary = chk.Summary.Markdown(maxSummary)
 	if summary == "" {
 		summary = title
 	}
-	summary = cutBytes(summary, maxSummary)
-	for _, a := range chk.Annotations {
-		if a.Path == "" {
+	for _, f := range chk.Findings {
+		if f.Path == "" {
 			continue
 		}
-		start := max(a.StartLine, 1)
-		end := max(a.EndLine, start)
-		level := a.Level
-		switch level {
-		case review.AnnotationFailure, review.AnnotationWarning, review.AnnotationNotice:
-		default:
-			level = review.AnnotationNotice
+		start := max(f.StartLine, 1)
+		end := max(f.EndLine, start)
+		t := f.Title
+		if f.Rule == review.RuleNewUnmitigated && f.Element != "" {
+			t += ": " + f.Element
 		}
-		msg := a.Message
+		msg := f.Message
 		if msg == "" {
-			msg = a.Title
+			msg = t
 		}
 		if msg == "" {
 			msg = "(no message)"
 		}
-		ga := &github.CheckRunAnnotation{Path: github.Ptr(a.Path), StartLine: github.Ptr(start), EndLine: github.Ptr(end),
-			AnnotationLevel: github.Ptr(level), Message: github.Ptr(cutBytes(msg, maxAnnotationBytes))}
-		if a.Title != "" {
-			ga.Title = github.Ptr(cutRunes(a.Title, maxAnnotationTitle))
+		ga := &github.CheckRunAnnotation{Path: github.Ptr(f.Path), StartLine: github.Ptr(start), EndLine: github.Ptr(end),
+			AnnotationLevel: github.Ptr(annotationLevel(f.Severity)), Message: github.Ptr(markdown.CutBytes(msg, maxAnnotationMessage))}
+		if t != "" {
+			ga.Title = github.Ptr(forge.Cut(t, maxAnnotationTitle))
 		}
 		anns = append(anns, ga)
 	}
 	return title, summary, anns
+}
+
+// annotationLevel is the annotation level of a finding's severity.
+func annotationLevel(severity string) string {
+	switch severity {
+	case policy.Error:
+		return levelFailure
+	case policy.Warning:
+		return levelWarning
+	}
+	return levelNotice
 }
 
 // fingerprint identifies a check's content.
@@ -223,23 +275,4 @@ func fingerprint(conclusion, title, summary, details string, anns []*github.Chec
 	enc := json.NewEncoder(h)
 	_ = enc.Encode([]any{conclusion, title, summary, details, anns})
 	return hex.EncodeToString(h.Sum(nil))[:32]
-}
-
-func cutBytes(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	const ell = "…"
-	i := n - len(ell)
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return s[:i] + ell
-}
-
-func cutRunes(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n])
 }

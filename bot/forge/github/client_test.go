@@ -21,6 +21,7 @@ import (
 	ghforge "github.com/tmbot/tmbot/bot/forge/github"
 	"github.com/tmbot/tmbot/bot/forge/github/githubtest"
 	"github.com/tmbot/tmbot/bot/forge/retry"
+	"github.com/tmbot/tmbot/bot/policy"
 	"github.com/tmbot/tmbot/bot/review"
 )
 
@@ -449,11 +450,11 @@ func TestCanWrite(t *testing.T) {
 	}
 }
 
-func annotations(n int) []review.Annotation {
-	var out []review.Annotation
+func findings(n int) []review.CheckFinding {
+	var out []review.CheckFinding
 	for i := range n {
-		out = append(out, review.Annotation{Path: "m.threatmodel.yaml", StartLine: i + 1, EndLine: i + 1,
-			Level: review.AnnotationWarning, Title: fmt.Sprint("finding ", i), Message: "plain words"})
+		out = append(out, review.CheckFinding{Rule: "r", Path: "m.threatmodel.yaml", StartLine: i + 1, EndLine: i + 1,
+			Severity: policy.Warning, Title: fmt.Sprint("finding ", i), Message: "plain words"})
 	}
 	return out
 }
@@ -462,14 +463,14 @@ func TestSetCheckOneRunPerHead(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
 	pr := f.pull(t, 21)
-	ok := forge.Check{Conclusion: forge.ConclusionOK, Title: "No new threats", Summary: "Nothing to do."}
+	ok := forge.Check{Conclusion: forge.ConclusionOK, Title: "No new threats", Summary: review.CheckSummary{Intro: "Nothing to do."}}
 
 	if err := f.c.SetCheck(ctx, pr, ok); err != nil {
 		t.Fatal(err)
 	}
 	runs := f.srv.CheckRuns("alpine/pay", pr.HeadSHA)
 	if len(runs) != 1 || runs[0].Name != forge.CheckName || runs[0].Status != "completed" || runs[0].Conclusion != "success" ||
-		runs[0].Title != ok.Title || runs[0].Summary != ok.Summary || runs[0].AppID != appID {
+		runs[0].Title != ok.Title || runs[0].Summary != ok.Summary.Intro || runs[0].AppID != appID {
 		t.Fatalf("runs %+v", runs)
 	}
 	if f.c.Calls() != 2 || f.srv.Writes() != 1 {
@@ -487,7 +488,7 @@ func TestSetCheckOneRunPerHead(t *testing.T) {
 	}
 
 	// A new result updates the run in place: 120 annotations in 3 requests.
-	fail := forge.Check{Conclusion: forge.ConclusionBlock, Title: "2 new threats", Summary: "Fix them.", Annotations: annotations(120)}
+	fail := forge.Check{Conclusion: forge.ConclusionBlock, Title: "2 new threats", Summary: review.CheckSummary{Intro: "Fix them."}, Findings: findings(120)}
 	if err := f.c.SetCheck(ctx, pr, fail); err != nil {
 		t.Fatal(err)
 	}
@@ -523,7 +524,7 @@ func TestSetCheckAfterRestart(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
 	pr := f.pull(t, 30)
-	chk := forge.Check{Conclusion: forge.ConclusionBlock, Title: "1 new threat", Summary: "s", Annotations: annotations(60)}
+	chk := forge.Check{Conclusion: forge.ConclusionBlock, Title: "1 new threat", Summary: review.CheckSummary{Intro: "s"}, Findings: findings(60)}
 	if err := f.c.SetCheck(ctx, pr, chk); err != nil {
 		t.Fatal(err)
 	}
@@ -537,7 +538,7 @@ func TestSetCheckAfterRestart(t *testing.T) {
 	if c2.Calls() != 1 || f.srv.Writes() != 0 {
 		t.Errorf("unchanged check after a restart: %d calls, %d writes; want 1 (find), 0", c2.Calls(), f.srv.Writes())
 	}
-	chk.Conclusion, chk.Annotations = forge.ConclusionOK, nil
+	chk.Conclusion, chk.Findings = forge.ConclusionOK, nil
 	app3 := f.newApp(t, f.srv.URL())
 	c3 := f.client(t, app3, 1)
 	if err := c3.SetCheck(ctx, pr, chk); err != nil {
@@ -557,7 +558,7 @@ func TestSetCheckIgnoresAnotherAppsRun(t *testing.T) {
 	pr := f.pull(t, 31)
 	f.srv.AddCheckRun("alpine/pay", githubtest.CheckRun{AppID: 15368, Name: forge.CheckName, HeadSHA: pr.HeadSHA,
 		Status: "completed", Conclusion: "success", Title: "theirs", Summary: "theirs"})
-	if err := f.c.SetCheck(context.Background(), pr, forge.Check{Conclusion: "failure", Title: "ours", Summary: "ours"}); err != nil {
+	if err := f.c.SetCheck(context.Background(), pr, forge.Check{Conclusion: "failure", Title: "ours", Summary: review.CheckSummary{Intro: "ours"}}); err != nil {
 		t.Fatal(err)
 	}
 	runs := f.srv.CheckRuns("alpine/pay", pr.HeadSHA)
@@ -574,7 +575,7 @@ func TestSetCheckConcurrent(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			chk := forge.Check{Conclusion: forge.ConclusionOK, Title: "t", Summary: fmt.Sprint("s", i%2)}
+			chk := forge.Check{Conclusion: forge.ConclusionOK, Title: "t", Summary: review.CheckSummary{Intro: fmt.Sprint("s", i%2)}}
 			if err := f.c.SetCheck(context.Background(), pr, chk); err != nil {
 				t.Error(err)
 			}
@@ -663,7 +664,7 @@ func TestErrorMapping(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.srv.RemoveRepo("alpine/pay")
-		if err := f.seen(f.c.SetCheck(ctx, pr, forge.Check{Conclusion: "success", Title: "t", Summary: "s"})); !errors.Is(err, forge.ErrGone) {
+		if err := f.seen(f.c.SetCheck(ctx, pr, forge.Check{Conclusion: "success", Title: "t", Summary: review.CheckSummary{Intro: "s"}})); !errors.Is(err, forge.ErrGone) {
 			t.Errorf("%v", err)
 		}
 		if _, err := f.c.ChangedFiles(ctx, pr); !errors.Is(f.seen(err), forge.ErrGone) {
@@ -810,7 +811,7 @@ func TestEnterpriseBaseURL(t *testing.T) {
 			if data, found, err := c.ReadFile(context.Background(), f.repo, commit("base"), "m.yaml"); err != nil || !found || string(data) != "m" {
 				t.Fatal(data, found, err)
 			}
-			if err := c.SetCheck(context.Background(), pr, forge.Check{Conclusion: "success", Title: "t", Summary: "s"}); err != nil {
+			if err := c.SetCheck(context.Background(), pr, forge.Check{Conclusion: "success", Title: "t", Summary: review.CheckSummary{Intro: "s"}}); err != nil {
 				t.Fatal(err)
 			}
 			for _, r := range f.srv.Requests() {
@@ -883,7 +884,7 @@ func TestReviewCallCounts(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if err := f.c.SetCheck(ctx, pr, forge.Check{Conclusion: "failure", Title: "t", Summary: body, Annotations: annotations(10)}); err != nil {
+		if err := f.c.SetCheck(ctx, pr, forge.Check{Conclusion: "failure", Title: "t", Summary: review.CheckSummary{Intro: body}, Findings: findings(10)}); err != nil {
 			t.Fatal(err)
 		}
 		return commentID, f.c.Calls() - before

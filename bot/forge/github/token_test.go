@@ -8,6 +8,7 @@ import (
 	"github.com/tmbot/tmbot/bot/forge"
 	ghforge "github.com/tmbot/tmbot/bot/forge/github"
 	"github.com/tmbot/tmbot/bot/forge/github/githubtest"
+	"github.com/tmbot/tmbot/bot/review"
 )
 
 // A workflow's GITHUB_TOKEN is an installation token of the GitHub Actions
@@ -46,11 +47,11 @@ func TestTokenClientCommentsAndChecksAsGitHubActions(t *testing.T) {
 	if cm.Author != "github-actions[bot]" || !bot.Wrote(cm.Author, cm.AuthorID) {
 		t.Fatalf("comment by %q, bot %+v: want github-actions[bot]", cm.Author, bot)
 	}
-	if err := c.SetCheck(ctx, pr, forge.Check{Conclusion: forge.ConclusionBlock, Title: "t", Summary: "s"}); err != nil {
+	if err := c.SetCheck(ctx, pr, forge.Check{Conclusion: forge.ConclusionBlock, Title: "t", Summary: review.CheckSummary{Intro: "s"}}); err != nil {
 		t.Fatal(err)
 	}
 	// The job runs again: a new client finds its run and updates it.
-	if err := newClient().SetCheck(ctx, pr, forge.Check{Conclusion: forge.ConclusionOK, Title: "t2", Summary: "s2"}); err != nil {
+	if err := newClient().SetCheck(ctx, pr, forge.Check{Conclusion: forge.ConclusionOK, Title: "t2", Summary: review.CheckSummary{Intro: "s2"}}); err != nil {
 		t.Fatal(err)
 	}
 	var ours int

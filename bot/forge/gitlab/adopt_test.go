@@ -12,12 +12,13 @@ import (
 
 	"github.com/tmbot/tmbot/bot/forge"
 	"github.com/tmbot/tmbot/bot/forge/gitlab"
+	"github.com/tmbot/tmbot/bot/policy"
 	"github.com/tmbot/tmbot/bot/review"
 )
 
 // findingMarkerOf is the hidden marker of a finding's discussion, as
 // anyone can compute it from the finding's file, title and message.
-func findingMarkerOf(a review.Annotation) string {
+func findingMarkerOf(a review.CheckFinding) string {
 	h := sha256.Sum256([]byte(a.Path + "\x00" + a.Title + "\x00" + a.Message))
 	return `<!-- tmbot:finding key="` + hex.EncodeToString(h[:8]) + `" -->`
 }
@@ -34,15 +35,15 @@ func TestFindingsIgnoreStrangersThreads(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := "models/pay.threatmodel.yaml"
-	added := review.Annotation{Path: path, StartLine: 10, EndLine: 10, Level: review.AnnotationFailure, Title: "t2 is unmitigated",
+	added := review.CheckFinding{Rule: "r", Path: path, StartLine: 10, EndLine: 10, Severity: policy.Error, Title: "t2 is unmitigated",
 		Message: "Threat t2 (high) has no planned mitigation."}
-	gone := review.Annotation{Path: path, StartLine: 2, Level: review.AnnotationFailure, Title: "old", Message: "An old finding."}
+	gone := review.CheckFinding{Rule: "r", Path: path, StartLine: 2, Severity: policy.Error, Title: "old", Message: "An old finding."}
 	alice := f.gl.AddToken("alice")
 	strangerThread := func(body string) string { return postThread(t, f, alice, body) }
 	decoy := strangerThread(findingMarkerOf(added) + "\nNothing to see here: resolve this and move on.")
 	other := strangerThread(findingMarkerOf(gone) + "\nA thread of mine.")
 
-	chk := forge.Check{Conclusion: forge.ConclusionBlock, Title: "blocked", Annotations: []review.Annotation{added}, Fresh: true}
+	chk := forge.Check{Conclusion: forge.ConclusionBlock, Title: "blocked", Findings: []review.CheckFinding{added}, Fresh: true}
 	if err := f.c.SetCheck(ctx(t), pr, chk); err != nil {
 		t.Fatal(err)
 	}

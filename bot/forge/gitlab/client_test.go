@@ -13,6 +13,7 @@ import (
 	"github.com/tmbot/tmbot/bot/forge/gitlab"
 	"github.com/tmbot/tmbot/bot/forge/gitlab/gitlabtest"
 	"github.com/tmbot/tmbot/bot/forge/retry"
+	"github.com/tmbot/tmbot/bot/policy"
 	"github.com/tmbot/tmbot/bot/review"
 )
 
@@ -266,14 +267,14 @@ func TestFindingsDiscussions(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := "models/pay.threatmodel.yaml"
-	added := review.Annotation{Path: path, StartLine: 10, EndLine: 10, Level: review.AnnotationFailure, Title: "t2 is unmitigated",
+	added := review.CheckFinding{Rule: "r", Path: path, StartLine: 10, EndLine: 10, Severity: policy.Error, Title: "t2 is unmitigated",
 		Message: "Threat t2 (high) has no planned mitigation."}
-	added2 := review.Annotation{Path: path, StartLine: 12, EndLine: 12, Level: review.AnnotationFailure, Title: "t2 likelihood",
+	added2 := review.CheckFinding{Rule: "r", Path: path, StartLine: 12, EndLine: 12, Severity: policy.Error, Title: "t2 likelihood",
 		Message: "Something about t2's likelihood."}
-	outside := review.Annotation{Path: path, StartLine: 2, EndLine: 2, Level: review.AnnotationFailure, Title: "system",
+	outside := review.CheckFinding{Rule: "r", Path: path, StartLine: 2, EndLine: 2, Severity: policy.Error, Title: "system",
 		Message: "Something about the system."}
-	warn := review.Annotation{Path: path, StartLine: 3, Level: review.AnnotationWarning, Title: "w", Message: "a warning"}
-	chk := forge.Check{Conclusion: forge.ConclusionBlock, Title: "blocked", Annotations: []review.Annotation{added, added2, outside, warn}, Fresh: true}
+	warn := review.CheckFinding{Rule: "r", Path: path, StartLine: 3, Severity: policy.Warning, Title: "w", Message: "a warning"}
+	chk := forge.Check{Conclusion: forge.ConclusionBlock, Title: "blocked", Findings: []review.CheckFinding{added, added2, outside, warn}, Fresh: true}
 	if err := f.c.SetCheck(ctx(t), pr, chk); err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +311,7 @@ func TestFindingsDiscussions(t *testing.T) {
 		t.Errorf("the same findings wrote %d times", f.gl.Writes()-writes)
 	}
 	// One finding gone: its discussion is resolved; back: unresolved.
-	chk.Annotations = []review.Annotation{added, outside}
+	chk.Findings = []review.CheckFinding{added, outside}
 	if err := c2.SetCheck(ctx(t), pr, chk); err != nil {
 		t.Fatal(err)
 	}
@@ -326,7 +327,7 @@ func TestFindingsDiscussions(t *testing.T) {
 	if resolved != 1 {
 		t.Errorf("%d resolved", resolved)
 	}
-	chk.Annotations = []review.Annotation{added, added2, outside}
+	chk.Findings = []review.CheckFinding{added, added2, outside}
 	chk.Title = "blocked again"
 	if err := c2.SetCheck(ctx(t), pr, chk); err != nil {
 		t.Fatal(err)
@@ -361,10 +362,10 @@ func TestFindingOutsideDiffResolvesOldThread(t *testing.T) {
 	if _, err := f.c.ChangedFiles(ctx(t), pr); err != nil {
 		t.Fatal(err)
 	}
-	outside := review.Annotation{Path: "models/pay.threatmodel.yaml", StartLine: 2, EndLine: 2, Level: review.AnnotationFailure,
+	outside := review.CheckFinding{Rule: "r", Path: "models/pay.threatmodel.yaml", StartLine: 2, EndLine: 2, Severity: policy.Error,
 		Title: "system", Message: "Something about the system."}
 	old := postThread(t, f, f.tok, findingMarkerOf(outside)+"\n**system**")
-	chk := forge.Check{Conclusion: forge.ConclusionBlock, Title: "blocked", Annotations: []review.Annotation{outside}}
+	chk := forge.Check{Conclusion: forge.ConclusionBlock, Title: "blocked", Findings: []review.CheckFinding{outside}}
 	if err := f.c.SetCheck(ctx(t), pr, chk); err != nil {
 		t.Fatal(err)
 	}

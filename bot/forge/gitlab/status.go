@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -16,6 +15,7 @@ import (
 
 	"github.com/tmbot/tmbot/bot/forge"
 	"github.com/tmbot/tmbot/bot/markdown"
+	"github.com/tmbot/tmbot/bot/policy"
 	"github.com/tmbot/tmbot/bot/review"
 )
 
@@ -24,7 +24,7 @@ import (
 // A head gets one commit status named forge.StatusName ("threat-model"),
 // success or failed, whose description is the check's title (cut to 255
 // characters) and whose target_url is the check's DetailsURL. GitLab's
-// statuses carry no annotations: each finding of level failure gets one
+// statuses carry no annotations: each finding of severity error gets one
 // resolvable discussion on the merge request instead, on the model's line,
 // only when the diff shows that line (a position on the head's diff refs).
 // A finding whose line the diff does not show gets no discussion: the
@@ -32,8 +32,7 @@ import (
 // thread would only repeat it (and, being resolvable, could block the
 // merge where "all threads must be resolved" is on). A discussion of the
 // bot's without a position (written by earlier versions) is resolved. The
-// first note of each
-// starts with a hidden marker that names the finding (its file, title and
+// first note of each starts with a hidden marker that names the finding (its file, title and
 // message, not its line, so that an edit above it does not make a second
 // one); nothing is stored: the discussions are found again by the marker,
 // and only those the token's user started count (anyone can start a
@@ -62,34 +61,59 @@ func findingKey(body string) (string, bool) {
 	return k, ok && k != ""
 }
 
+// finding is an error of the check that gets a discussion.
 type finding struct {
-	key, path      string
-	line           int
+	key, path string
+	line      int
+	// threat is the id of the new open threat the finding stands for
+	// (review.RuleNewUnmitigated), "" for any other finding.
+	threat         string
 	title, message string
 }
 
-// failures are the check's findings that get discussions.
-func failures(anns []review.Annotation) []finding {
+// failures are the check's findings that get discussions: the errors on a
+// file.
+func failures(fs []review.CheckFinding) []finding {
 	var out []finding
 	seen := map[string]bool{}
-	for _, a := range anns {
-		if a.Level != review.AnnotationFailure || a.Path == "" {
+	for _, f := range fs {
+		if f.Severity != policy.Error || f.Path == "" {
 			continue
 		}
-		h := sha256.Sum256([]byte(a.Path + "\x00" + a.Title + "\x00" + a.Message))
-		k := hex.EncodeToString(h[:8])
+		var threat string
+		if f.Rule == review.RuleNewUnmitigated {
+			threat = f.Element
+		}
+		k := findingKeyOf(f.Path, keyTitle(f.Title, threat), f.Message)
 		if seen[k] {
 			continue
 		}
 		seen[k] = true
-		out = append(out, finding{key: k, path: a.Path, line: max(a.StartLine, 1), title: a.Title, message: a.Message})
+		out = append(out, finding{key: k, path: f.Path, line: max(f.StartLine, 1), threat: threat, title: f.Title, message: f.Message})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
 	return out
 }
 
-// threatID matches the ids of a model (threats, components…).
-var threatID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+// findingKeyOf names a finding in its discussion's marker: its file,
+// title and message, not its line. The title and the message are taken as
+// earlier versions of the bot received them (the title cut to 255
+// characters, the message to 64 KB), so that the discussions they opened
+// are found again.
+func findingKeyOf(path, title, message string) string {
+	title, message = markdown.Cut(title, maxFindingTitle), markdown.CutBytes(message, maxFindingMessage)
+	h := sha256.Sum256([]byte(path + "\x00" + title + "\x00" + message))
+	return hex.EncodeToString(h[:8])
+}
+
+// keyTitle is the title a finding's key is made with: a new threat's
+// title followed by ": " and its id, as earlier versions received it.
+func keyTitle(title, threat string) string {
+	if threat == "" {
+		return title
+	}
+	return title + ": " + threat
+}
 
 // Caps on a finding's text in its note.
 const (
@@ -97,12 +121,12 @@ const (
 	maxFindingMessage = 64 * 1024
 )
 
-// findingBody is the first note of a finding's discussion. A finding
-// about one threat (its title ends in ": <id>") is told without the id and
-// without its long message: the thread sits on the threat's line, and the
-// review note, which names every new threat by its id, explains it; so the
-// id is named in one note only. Other findings (an invalid model, a
-// configuration error) carry their message.
+// findingBody is the first note of a finding's discussion. A new open
+// threat is told without its id and without its long message: the thread
+// sits on the threat's line, and the review note, which names every new
+// threat by its id, explains it; so the id is named in one note only.
+// Other findings (an invalid model, a configuration error, a policy's
+// error) carry their message.
 //
 // The title, path and message are a model's or a policy's text: written
 // with bot/markdown, so none of it is markup, a mention or a quick action.
@@ -110,8 +134,7 @@ func findingBody(f finding) string {
 	var b strings.Builder
 	b.WriteString(findingMarker(f.key) + "\n")
 	title, msg := strings.TrimSpace(f.title), strings.TrimSpace(f.message)
-	if i := strings.LastIndex(title, ": "); i > 0 && threatID.MatchString(title[i+2:]) {
-		title = title[:i]
+	if f.threat != "" {
 		msg = "The threat on this line blocks the merge request. The tmbot review note explains it and says how to settle it."
 	}
 	if title == "" {
@@ -155,7 +178,7 @@ func (c *Client) SetCheck(ctx context.Context, pr *forge.PullRequest, chk forge.
 	if err := c.setStatus(ctx, pr, chk, key); err != nil {
 		return err
 	}
-	return c.syncFindings(ctx, pr, failures(chk.Annotations))
+	return c.syncFindings(ctx, pr, failures(chk.Findings))
 }
 
 func (c *Client) setStatus(ctx context.Context, pr *forge.PullRequest, chk forge.Check, key string) error {

@@ -4,38 +4,14 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/tmbot/tmbot/bot/model"
 	"github.com/tmbot/tmbot/bot/policy"
 )
 
-func TestBatches(t *testing.T) {
-	items := make([]int, 101)
-	for i := range items {
-		items[i] = i
-	}
-	b := Batches(items, MaxAnnotationsPerRequest)
-	if len(b) != 3 || len(b[0]) != 50 || len(b[1]) != 50 || len(b[2]) != 1 || b[1][0] != 50 || b[2][0] != 100 {
-		t.Fatalf("batches of %d: %v", len(items), b)
-	}
-	// Appending to a batch must not overwrite the next one.
-	_ = append(b[0], -1)
-	if b[1][0] != 50 {
-		t.Fatal("a batch shares its capacity with the next")
-	}
-	if got := Batches(items[:50], 50); len(got) != 1 || len(got[0]) != 50 {
-		t.Fatalf("exactly one batch: %d", len(got))
-	}
-	if got := Batches([]string{}, 50); got != nil {
-		t.Fatalf("no items, no batch: %v", got)
-	}
-	if got := Batches([]string{"a", "b"}, 0); len(got) != 1 || len(got[0]) != 2 {
-		t.Fatalf("size 0: %v", got)
-	}
-}
-
-func TestAnnotationLevels(t *testing.T) {
+// Each finding says what found it, how much it matters, what it is about
+// and where; a finding about a new threat is folded into the threat's.
+func TestCheckFindings(t *testing.T) {
 	head := handModel("s").comp("a", "A", "service").
 		mitigation("m", "M", model.MitigationPlanned).
 		threat("blocked", "Blocked", model.High, model.High, nil, "a").
@@ -52,39 +28,40 @@ func TestAnnotationLevels(t *testing.T) {
 	mr.Warnings = []model.Diagnostic{{File: "s.threatmodel.yaml", Line: 3, Column: 3, Severity: model.SeverityWarning, Message: "meh"}}
 	rep := handReportOf(mr)
 	rep.AddConfigError(ConfigError{File: ".tmbot.yaml", Message: "broken"})
-	got := map[string]Annotation{}
-	for _, a := range rep.Annotations() {
-		key := fmt.Sprintf("%s:%d", a.Path, a.StartLine)
+	got := map[string]CheckFinding{}
+	for _, f := range rep.CheckFindings() {
+		key := fmt.Sprintf("%s:%d", f.Path, f.StartLine)
 		if _, dup := got[key]; dup {
-			t.Errorf("two annotations on %s", key)
+			t.Errorf("two findings on %s", key)
 		}
-		got[key] = a
-		if a.StartLine < 1 || a.EndLine != a.StartLine || a.Title == "" || utf8.RuneCountInString(a.Title) > 255 {
-			t.Errorf("bad annotation %+v", a)
+		got[key] = f
+		if f.StartLine < 1 || f.EndLine != f.StartLine || f.Title == "" || f.Rule == "" || !strings.HasPrefix(f.HelpURL, DocsURL) {
+			t.Errorf("bad finding %+v", f)
 		}
 	}
-	for key, level := range map[string]string{
-		".tmbot.yaml:1":           AnnotationFailure,
-		"s.threatmodel.yaml:2":    AnnotationFailure, // validation error
-		"s.threatmodel.yaml:3":    AnnotationWarning, // validation warning
-		"s.threatmodel.yaml:1000": AnnotationFailure, // threat with a blocking finding
-		"s.threatmodel.yaml:1001": AnnotationWarning, // threat with a warning
-		"s.threatmodel.yaml:1002": AnnotationNotice,  // planned threat
-		"s.threatmodel.yaml:7":    AnnotationWarning,
-		"s.threatmodel.yaml:10":   AnnotationNotice,
-		"s.threatmodel.yaml:20":   AnnotationFailure,
+	type want struct{ rule, severity, element, title string }
+	for key, w := range map[string]want{
+		".tmbot.yaml:1":           {RuleConfiguration, policy.Error, "", "Threat-model configuration error"},
+		"s.threatmodel.yaml:2":    {RuleValidation, policy.Error, "", "Invalid threat model"},
+		"s.threatmodel.yaml:3":    {RuleValidation, policy.Warning, "", "Threat-model warning"},
+		"s.threatmodel.yaml:1000": {RuleNewUnmitigated, policy.Error, "blocked", "New high-risk threat without a plan"}, // a blocking finding
+		"s.threatmodel.yaml:1001": {RuleNewUnmitigated, policy.Warning, "warned", "New medium-risk threat without a plan"},
+		"s.threatmodel.yaml:1002": {RuleNewUnmitigated, policy.Notice, "planned", "New high-risk threat, mitigation planned"},
+		"s.threatmodel.yaml:7":    {"stride", policy.Warning, "x", "stride"},
+		"s.threatmodel.yaml:10":   {"ai-coverage", policy.Notice, "a", "ai-coverage"},
+		"s.threatmodel.yaml:20":   {"expired", policy.Error, "other", "expired"},
 	} {
-		a, ok := got[key]
+		f, ok := got[key]
 		if !ok {
-			t.Errorf("no annotation on %s", key)
+			t.Errorf("no finding on %s", key)
 			continue
 		}
-		if a.Level != level {
-			t.Errorf("%s: level %s, want %s", key, a.Level, level)
+		if g := (want{f.Rule, f.Severity, f.Element, f.Title}); g != w {
+			t.Errorf("%s: %+v, want %+v", key, g, w)
 		}
 	}
 	if len(got) != 9 {
-		t.Errorf("%d annotations, want 9 (a threat's findings are folded into it)", len(got))
+		t.Errorf("%d findings, want 9 (a threat's findings are folded into it)", len(got))
 	}
 	if m := got["s.threatmodel.yaml:1000"].Message; !strings.Contains(m, "no plan") {
 		t.Errorf("the finding is not in the threat's annotation: %q", m)
@@ -100,12 +77,12 @@ func TestCheckSummary(t *testing.T) {
 	if !strings.HasPrefix(title, "1 new threat has no plan yet") || strings.ContainsAny(title, "❌✅⚠") {
 		t.Errorf("title %q", title)
 	}
-	if !strings.Contains(summary, "`prompt-injection-support`") || len(summary) > MaxCheckSummaryLength {
-		t.Errorf("summary:\n%s", summary)
+	if md := summary.Markdown(0); !strings.Contains(md, "`prompt-injection-support`") || md != summary.Markdown(len(md)) {
+		t.Errorf("summary:\n%s", md)
 	}
 	title, summary = buildReport(t, "no-models").CheckSummary()
-	if title != "This change touches no threat model." || !strings.Contains(summary, "touches no threat model") {
-		t.Errorf("no models: %q / %q", title, summary)
+	if title != "This change touches no threat model." || !strings.Contains(summary.Markdown(0), "touches no threat model") {
+		t.Errorf("no models: %q / %q", title, summary.Markdown(0))
 	}
 }
 
@@ -117,18 +94,27 @@ func TestCheckSummaryIsCut(t *testing.T) {
 		head.threat(id, strings.Repeat("Ünïcödé ", 20), model.High, model.High, nil, "c")
 		findings = append(findings, policy.Finding{Rule: "unplanned-risk", Severity: policy.Error, Threat: id, Message: strings.Repeat("blöcks ", 30)})
 	}
-	_, summary := handReportOf(handReport("huge.threatmodel.yaml", nil, head.m, findings)).CheckSummary()
-	if len(summary) > MaxCheckSummaryLength {
-		t.Fatalf("%d bytes", len(summary))
+	_, cs := handReportOf(handReport("huge.threatmodel.yaml", nil, head.m, findings)).CheckSummary()
+	const limit = 65535
+	if full := cs.Markdown(0); len(full) <= limit {
+		t.Fatalf("the whole summary is %d bytes: too short to test the cut", len(full))
+	}
+	summary := cs.Markdown(limit)
+	if len(summary) > limit || len(summary) < limit*9/10 {
+		t.Fatalf("%d bytes, want close to %d", len(summary), limit)
 	}
 	if !strings.Contains(summary, "more not shown: run `tmbot review` locally for the full report.") {
 		t.Fatal("no note about what was cut")
 	}
 	checkWellFormed(t, summary)
+	// Not even the headings fit: the text is cut, within the limit.
+	if s := cs.Markdown(100); len(s) > 100 || !strings.HasSuffix(s, "…") {
+		t.Errorf("cut to 100 bytes: %q", s)
+	}
 }
 
 // A repository whose check does not block (blocking: false) sees its
-// errors as errors, not as blocking, and no failure annotation.
+// errors as errors, not as blocking, and no check finding of severity error.
 func TestNonBlockingReport(t *testing.T) {
 	head := handModel("s").comp("a", "A", "service").threat("t", "T", model.High, model.High, nil, "a").m
 	mr := handReport("s.threatmodel.yaml", nil, head, []policy.Finding{
@@ -138,9 +124,9 @@ func TestNonBlockingReport(t *testing.T) {
 	if rep.Blocking {
 		t.Fatal("the report should not block")
 	}
-	for _, a := range rep.Annotations() {
-		if a.Level == AnnotationFailure {
-			t.Errorf("failure annotation on a passing check: %+v", a)
+	for _, f := range rep.CheckFindings() {
+		if f.Severity == policy.Error {
+			t.Errorf("an error on a passing check: %+v", f)
 		}
 	}
 	md := rep.Markdown()
