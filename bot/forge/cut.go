@@ -1,20 +1,17 @@
 package forge
 
-import "unicode/utf8"
+import "github.com/tmbot/tmbot/bot/markdown"
 
 // Cut cuts s to at most n characters (runes), the last of them "…" when
 // it was cut; n <= 0 gives "". The adapters cut what they send to a
-// forge's length limits with it. (bot/markdown.Cut, for the Markdown the
-// review writes, also drops the spaces before the ellipsis.)
+// forge's length limits with it. It is markdown.Cut (which also drops the
+// spaces before the ellipsis) with n <= 0 meaning nothing rather than no
+// cut: there is one cut, in bot/markdown.
 func Cut(s string, n int) string {
 	if n <= 0 {
 		return ""
 	}
-	if len(s) <= n || utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
+	return markdown.Cut(s, n)
 }
 
 // CutIssueTitle is the title the adapters send for title: at most

@@ -14,6 +14,7 @@ func TestCut(t *testing.T) {
 		{"abc", 3, "abc"},
 		{"abcd", 3, "ab…"},
 		{"ab d", 3, "ab…"},
+		{"ab cd", 4, "ab…"}, // no space before the ellipsis
 		{"éééé", 3, "éé…"},
 		{"abc", 0, ""},
 		{strings.Repeat("a", MaxIssueTitle+1), MaxIssueTitle, strings.Repeat("a", MaxIssueTitle-1) + "…"},

@@ -7,7 +7,8 @@
 // fakes (githubtest, gitlabtest) inject.
 //
 // It imports bot/review for the file-change type and the check's values
-// (findings and summary), and nothing that knows HTTP or a database.
+// (findings and summary), bot/markdown for its one cut, and nothing that
+// knows HTTP or a database.
 package forge
 
 import (

@@ -44,9 +44,9 @@ func TestCheckFindings(t *testing.T) {
 		".tmbot.yaml:1":           {RuleConfiguration, policy.Error, "", "Threat-model configuration error"},
 		"s.threatmodel.yaml:2":    {RuleValidation, policy.Error, "", "Invalid threat model"},
 		"s.threatmodel.yaml:3":    {RuleValidation, policy.Warning, "", "Threat-model warning"},
-		"s.threatmodel.yaml:1000": {RuleNewUnmitigated, policy.Error, "blocked", "New high-risk threat without a plan"}, // a blocking finding
+		"s.threatmodel.yaml:1000": {RuleNewUnmitigated, policy.Error, "blocked", "New critical-risk threat without a plan"}, // a blocking finding
 		"s.threatmodel.yaml:1001": {RuleNewUnmitigated, policy.Warning, "warned", "New medium-risk threat without a plan"},
-		"s.threatmodel.yaml:1002": {RuleNewUnmitigated, policy.Notice, "planned", "New high-risk threat, mitigation planned"},
+		"s.threatmodel.yaml:1002": {RuleNewUnmitigated, policy.Notice, "planned", "New critical-risk threat, mitigation planned"},
 		"s.threatmodel.yaml:7":    {"stride", policy.Warning, "x", "stride"},
 		"s.threatmodel.yaml:10":   {"ai-coverage", policy.Notice, "a", "ai-coverage"},
 		"s.threatmodel.yaml:20":   {"expired", policy.Error, "other", "expired"},

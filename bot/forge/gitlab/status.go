@@ -115,7 +115,10 @@ func keyTitle(title, threat string) string {
 	return title + ": " + threat
 }
 
-// Caps on a finding's text in its note.
+// The bot's own caps on a finding's text in its note (GitLab's one limit
+// is MaxNoteBody, which the whole note is cut to); the key of a finding
+// (findingKeyOf) is made of its text cut to them too, as earlier versions
+// received it.
 const (
 	maxFindingTitle   = 255
 	maxFindingMessage = 64 * 1024
