@@ -19,6 +19,7 @@ import (
 	"github.com/bradleyfalzon/ghinstallation/v2"
 	"github.com/google/go-github/v92/github"
 
+	"github.com/tmbot/tmbot/bot/commitid"
 	"github.com/tmbot/tmbot/bot/forge"
 	"github.com/tmbot/tmbot/bot/review"
 )
@@ -275,22 +276,6 @@ func fileStatus(s string) string {
 	return ""
 }
 
-// isCommitID reports whether ref names a commit (hex, 7 to 64 digits):
-// only then is what is read at it cached, since a branch moves.
-func isCommitID(ref string) bool {
-	if len(ref) < 7 || len(ref) > 64 {
-		return false
-	}
-	for i := 0; i < len(ref); i++ {
-		switch ch := ref[i]; {
-		case '0' <= ch && ch <= '9', 'a' <= ch && ch <= 'f', 'A' <= ch && ch <= 'F':
-		default:
-			return false
-		}
-	}
-	return true
-}
-
 func escapePath(p string) string {
 	parts := strings.Split(p, "/")
 	for i, s := range parts {
@@ -309,7 +294,8 @@ func (c *Client) ReadFile(ctx context.Context, repo forge.Repo, sha, path string
 		return nil, false, &Error{Forge: "github", Op: op, Message: "a commit and a path are needed"}
 	}
 	key := fileKey{repo: repo.Key(), sha: sha, path: path}
-	cacheable := isCommitID(sha)
+	// Only what is read at a full commit id is cached: a branch moves.
+	cacheable := commitid.Valid(sha)
 	if cacheable {
 		if e, ok := c.files.Get(key); ok {
 			return bytes.Clone(e.data), e.found, nil

@@ -21,6 +21,7 @@ import (
 
 	gl "gitlab.com/gitlab-org/api/client-go/v2"
 
+	"github.com/tmbot/tmbot/bot/commitid"
 	"github.com/tmbot/tmbot/bot/forge"
 	"github.com/tmbot/tmbot/bot/forge/retry"
 	"github.com/tmbot/tmbot/bot/review"
@@ -443,22 +444,6 @@ func (c *Client) ChangedFiles(ctx context.Context, pr *forge.PullRequest) ([]rev
 	return out, nil
 }
 
-// isCommitID reports whether ref is a full commit id (40 or 64 hex
-// digits): only then is what is read at it cached, since a branch moves.
-func isCommitID(ref string) bool {
-	if len(ref) != 40 && len(ref) != 64 {
-		return false
-	}
-	for i := 0; i < len(ref); i++ {
-		switch ch := ref[i]; {
-		case '0' <= ch && ch <= '9', 'a' <= ch && ch <= 'f', 'A' <= ch && ch <= 'F':
-		default:
-			return false
-		}
-	}
-	return true
-}
-
 func shortSHA(sha string) string {
 	if len(sha) > 12 {
 		return sha[:12]
@@ -491,7 +476,8 @@ func (c *Client) ReadFile(ctx context.Context, repo forge.Repo, sha, path string
 		return nil, false, &Error{Forge: "gitlab", Op: op, Message: "a commit and a path are needed"}
 	}
 	key := fileKey{repo: repo.Key(), sha: sha, path: path}
-	cacheable := isCommitID(sha)
+	// Only what is read at a full commit id is cached: a branch moves.
+	cacheable := commitid.Valid(sha)
 	if cacheable {
 		if e, ok := c.files.Get(key); ok {
 			return bytes.Clone(e.data), e.found, nil
