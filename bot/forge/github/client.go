@@ -1,8 +1,6 @@
 package github
 
 import (
-	"github.com/tmbot/tmbot/bot/forge/cache"
-
 	"bytes"
 	"context"
 	"errors"
@@ -19,6 +17,7 @@ import (
 	"github.com/bradleyfalzon/ghinstallation/v2"
 	"github.com/google/go-github/v92/github"
 
+	"github.com/tmbot/tmbot/bot/cache"
 	"github.com/tmbot/tmbot/bot/commitid"
 	"github.com/tmbot/tmbot/bot/forge"
 	"github.com/tmbot/tmbot/bot/review"
@@ -34,6 +33,7 @@ const MaxFileSize = 16 << 20
 const (
 	fileCacheEntries  = 512
 	fileCacheBytes    = 64 << 20
+	fileCacheLargest  = fileCacheBytes / 4 // a larger file would push out too much
 	checkCacheEntries = 4096
 	perPage           = 100
 )
@@ -79,10 +79,10 @@ type fileEntry struct {
 
 // withCaches gives a new Client its bounded caches (every kind of Client).
 func withCaches(c *Client) *Client {
-	c.files = cache.New[fileKey, fileEntry](fileCacheEntries, fileCacheBytes, func(e fileEntry) int64 { return int64(len(e.data)) + 64 })
-	c.blobs = cache.New[blobKey, []byte](fileCacheEntries, fileCacheBytes, func(b []byte) int64 { return int64(len(b)) + 64 })
-	c.listed = cache.New[fileKey, listed](listingCacheEntries, 0, nil)
-	c.checks = cache.New[string, checkState](checkCacheEntries, 0, nil)
+	c.files = cache.New[fileKey, fileEntry](cache.Limits{Entries: fileCacheEntries, Bytes: fileCacheBytes, ValueBytes: fileCacheLargest}, func(e fileEntry) int64 { return int64(len(e.data)) + 64 })
+	c.blobs = cache.New[blobKey, []byte](cache.Limits{Entries: fileCacheEntries, Bytes: fileCacheBytes, ValueBytes: fileCacheLargest}, func(b []byte) int64 { return int64(len(b)) + 64 })
+	c.listed = cache.New[fileKey, listed](cache.Limits{Entries: listingCacheEntries}, nil)
+	c.checks = cache.New[string, checkState](cache.Limits{Entries: checkCacheEntries}, nil)
 	return c
 }
 
