@@ -12,7 +12,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/tmbot/tmbot/bot/modelgen"
+	"github.com/tmbot/tmbot/bot/internal/modelgen"
 )
 
 // newLoaderWith returns a new Loader (sharing the test loader's schema and
