@@ -173,7 +173,7 @@ func NewWithRetry(baseURL, token string, httpClient *http.Client, policy *retry.
 		gl.WithURLWarningLogger(slog.New(slog.DiscardHandler)),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("gitlab: %v", err)
+		return nil, fmt.Errorf("gitlab: %w", err)
 	}
 	c.gl = g
 	return c, nil
