@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"hash"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tmbot/tmbot/bot/cache"
 )
@@ -73,6 +74,7 @@ func (l *Loader) CacheStats() CacheStats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.stats
+	s.FileHits, s.FileMisses = c.fileHits.Load(), c.fileMisses.Load()
 	s.Entries = len(c.cur) + len(c.prev)
 	return s
 }
@@ -82,8 +84,9 @@ type loadCache struct {
 	lim CacheLimits
 
 	// files are whole-file results by fileKey (nil when off). It has its
-	// own lock; mu guards the rest, stats included.
-	files *cache.LRU[[32]byte, fileEntry]
+	// own lock, and its counts are atomic; mu guards the rest.
+	files                *cache.LRU[[32]byte, fileEntry]
+	fileHits, fileMisses atomic.Int64
 
 	// Entries live in two generations: lookups look in both and move what
 	// they find to cur; when cur is full, it becomes prev and the old prev
@@ -128,13 +131,11 @@ func fileKey(syn Syntax, name string, data []byte) [32]byte {
 
 func (c *loadCache) getFile(k [32]byte) *Result {
 	e, ok := c.files.Get(k)
-	c.mu.Lock()
 	if ok {
-		c.stats.FileHits++
+		c.fileHits.Add(1)
 	} else {
-		c.stats.FileMisses++
+		c.fileMisses.Add(1)
 	}
-	c.mu.Unlock()
 	return e.res
 }
 
