@@ -26,7 +26,7 @@ func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
 		if err == nil {
 			err = fmt.Errorf("not a size")
 		}
-		return fmt.Errorf("line %d: the size is %v: give a number of bytes, or one with KiB, MiB or GiB, such as 32MiB", n.Line, err)
+		return fmt.Errorf("line %d: the size is %w: give a number of bytes, or one with KiB, MiB or GiB, such as 32MiB", n.Line, err)
 	}
 	*b = ByteSize(v)
 	return nil

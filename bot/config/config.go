@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/tmbot/tmbot/bot/commitid"
 )
 
 // FileName is the configuration file at the root of the default branch.
@@ -174,7 +176,7 @@ func Parse(name string, data []byte) (*Config, error) {
 		return nil, &Error{File: name, Msg: fmt.Sprintf("adoption.blocks: %q: allowed: critical|high|medium|none", c.Adoption.Blocks)}
 	}
 	if c.Adoption.Baseline != "" {
-		b, ok := commitID(c.Adoption.Baseline)
+		b, ok := commitid.Parse(c.Adoption.Baseline)
 		if !ok {
 			return nil, &Error{File: name, Msg: fmt.Sprintf("adoption.baseline: %q is not a commit id: give the full id (40 hex digits; 64 in a SHA-256 repository) of a commit of the default branch, for example the output of `git rev-parse origin/HEAD`, or of `git rev-list -1 --before=2026-01-31 origin/HEAD` for the branch as it was at a date",
 				c.Adoption.Baseline)}
@@ -227,20 +229,4 @@ func globRegexp(g string) (*regexp.Regexp, error) {
 	}
 	b.WriteString("$")
 	return regexp.Compile(b.String())
-}
-
-// commitID checks a full commit id (SHA-1 or SHA-256) and gives it in
-// lower case.
-func commitID(s string) (string, bool) {
-	if len(s) != 40 && len(s) != 64 {
-		return "", false
-	}
-	for i := 0; i < len(s); i++ {
-		switch ch := s[i]; {
-		case '0' <= ch && ch <= '9', 'a' <= ch && ch <= 'f', 'A' <= ch && ch <= 'F':
-		default:
-			return "", false
-		}
-	}
-	return strings.ToLower(s), true
 }

@@ -11,7 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/tmbot/tmbot/bot/modelgen"
+	"github.com/tmbot/tmbot/bot/internal/modelgen"
 )
 
 var benchSizes = []int{10, 100, 1000, 10000}

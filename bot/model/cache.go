@@ -4,6 +4,9 @@ import (
 	"crypto/sha256"
 	"hash"
 	"sync"
+	"sync/atomic"
+
+	"github.com/tmbot/tmbot/bot/cache"
 )
 
 // The Loader keeps two content-addressed caches, so that what it has seen
@@ -56,6 +59,10 @@ func (l *Loader) SetCacheLimits(c CacheLimits) {
 		return
 	}
 	l.cache = &loadCache{lim: c, cur: map[[32]byte]*entryResult{}}
+	if c.Files > 0 && c.FileBytes > 0 {
+		l.cache.files = cache.New[[32]byte, fileEntry](cache.Limits{Entries: c.Files, Bytes: c.FileBytes},
+			func(e fileEntry) int64 { return e.size })
+	}
 }
 
 // CacheStats returns the counts of the Loader's cache lookups.
@@ -67,6 +74,7 @@ func (l *Loader) CacheStats() CacheStats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.stats
+	s.FileHits, s.FileMisses = c.fileHits.Load(), c.fileMisses.Load()
 	s.Entries = len(c.cur) + len(c.prev)
 	return s
 }
@@ -75,8 +83,10 @@ type loadCache struct {
 	mu  sync.Mutex
 	lim CacheLimits
 
-	files     []fileEntry // least recently used first
-	fileBytes int64
+	// files are whole-file results by fileKey (nil when off). It has its
+	// own lock, and its counts are atomic; mu guards the rest.
+	files                *cache.LRU[[32]byte, fileEntry]
+	fileHits, fileMisses atomic.Int64
 
 	// Entries live in two generations: lookups look in both and move what
 	// they find to cur; when cur is full, it becomes prev and the old prev
@@ -88,8 +98,8 @@ type loadCache struct {
 	stats CacheStats
 }
 
+// fileEntry is a whole-file result and the size of its source.
 type fileEntry struct {
-	key  [32]byte
 	res  *Result
 	size int64
 }
@@ -100,7 +110,7 @@ type entryKey struct {
 	size int
 }
 
-func (c *loadCache) filesOn() bool   { return c != nil && c.lim.Files > 0 && c.lim.FileBytes > 0 }
+func (c *loadCache) filesOn() bool   { return c != nil && c.files != nil }
 func (c *loadCache) entriesOn() bool { return c != nil && c.lim.EntryBytes > 0 }
 
 // fileKey hashes a whole file. The name only counts for CUE, whose
@@ -120,39 +130,19 @@ func fileKey(syn Syntax, name string, data []byte) [32]byte {
 }
 
 func (c *loadCache) getFile(k [32]byte) *Result {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for i := len(c.files) - 1; i >= 0; i-- {
-		if c.files[i].key == k {
-			e := c.files[i]
-			copy(c.files[i:], c.files[i+1:])
-			c.files[len(c.files)-1] = e
-			c.stats.FileHits++
-			return e.res
-		}
+	e, ok := c.files.Get(k)
+	if ok {
+		c.fileHits.Add(1)
+	} else {
+		c.fileMisses.Add(1)
 	}
-	c.stats.FileMisses++
-	return nil
+	return e.res
 }
 
+// putFile keeps a result; one whose source is larger than all the files'
+// budget is not kept.
 func (c *loadCache) putFile(k [32]byte, res *Result, size int64) {
-	if size > c.lim.FileBytes {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, e := range c.files {
-		if e.key == k {
-			return
-		}
-	}
-	for len(c.files) > 0 && (len(c.files) >= c.lim.Files || c.fileBytes+size > c.lim.FileBytes) {
-		c.fileBytes -= c.files[0].size
-		c.files[0] = fileEntry{}
-		c.files = c.files[1:]
-	}
-	c.files = append(c.files, fileEntry{key: k, res: res, size: size})
-	c.fileBytes += size
+	c.files.Put(k, fileEntry{res: res, size: size})
 }
 
 // getEntries looks up many entries at once; found[i] is nil for a miss.

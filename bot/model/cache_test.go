@@ -12,7 +12,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/tmbot/tmbot/bot/modelgen"
+	"github.com/tmbot/tmbot/bot/internal/modelgen"
 )
 
 // newLoaderWith returns a new Loader (sharing the test loader's schema and
@@ -268,8 +268,8 @@ func TestCacheBounded(t *testing.T) {
 	}
 	l.cache.mu.Lock()
 	defer l.cache.mu.Unlock()
-	if len(l.cache.files) > 2 {
-		t.Errorf("%d files kept, limit 2", len(l.cache.files))
+	if l.cache.files.Len() > 2 {
+		t.Errorf("%d files kept, limit 2", l.cache.files.Len())
 	}
 	var size int64
 	for _, er := range l.cache.prev {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/tmbot/tmbot/bot/modelgen"
+	"github.com/tmbot/tmbot/bot/internal/modelgen"
 )
 
 // BenchmarkValidateCUE is the whole load of a generated model written as

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tmbot/tmbot/bot/modelgen"
+	"github.com/tmbot/tmbot/bot/internal/modelgen"
 )
 
 // plainCUECases are plain data: both in-process readers or at least CUE's

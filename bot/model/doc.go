@@ -14,7 +14,7 @@
 // JSONSchema derives the editors' JSON Schema from the same shape; Plan
 // and SetMitigationStatus edit a YAML or JSON file in place.
 //
-// It is part of the review engine: it imports bot/catalog, bot/sandbox,
+// It is part of the review engine: it imports bot/catalog, bot/sandbox, bot/cache,
 // schemas and policies (the embedded CUE) only, and must not import
 // anything that knows a forge, HTTP, a database or the queue.
 package model

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tmbot/tmbot/bot/modelgen"
+	"github.com/tmbot/tmbot/bot/internal/modelgen"
 )
 
 // TestPeakMemory measures the peak memory of one load of a generated model

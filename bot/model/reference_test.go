@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -475,7 +476,7 @@ func refParseYAML(data []byte, lim Limits) (*Node, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, errorEOF) || err.Error() == "EOF" {
+		if errors.Is(err, io.EOF) {
 			return nil, &SyntaxError{Line: 1, Column: 1, Msg: "the file is empty: a threat model needs at least version and system"}
 		}
 		return nil, yamlError(data, err, lim)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -20,7 +21,7 @@ func parseYAML(data []byte, lim Limits) (*Node, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, errorEOF) || err.Error() == "EOF" {
+		if errors.Is(err, io.EOF) { // gopkg.in/yaml.v3: no document at all
 			return nil, &SyntaxError{Line: 1, Column: 1, Msg: "the file is empty: a threat model needs at least version and system"}
 		}
 		return nil, yamlError(data, err, lim)
@@ -35,8 +36,6 @@ func parseYAML(data []byte, lim Limits) (*Node, error) {
 	c := &yamlConverter{lim: lim, memo: map[*yaml.Node]*aliasInfo{}, alloc: &nodeAlloc{}}
 	return c.convert(doc.Content[0], 1)
 }
-
-var errorEOF = errors.New("EOF")
 
 func yamlError(data []byte, err error, lim Limits) error {
 	msg := err.Error()

@@ -86,7 +86,7 @@ func (e *Engine) evaluateInChild(ctx context.Context, p *Policy, encode func(sco
 		if err != nil {
 			var le *sandbox.LimitError
 			if errors.As(err, &le) {
-				err = fmt.Errorf("it was stopped because %v (a repository's policy is evaluated under a limit of %v and %s for each model file; the service's TMBOT_CUE_TIMEOUT and TMBOT_CUE_MEMORY set it)",
+				err = fmt.Errorf("it was stopped because %w (a repository's policy is evaluated under a limit of %v and %s for each model file; the service's TMBOT_CUE_TIMEOUT and TMBOT_CUE_MEMORY set it)",
 					err, e.budget.Timeout, sandbox.FormatBytes(e.budget.MemoryBytes))
 				if e.overBudget == nil {
 					e.overBudget = map[*Policy]error{}

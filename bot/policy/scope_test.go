@@ -17,8 +17,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/tmbot/tmbot/bot/diff"
+	"github.com/tmbot/tmbot/bot/internal/modelgen"
 	"github.com/tmbot/tmbot/bot/model"
-	"github.com/tmbot/tmbot/bot/modelgen"
 	"github.com/tmbot/tmbot/bot/policy"
 	"github.com/tmbot/tmbot/policies"
 )

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tmbot/tmbot/bot/internal/modelgen"
 	"github.com/tmbot/tmbot/bot/model"
-	"github.com/tmbot/tmbot/bot/modelgen"
 	"github.com/tmbot/tmbot/bot/policy"
 )
 

@@ -300,32 +300,9 @@ func (r *Reviewer) reviewOne(ctx context.Context, c Change) ModelReport {
 	return mr
 }
 
-// Tracks lists the mitigations of m that have a tracking issue: planned or
-// in_progress, addressing at least one open threat. The map holds the ids
-// of those threats.
-func Tracks(m *model.Model) map[string][]string {
-	out := map[string][]string{}
-	if m == nil {
-		return out
-	}
-	for _, tid := range m.ThreatOrder {
-		t := m.Threats[tid]
-		if t.Status != model.StatusOpen {
-			continue
-		}
-		for _, mid := range t.Mitigations {
-			mit := m.Mitigations[mid]
-			if mit != nil && (mit.Status == model.MitigationPlanned || mit.Status == model.MitigationInProgress) {
-				out[mid] = append(out[mid], tid)
-			}
-		}
-	}
-	return out
-}
-
 func previewTracking(base, head *model.Model) TrackingPreview {
 	p := TrackingPreview{WillOpen: []Tracked{}, WillClose: []Tracked{}}
-	before, after := Tracks(base), Tracks(head)
+	before, after := base.TrackedMitigations(), head.TrackedMitigations()
 	if head != nil {
 		for _, mid := range head.MitigationOrder {
 			threats, ok := after[mid]
@@ -370,7 +347,7 @@ func previewTracking(base, head *model.Model) TrackingPreview {
 // though the model still plans them.
 func closedByPeople(head *model.Model, tracked func(system, mitigation string) (string, string)) []Tracked {
 	var out []Tracked
-	tracks := Tracks(head)
+	tracks := head.TrackedMitigations()
 	for _, mid := range head.MitigationOrder {
 		threats, ok := tracks[mid]
 		if !ok {

@@ -158,9 +158,9 @@ func RunCapped(ctx context.Context, kind string, input []byte, b Budget, maxOutp
 			return nil, &LimitError{Limit: "time", Budget: b}
 		}
 		if msg = strings.TrimSpace(msg); msg != "" {
-			return nil, fmt.Errorf("the %s child failed: %v: %s", kind, runErr, firstLine(msg))
+			return nil, fmt.Errorf("the %s child failed: %w: %s", kind, runErr, firstLine(msg))
 		}
-		return nil, fmt.Errorf("the %s child failed: %v", kind, runErr)
+		return nil, fmt.Errorf("the %s child failed: %w", kind, runErr)
 	}
 	return stdout.Bytes(), nil
 }

@@ -39,20 +39,6 @@ func gitlabPullState(state string) string {
 	return "open"
 }
 
-// isCommitID reports whether a stored base is a commit id (not a branch
-// name, which a request retargeted before its base was known keeps).
-func isCommitID(s string) bool {
-	if len(s) != 40 && len(s) != 64 {
-		return false
-	}
-	for _, c := range s {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return false
-		}
-	}
-	return true
-}
-
 // gitlabStored reads what the store knows of a request (ok false when
 // nothing).
 func (d *delivery) gitlabStored(key string) (store.Pull, bool) {

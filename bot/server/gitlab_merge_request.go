@@ -6,6 +6,7 @@ import (
 
 	gl "gitlab.com/gitlab-org/api/client-go/v2"
 
+	"github.com/tmbot/tmbot/bot/commitid"
 	"github.com/tmbot/tmbot/bot/forge"
 	"github.com/tmbot/tmbot/bot/queue"
 	"github.com/tmbot/tmbot/bot/store"
@@ -131,7 +132,7 @@ func (d *delivery) gitlabRemember(pull store.Pull, stored store.Pull, known bool
 		return nil
 	}
 	pull.BaseSHA = stored.BaseSHA
-	if pull.State == "merged" && !isCommitID(pull.BaseSHA) {
+	if pull.State == "merged" && !commitid.Valid(pull.BaseSHA) {
 		pull.BaseSHA = ""
 	}
 	_, err := d.s.store.UpsertPull(d.ctx(), d.tx, pull)

@@ -196,7 +196,7 @@ func LoadSettings(file string, getenv func(string) string) (Settings, error) {
 	if v := getenv("TMBOT_RESYNC_INTERVAL"); v != "" {
 		d, err := parseDuration(v)
 		if err != nil {
-			return s, fmt.Errorf("TMBOT_RESYNC_INTERVAL %v", err)
+			return s, fmt.Errorf("TMBOT_RESYNC_INTERVAL %w", err)
 		}
 		s.ResyncInterval = d
 	}
@@ -214,7 +214,7 @@ func LoadSettings(file string, getenv func(string) string) (Settings, error) {
 		if v := getenv(d.name); v != "" {
 			t, err := parseDuration(v)
 			if err != nil {
-				return s, fmt.Errorf("%s %v", d.name, err)
+				return s, fmt.Errorf("%s %w", d.name, err)
 			}
 			*d.dst = t
 		}
@@ -324,7 +324,7 @@ func readPrivateKey(file string) ([]byte, error) {
 		if errors.As(err, &pe) {
 			err = pe.Err // without the path
 		}
-		return nil, fmt.Errorf("read the GitHub App private key, the file named by TMBOT_GITHUB_PRIVATE_KEY_FILE: %v", err)
+		return nil, fmt.Errorf("read the GitHub App private key, the file named by TMBOT_GITHUB_PRIVATE_KEY_FILE: %w", err)
 	}
 	return key, nil
 }

@@ -22,7 +22,7 @@ func (s *Settings) loadReviewBudget(getenv func(string) string) error {
 	if v := getenv("TMBOT_REVIEW_MAX_BYTES"); v != "" {
 		n, err := config.ParseByteSize(v)
 		if err != nil {
-			return fmt.Errorf("TMBOT_REVIEW_MAX_BYTES is %v: give a number of bytes, or one with KiB, MiB or GiB, such as 64MiB", err)
+			return fmt.Errorf("TMBOT_REVIEW_MAX_BYTES is %w: give a number of bytes, or one with KiB, MiB or GiB, such as 64MiB", err)
 		}
 		s.ReviewMaxBytes = config.ByteSize(n)
 	}

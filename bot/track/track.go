@@ -6,8 +6,9 @@
 // model still plans).
 //
 // It is pure: no forge calls and no database. bot/jobs carries the plan
-// out. It imports bot/model, bot/review (which mitigations are tracked),
-// bot/markdown (the issues' text) and the forge types only.
+// out. It imports bot/model (which mitigations are tracked:
+// Model.TrackedMitigations), bot/markdown (the issues' text) and the forge
+// types only.
 package track
 
 import (
@@ -21,7 +22,6 @@ import (
 	"github.com/tmbot/tmbot/bot/forge"
 	"github.com/tmbot/tmbot/bot/markdown"
 	"github.com/tmbot/tmbot/bot/model"
-	"github.com/tmbot/tmbot/bot/review"
 )
 
 // Mitigation is a mitigation that needs an issue, with what the issue says.
@@ -70,7 +70,7 @@ func Wanted(models []Model) map[string]Mitigation {
 		if m == nil {
 			continue
 		}
-		for mid, threats := range review.Tracks(m) {
+		for mid, threats := range m.TrackedMitigations() {
 			mit := m.Mitigations[mid]
 			w := Mitigation{Key: Key(m.System.ID, mid), System: m.System.ID, SystemName: m.System.Name, ID: mid,
 				Title: mit.Title, Status: mit.Status, Owner: mit.Owner, Due: mit.Due, File: f.Path, Line: mit.Pos.Line,

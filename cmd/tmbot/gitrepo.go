@@ -146,7 +146,10 @@ func (g *gitSource) Sizes(ctx context.Context, side review.Side, paths []string)
 	cmd.Stderr = &stderr
 	res, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("git cat-file --batch-check: %s", strings.TrimSpace(stderr.String()+" "+err.Error()))
+		if msg := strings.TrimSpace(stderr.String()); msg != "" {
+			return nil, fmt.Errorf("git cat-file --batch-check: %s %w", msg, err)
+		}
+		return nil, fmt.Errorf("git cat-file --batch-check: %w", err)
 	}
 	lines := strings.Split(strings.TrimRight(string(res), "\n"), "\n")
 	if len(lines) != len(asked) {

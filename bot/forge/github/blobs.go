@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/tmbot/tmbot/bot/commitid"
 	"github.com/tmbot/tmbot/bot/forge"
 )
 
@@ -41,7 +42,8 @@ func (c *Client) Blobs(ctx context.Context, repo forge.Repo, sha string, paths [
 		return nil, false, &Error{Forge: "github", Op: op, Message: "a commit is needed"}
 	}
 	out := make(map[string]forge.Blob, len(paths))
-	cacheable := isCommitID(sha)
+	// Only what is read at a full commit id is cached: a branch moves.
+	cacheable := commitid.Valid(sha)
 	if cacheable {
 		all := true
 		for _, p := range paths {
@@ -100,7 +102,7 @@ func (c *Client) Blobs(ctx context.Context, repo forge.Repo, sha string, paths [
 // BareDo here).
 func (c *Client) ReadBlob(ctx context.Context, repo forge.Repo, id string) ([]byte, error) {
 	op := fmt.Sprintf("read blob %s in %s", shortSHA(id), repo.FullName())
-	if !isCommitID(id) {
+	if !commitid.Valid(id) {
 		return nil, &Error{Forge: "github", Op: op, Message: "a blob id (hex) is needed"}
 	}
 	key := blobKey{repo: repo.Key(), id: strings.ToLower(id)}

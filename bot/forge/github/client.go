@@ -1,8 +1,6 @@
 package github
 
 import (
-	"github.com/tmbot/tmbot/bot/forge/cache"
-
 	"bytes"
 	"context"
 	"errors"
@@ -19,6 +17,8 @@ import (
 	"github.com/bradleyfalzon/ghinstallation/v2"
 	"github.com/google/go-github/v92/github"
 
+	"github.com/tmbot/tmbot/bot/cache"
+	"github.com/tmbot/tmbot/bot/commitid"
 	"github.com/tmbot/tmbot/bot/forge"
 	"github.com/tmbot/tmbot/bot/review"
 )
@@ -33,6 +33,7 @@ const MaxFileSize = 16 << 20
 const (
 	fileCacheEntries  = 512
 	fileCacheBytes    = 64 << 20
+	fileCacheLargest  = fileCacheBytes / 4 // a larger file would push out too much
 	checkCacheEntries = 4096
 	perPage           = 100
 )
@@ -78,10 +79,10 @@ type fileEntry struct {
 
 // withCaches gives a new Client its bounded caches (every kind of Client).
 func withCaches(c *Client) *Client {
-	c.files = cache.New[fileKey, fileEntry](fileCacheEntries, fileCacheBytes, func(e fileEntry) int64 { return int64(len(e.data)) + 64 })
-	c.blobs = cache.New[blobKey, []byte](fileCacheEntries, fileCacheBytes, func(b []byte) int64 { return int64(len(b)) + 64 })
-	c.listed = cache.New[fileKey, listed](listingCacheEntries, 0, nil)
-	c.checks = cache.New[string, checkState](checkCacheEntries, 0, nil)
+	c.files = cache.New[fileKey, fileEntry](cache.Limits{Entries: fileCacheEntries, Bytes: fileCacheBytes, ValueBytes: fileCacheLargest}, func(e fileEntry) int64 { return int64(len(e.data)) + 64 })
+	c.blobs = cache.New[blobKey, []byte](cache.Limits{Entries: fileCacheEntries, Bytes: fileCacheBytes, ValueBytes: fileCacheLargest}, func(b []byte) int64 { return int64(len(b)) + 64 })
+	c.listed = cache.New[fileKey, listed](cache.Limits{Entries: listingCacheEntries}, nil)
+	c.checks = cache.New[string, checkState](cache.Limits{Entries: checkCacheEntries}, nil)
 	return c
 }
 
@@ -275,22 +276,6 @@ func fileStatus(s string) string {
 	return ""
 }
 
-// isCommitID reports whether ref names a commit (hex, 7 to 64 digits):
-// only then is what is read at it cached, since a branch moves.
-func isCommitID(ref string) bool {
-	if len(ref) < 7 || len(ref) > 64 {
-		return false
-	}
-	for i := 0; i < len(ref); i++ {
-		switch ch := ref[i]; {
-		case '0' <= ch && ch <= '9', 'a' <= ch && ch <= 'f', 'A' <= ch && ch <= 'F':
-		default:
-			return false
-		}
-	}
-	return true
-}
-
 func escapePath(p string) string {
 	parts := strings.Split(p, "/")
 	for i, s := range parts {
@@ -309,7 +294,8 @@ func (c *Client) ReadFile(ctx context.Context, repo forge.Repo, sha, path string
 		return nil, false, &Error{Forge: "github", Op: op, Message: "a commit and a path are needed"}
 	}
 	key := fileKey{repo: repo.Key(), sha: sha, path: path}
-	cacheable := isCommitID(sha)
+	// Only what is read at a full commit id is cached: a branch moves.
+	cacheable := commitid.Valid(sha)
 	if cacheable {
 		if e, ok := c.files.Get(key); ok {
 			return bytes.Clone(e.data), e.found, nil

@@ -383,6 +383,17 @@ func TestReadFileCache(t *testing.T) {
 	if f.c.Calls()-before != 2 {
 		t.Errorf("reads at a branch were cached")
 	}
+	// So is a branch whose name looks like an abbreviated commit id.
+	f.srv.SetBranch("alpine/pay", "deadbeef", commit("base"))
+	before = f.c.Calls()
+	for range 2 {
+		if _, found, err := f.c.ReadFile(ctx, f.repo, "deadbeef", ".tmbot.yaml"); err != nil || !found {
+			t.Fatal(found, err)
+		}
+	}
+	if f.c.Calls()-before != 2 {
+		t.Errorf("reads at the branch deadbeef were cached")
+	}
 	// A commit that is not there is an error, not an absent file.
 	_, found, err := f.c.ReadFile(ctx, f.repo, commit("nowhere"), ".tmbot.yaml")
 	if f.seen(err) == nil || found || !errors.Is(err, forge.ErrNotFound) {

@@ -18,8 +18,8 @@ import (
 
 	gl "gitlab.com/gitlab-org/api/client-go/v2"
 
+	"github.com/tmbot/tmbot/bot/cache"
 	"github.com/tmbot/tmbot/bot/forge"
-	"github.com/tmbot/tmbot/bot/forge/cache"
 	"github.com/tmbot/tmbot/bot/forge/retry"
 )
 
@@ -49,6 +49,7 @@ const (
 const (
 	fileCacheEntries = 512
 	fileCacheBytes   = 64 << 20
+	fileCacheLargest = fileCacheBytes / 4 // a larger file would push out too much
 	smallCache       = 4096
 	perPage          = 100
 )
@@ -140,19 +141,19 @@ func NewWithRetry(baseURL, token string, httpClient *http.Client, policy *retry.
 		timeout = httpClient.Timeout
 	}
 	c := &Client{root: root,
-		files:    cache.New[fileKey, fileEntry](fileCacheEntries, fileCacheBytes, func(e fileEntry) int64 { return int64(len(e.data)) + 64 }),
-		statuses: cache.New[string, string](smallCache, 0, nil),
-		findings: cache.New[string, string](smallCache, 0, nil),
-		noDisc:   cache.New[string, bool](smallCache, 0, nil),
-		mrs:      cache.New[string, mrInfo](smallCache, 0, nil),
-		diffs: cache.New[string, []fileDiff](64, 32<<20, func(ds []fileDiff) int64 {
+		files:    cache.New[fileKey, fileEntry](cache.Limits{Entries: fileCacheEntries, Bytes: fileCacheBytes, ValueBytes: fileCacheLargest}, func(e fileEntry) int64 { return int64(len(e.data)) + 64 }),
+		statuses: cache.New[string, string](cache.Limits{Entries: smallCache}, nil),
+		findings: cache.New[string, string](cache.Limits{Entries: smallCache}, nil),
+		noDisc:   cache.New[string, bool](cache.Limits{Entries: smallCache}, nil),
+		mrs:      cache.New[string, mrInfo](cache.Limits{Entries: smallCache}, nil),
+		diffs: cache.New[string, []fileDiff](cache.Limits{Entries: 64, Bytes: 32 << 20, ValueBytes: 8 << 20}, func(ds []fileDiff) int64 {
 			var n int64
 			for _, d := range ds {
 				n += int64(len(d.newPath)+len(d.oldPath)) + int64(len(d.lines))*16 + 64
 			}
 			return n
 		}),
-		users: cache.New[string, int64](smallCache, 0, nil),
+		users: cache.New[string, int64](cache.Limits{Entries: smallCache}, nil),
 	}
 	hc := &http.Client{Transport: &countingTransport{c: c, next: base}, Timeout: timeout}
 	g, err := gl.NewClient(token,
@@ -169,7 +170,7 @@ func NewWithRetry(baseURL, token string, httpClient *http.Client, policy *retry.
 		gl.WithURLWarningLogger(slog.New(slog.DiscardHandler)),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("gitlab: %v", err)
+		return nil, fmt.Errorf("gitlab: %w", err)
 	}
 	c.gl = g
 	return c, nil

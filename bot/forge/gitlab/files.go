@@ -12,6 +12,7 @@ import (
 
 	gl "gitlab.com/gitlab-org/api/client-go/v2"
 
+	"github.com/tmbot/tmbot/bot/commitid"
 	"github.com/tmbot/tmbot/bot/forge"
 )
 
@@ -40,7 +41,8 @@ func (c *Client) ReadFile(ctx context.Context, repo forge.Repo, sha, path string
 		return nil, false, &Error{Forge: "gitlab", Op: op, Message: "a commit and a path are needed"}
 	}
 	key := fileKey{repo: repo.Key(), sha: sha, path: path}
-	cacheable := isCommitID(sha)
+	// Only what is read at a full commit id is cached: a branch moves.
+	cacheable := commitid.Valid(sha)
 	if cacheable {
 		if e, ok := c.files.Get(key); ok {
 			return bytes.Clone(e.data), e.found, nil

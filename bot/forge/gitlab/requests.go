@@ -170,22 +170,6 @@ func (c *Client) ChangedFiles(ctx context.Context, pr *forge.PullRequest) ([]rev
 	return out, nil
 }
 
-// isCommitID reports whether ref is a full commit id (40 or 64 hex
-// digits): only then is what is read at it cached, since a branch moves.
-func isCommitID(ref string) bool {
-	if len(ref) != 40 && len(ref) != 64 {
-		return false
-	}
-	for i := 0; i < len(ref); i++ {
-		switch ch := ref[i]; {
-		case '0' <= ch && ch <= '9', 'a' <= ch && ch <= 'f', 'A' <= ch && ch <= 'F':
-		default:
-			return false
-		}
-	}
-	return true
-}
-
 func shortSHA(sha string) string {
 	if len(sha) > 12 {
 		return sha[:12]

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	retryablehttp "github.com/hashicorp/go-retryablehttp"
@@ -225,7 +226,7 @@ func beforeSending(err error) bool {
 	if errors.As(err, &op) && op.Op == "dial" {
 		return true
 	}
-	return strings.Contains(err.Error(), "connection refused")
+	return errors.Is(err, syscall.ECONNREFUSED)
 }
 
 // Backoff is the policy as go-retryablehttp's Backoff: the wait the forge

@@ -3,8 +3,12 @@ package retry
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
+	"net/url"
+	"os"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -78,8 +82,28 @@ func TestCheckRetry(t *testing.T) {
 	if got, _ := p.CheckRetry(WithMethod(ctx, "POST"), nil, lost); got {
 		t.Error("a create that lost its connection was retried")
 	}
-	if got, _ := p.CheckRetry(WithMethod(ctx, "POST"), nil, errors.New("dial tcp: connection refused")); !got {
-		t.Error("a create refused a connection was not retried")
+	// A connection refused, as the HTTP client reports it (a closed port).
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	_, refused := http.Post("http://"+addr+"/", "text/plain", nil)
+	if !errors.Is(refused, syscall.ECONNREFUSED) {
+		t.Fatalf("a closed port answered %v, want a refused connection", refused)
+	}
+	if got, _ := p.CheckRetry(WithMethod(ctx, "POST"), nil, refused); !got {
+		t.Errorf("a create refused a connection was not retried: %v", refused)
+	}
+	// Refused, but not reported as a dial: still never left.
+	wrapped := &url.Error{Op: "Post", URL: "http://" + addr, Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+	if got, _ := p.CheckRetry(WithMethod(ctx, "POST"), nil, wrapped); !got {
+		t.Error("a create refused a connection (not a dial error) was not retried")
+	}
+	// The words alone are not a refused connection.
+	if got, _ := p.CheckRetry(WithMethod(ctx, "POST"), nil, errors.New("proxy says: connection refused")); got {
+		t.Error("a create was retried on an error that only says connection refused")
 	}
 }
 

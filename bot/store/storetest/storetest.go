@@ -13,14 +13,15 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 
 	"github.com/tmbot/tmbot/bot/store"
@@ -142,8 +143,11 @@ func postgresDatabase(t testing.TB) string {
 	defer cancel()
 	for attempt := 0; ; attempt++ {
 		_, err = admin.ExecContext(ctx, "CREATE DATABASE "+name)
-		// Concurrent CREATE DATABASE may find the template busy.
-		if err == nil || attempt == 10 || !strings.Contains(err.Error(), "being accessed by other users") {
+		// Concurrent CREATE DATABASE may find the template busy
+		// (SQLSTATE 55006, object_in_use: "source database is being
+		// accessed by other users").
+		var pgErr *pgconn.PgError
+		if err == nil || attempt == 10 || !errors.As(err, &pgErr) || pgErr.Code != "55006" {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)

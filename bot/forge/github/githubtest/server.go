@@ -39,6 +39,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tmbot/tmbot/bot/commitid"
 	"github.com/tmbot/tmbot/bot/forge"
 	"github.com/tmbot/tmbot/bot/forge/forgetest"
 )
@@ -1549,16 +1550,11 @@ func (s *Server) createCheckRun(rp *reply, rr *repo) {
 	s.write(rp, http.StatusCreated, s.checkRunJSON(rr, c))
 }
 
+// isSHA reports whether s is a commit id as GitHub prints it: a full id
+// (bot/commitid) in lower case. The fake is stricter than the bot, which
+// also takes upper case.
 func isSHA(s string) bool {
-	if len(s) != 40 && len(s) != 64 {
-		return false
-	}
-	for _, c := range s {
-		if !strings.ContainsRune("0123456789abcdef", c) {
-			return false
-		}
-	}
-	return true
+	return commitid.Valid(s) && s == strings.ToLower(s)
 }
 
 // applyCheck applies a create or update body to a run (annotations are

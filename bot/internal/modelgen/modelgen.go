@@ -1,6 +1,7 @@
 // Package modelgen writes large, valid threat models for benchmarks and
 // load tests: n threats over n/10 components and flows, with mitigations,
-// assets and framework ids, in YAML, JSON or CUE. It imports nothing of the
+// assets and framework ids, in YAML, JSON or CUE. Only tests and
+// benchmarks use it, so it is internal to bot/; it imports nothing of the
 // project, so any package's tests may use it.
 package modelgen
 
