@@ -58,8 +58,8 @@ func githubPR(t *testing.T) (*githubtest.Server, forge.Repo, *Runner) {
 	return gh, repo, jobRunner(t, func(r forge.Repo) (forge.Client, error) { return app.Client(r.Installation) })
 }
 
-func reviewArgs(repo forge.Repo, reason string) queue.ReviewArgs {
-	return queue.ReviewArgs{PRKey: forge.PullRequest{Repo: repo, Number: 1}.Key(), Repo: repo, Number: 1, Reason: reason}
+func reviewArgs(repo forge.Repo, trigger forge.Trigger) queue.ReviewArgs {
+	return queue.ReviewArgs{PRKey: forge.PullRequest{Repo: repo, Number: 1}.Key(), Repo: repo, Number: 1, Trigger: trigger}
 }
 
 // TestStrangersMarkerCommentIsLeftAlone: a stranger comments the bot's
@@ -70,7 +70,7 @@ func TestStrangersMarkerCommentIsLeftAlone(t *testing.T) {
 	ctx := context.Background()
 	gh, repo, d := githubPR(t)
 	theirs := gh.AddComment("acme/svc", 1, "mallory", strangerReview)
-	if err := d.ReviewPR(ctx, reviewArgs(repo, "pull_request.synchronize")); err != nil {
+	if err := d.ReviewPR(ctx, reviewArgs(repo, forge.TriggerNewHead)); err != nil {
 		t.Fatalf("review: %v", err)
 	}
 	cs := gh.Comments("acme/svc", 1)
@@ -86,7 +86,7 @@ func TestStrangersMarkerCommentIsLeftAlone(t *testing.T) {
 	// Lost state (a new store): the bot finds its own comment, not the
 	// stranger's.
 	d2 := jobRunner(t, d.Client)
-	if err := d2.ReviewPR(ctx, queue.ReviewArgs{PRKey: reviewArgs(repo, "").PRKey, Repo: repo, Number: 1, Reason: "resync", Force: true}); err != nil {
+	if err := d2.ReviewPR(ctx, queue.ReviewArgs{PRKey: reviewArgs(repo, "").PRKey, Repo: repo, Number: 1, Trigger: forge.TriggerResync, Force: true}); err != nil {
 		t.Fatalf("review again: %v", err)
 	}
 	if cs2 := gh.Comments("acme/svc", 1); len(cs2) != 2 || cs2[0].Body != strangerReview || cs2[1].ID != cs[1].ID {
@@ -106,7 +106,7 @@ func TestRememberedStrangersCommentIsReplaced(t *testing.T) {
 	if err := d.Store.SavePRState(ctx, key, store.PRState{CommentID: theirs, CommentHash: "adopted"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.ReviewPR(ctx, reviewArgs(repo, "pull_request.synchronize")); err != nil {
+	if err := d.ReviewPR(ctx, reviewArgs(repo, forge.TriggerNewHead)); err != nil {
 		t.Fatalf("review: %v", err)
 	}
 	cs := gh.Comments("acme/svc", 1)
@@ -126,7 +126,7 @@ func TestRefusedCommentStillGetsTheCheck(t *testing.T) {
 	gh, repo, d := githubPR(t)
 	gh.SetInstallationPermissions(5, map[string]string{"contents": "read", "pull_requests": "read", "issues": "read",
 		"checks": "write", "metadata": "read"})
-	err := d.ReviewPR(context.Background(), reviewArgs(repo, "pull_request.opened"))
+	err := d.ReviewPR(context.Background(), reviewArgs(repo, forge.TriggerOpened))
 	if err == nil || !strings.Contains(err.Error(), "comment on") || !forge.Forbidden(err) {
 		t.Errorf("review: %v, want the refused comment", err)
 	}
@@ -161,7 +161,7 @@ func TestStrangersMarkerNoteIsLeftAlone(t *testing.T) {
 	}
 	d := jobRunner(t, func(forge.Repo) (forge.Client, error) { return client, nil })
 	repo := forge.Repo{Forge: "gitlab", ID: id, Owner: "acme", Name: "svc", DefaultBranch: "main"}
-	if err := d.ReviewPR(ctx, reviewArgs(repo, "merge_request.update")); err != nil {
+	if err := d.ReviewPR(ctx, reviewArgs(repo, forge.TriggerChanged)); err != nil {
 		t.Fatalf("review: %v", err)
 	}
 	notes := g.Notes("acme/svc", 1)

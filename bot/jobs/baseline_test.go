@@ -124,7 +124,7 @@ func TestBaselineOnGitLab(t *testing.T) {
 	}
 	d := jobRunner(t, func(forge.Repo) (forge.Client, error) { return client, nil })
 	repo := forge.Repo{Forge: "gitlab", ID: id, Owner: "acme", Name: "svc", DefaultBranch: "main"}
-	if err := d.ReviewPR(ctx, reviewArgs(repo, "merge_request.update")); err != nil {
+	if err := d.ReviewPR(ctx, reviewArgs(repo, forge.TriggerChanged)); err != nil {
 		t.Fatalf("review: %v", err)
 	}
 	if sts := g.Statuses("acme/svc", commit("gl-head")); len(sts) != 1 || sts[0].Status != "success" {

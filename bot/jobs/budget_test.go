@@ -83,7 +83,7 @@ func (f *budgetFixture) pull(t *testing.T, name string, added, modified int, con
 	}
 	f.gh.AddPull(repo.FullName(), githubtest.Pull{Number: 1, BaseSHA: base, HeadSHA: head, Files: files})
 	pr := forge.PullRequest{Repo: repo, Number: 1}
-	return repo, queue.ReviewArgs{PRKey: pr.Key(), Repo: repo, Number: 1, Reason: "pull_request.opened"}
+	return repo, queue.ReviewArgs{PRKey: pr.Key(), Repo: repo, Number: 1, Trigger: forge.TriggerOpened}
 }
 
 // modelReads counts the reads of model files since the last ResetCounts,

@@ -51,7 +51,7 @@ func (f *budgetFixture) pullOf(t *testing.T, name string, base, head tree, files
 	f.gh.SetBranch(repo.FullName(), "main", b)
 	f.gh.AddPull(repo.FullName(), githubtest.Pull{Number: 1, BaseSHA: b, HeadSHA: h, Files: files})
 	pr := forge.PullRequest{Repo: repo, Number: 1}
-	return repo, queue.ReviewArgs{PRKey: pr.Key(), Repo: repo, Number: 1, Reason: "pull_request.opened"}
+	return repo, queue.ReviewArgs{PRKey: pr.Key(), Repo: repo, Number: 1, Trigger: forge.TriggerOpened}
 }
 
 // contentReads counts the reads of model content since the last
@@ -297,6 +297,6 @@ func pushOne(f *budgetFixture, repo forge.Repo, args queue.ReviewArgs) queue.Rev
 	}
 	f.gh.AddPull(repo.FullName(), githubtest.Pull{Number: 1, BaseSHA: commit("r-base"), HeadSHA: next, Files: files})
 	second := args
-	second.Reason = "pull_request.synchronize"
+	second.Trigger = forge.TriggerNewHead
 	return second
 }

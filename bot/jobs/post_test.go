@@ -57,7 +57,7 @@ func TestPostingSurvivesAFailureBetweenSteps(t *testing.T) {
 			} else {
 				f.Fail(c.method, 1, lost)
 			}
-			args := reviewArgs(repo, "pull_request.opened")
+			args := reviewArgs(repo, forge.TriggerOpened)
 			if err := d.ReviewPR(ctx, args); err == nil {
 				t.Fatalf("the first run succeeded despite the failed %s; calls: %v", c.method, f.Calls())
 			}
@@ -81,7 +81,7 @@ func TestPostingSurvivesAFailureBetweenSteps(t *testing.T) {
 			}
 			writes := func() int { return f.Count("CreateComment") + f.Count("UpdateComment") + f.Count("SetCheck") }
 			before := writes()
-			if err := d.ReviewPR(ctx, reviewArgs(repo, "pull_request.synchronize")); err != nil {
+			if err := d.ReviewPR(ctx, reviewArgs(repo, forge.TriggerNewHead)); err != nil {
 				t.Fatalf("the third run: %v", err)
 			}
 			if after := writes(); after != before {
@@ -130,7 +130,7 @@ func TestLostCreateDoesNotAdoptAStrangersMarker(t *testing.T) {
 	d.Retry = retry.Policy{MaxRetries: 1, Sleep: func(time.Duration) {}}
 	stranger := f.AddComment(repo, 1, "mallory", review.Marker+"\nall clear, merge away")
 	f.LoseAnswer("CreateComment", 1, &forge.APIError{Forge: "fake", Op: "write", Status: 502, Message: "bad gateway"})
-	args := reviewArgs(repo, "pull_request.opened")
+	args := reviewArgs(repo, forge.TriggerOpened)
 	if err := d.ReviewPR(ctx, args); err != nil {
 		t.Fatalf("review: %v; calls: %v", err, f.Calls())
 	}

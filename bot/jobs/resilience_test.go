@@ -103,7 +103,7 @@ func newGitHubForge(t testing.TB, c *clock) *fakeForge {
 			gh.AddPull("acme/pay", githubtest.Pull{Number: 1, Title: "Add a model", Author: "dev", BaseRef: "main",
 				BaseSHA: commit("base"), HeadSHA: commit("head"),
 				Files: []githubtest.PullFile{{Path: "pay.threatmodel.yaml", Status: "added"}}})
-			return queue.ReviewArgs{PRKey: forge.PullRequest{Repo: repo, Number: 1}.Key(), Repo: repo, Number: 1, Reason: "pull_request.opened"}
+			return queue.ReviewArgs{PRKey: forge.PullRequest{Repo: repo, Number: 1}.Key(), Repo: repo, Number: 1, Trigger: forge.TriggerOpened}
 		},
 		reviewComments: func() int { return len(gh.Comments("acme/pay", 1)) },
 		issues: func() (map[string][]int, map[int]int, map[int]bool) {
@@ -158,7 +158,7 @@ func newGitLabForge(t testing.TB, c *clock) *fakeForge {
 			g.AddMergeRequest(proj, gitlabtest.MergeRequest{IID: 1, Title: "Add a model", Author: "alice", SourceBranch: "feature",
 				BaseSHA: commit("base"), HeadSHA: commit("head")})
 			repo := forge.Repo{Forge: "gitlab", ID: id, Owner: "acme", Name: "pay", DefaultBranch: "main"}
-			return queue.ReviewArgs{PRKey: forge.PullRequest{Repo: repo, Number: 1}.Key(), Repo: repo, Number: 1, Reason: "merge_request.open"}
+			return queue.ReviewArgs{PRKey: forge.PullRequest{Repo: repo, Number: 1}.Key(), Repo: repo, Number: 1}
 		},
 		reviewComments: func() int {
 			n := 0

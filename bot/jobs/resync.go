@@ -58,7 +58,7 @@ func (d *Runner) Resync(ctx context.Context, q *queue.Queue) error {
 				}
 				if rt.SHA != head {
 					err := d.Store.InTx(ctx, func(tx *sql.Tx) error {
-						return q.InsertTrackTx(ctx, tx, queue.TrackArgs{RepoKey: repo.Key(), Repo: repo, Reason: "resync"})
+						return q.InsertTrackTx(ctx, tx, queue.TrackArgs{RepoKey: repo.Key(), Repo: repo, Reason: queue.TrackResync})
 					})
 					if err != nil {
 						return fmt.Errorf("queue the tracking of %s: %w", repo.Key(), err)
@@ -87,7 +87,7 @@ func (d *Runner) Resync(ctx context.Context, q *queue.Queue) error {
 				if _, err := d.Store.UpsertPull(ctx, tx, pull); err != nil {
 					return err
 				}
-				return q.InsertReviewTx(ctx, tx, queue.ReviewArgs{PRKey: pr.Key(), Repo: pr.Repo, Number: pr.Number, Reason: "resync"})
+				return q.InsertReviewTx(ctx, tx, queue.ReviewArgs{PRKey: pr.Key(), Repo: pr.Repo, Number: pr.Number, Trigger: forge.TriggerResync})
 			})
 			if err != nil {
 				return fmt.Errorf("queue the review of %s: %w", pr.Key(), err)

@@ -83,7 +83,7 @@ func (d *Runner) ReviewPR(ctx context.Context, a queue.ReviewArgs) error {
 // when there was nothing to review: a draft the repository does not
 // review, a request not open, a command from someone who may not write).
 func (d *Runner) ReviewRequest(ctx context.Context, a queue.ReviewArgs) (*review.Report, error) {
-	log := d.Log.With("pr", a.PRKey, "reason", a.Reason)
+	log := d.Log.With("pr", a.PRKey, "trigger", a.Trigger)
 	pull, err := d.Store.GetPull(ctx, a.PRKey)
 	var pr forge.PullRequest
 	client, cerr := d.Client(a.Repo)
@@ -115,7 +115,7 @@ func (d *Runner) ReviewRequest(ctx context.Context, a queue.ReviewArgs) (*review
 			return nil, nil
 		}
 	}
-	if pr.State != "open" && !(pr.State == "merged" && a.Reason == ReasonMerged) {
+	if pr.State != "open" && !(pr.State == "merged" && a.Trigger == forge.TriggerMerged) {
 		log.Debug("request not open; nothing to review", "state", pr.State)
 		return nil, nil
 	}
@@ -149,9 +149,7 @@ func (d *Runner) ReviewRequest(ctx context.Context, a queue.ReviewArgs) (*review
 	rep.TrackingOff = d.TrackingOff
 	// The first review of a new head can skip looking for an earlier
 	// comment (a new request) or check (a new head): API economy.
-	newHead := a.Reason == "pull_request.synchronize" || a.Reason == "pull_request.opened"
-	newPR := a.Reason == "pull_request.opened"
-	if err := d.post(ctx, client, &pr, rep, a.Force, newPR, newHead); err != nil {
+	if err := d.post(ctx, client, &pr, rep, a.Force, a.Trigger.NewRequest(), a.Trigger.NewHead()); err != nil {
 		return nil, err
 	}
 	log.Info("reviewed", "head", pr.HeadSHA, "models", rep.Summary.Models, "blocking", rep.Blocking,

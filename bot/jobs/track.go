@@ -20,10 +20,6 @@ import (
 // progress across its attempts; track_dashboard.go stores what the
 // dashboard shows.
 
-// ReasonMerged reviews a merged request again after its models landed, so
-// that its comment links the tracking issues that opened.
-const ReasonMerged = "merged"
-
 // MaxCreationsPerRun bounds the issues one reconcile opens: GitHub's
 // secondary rate limit allows about 80 content-creating requests a minute
 // ("Best practices for using the REST API": no more than 80
@@ -66,7 +62,7 @@ func (d *Runner) Track(ctx context.Context, a queue.TrackArgs) error {
 		return fmt.Errorf("client for %s: %w", repo.FullName(), err)
 	}
 	defer d.noteBudget(ctx, client, repo)
-	if a.Reason == "resync" {
+	if a.Reason == queue.TrackResync {
 		// Background work yields to reviews when the budget is low.
 		if err := d.yieldToReviews(ctx, client, repo); err != nil {
 			return err
@@ -160,7 +156,7 @@ func (d *Runner) reviewMerged(ctx context.Context, log *slog.Logger, prKeys []st
 		if err != nil {
 			continue
 		}
-		err = d.ReviewPR(ctx, queue.ReviewArgs{PRKey: key, Repo: pr.Repo, Number: pr.Number, Reason: ReasonMerged})
+		err = d.ReviewPR(ctx, queue.ReviewArgs{PRKey: key, Repo: pr.Repo, Number: pr.Number, Trigger: forge.TriggerMerged})
 		if err != nil {
 			log.Warn("could not update the merged request's comment", "pr", key, "err", err)
 		}

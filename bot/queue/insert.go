@@ -43,7 +43,7 @@ func (q *Queue) InsertReviewTx(ctx context.Context, tx *sql.Tx, a ReviewArgs) er
 	err := tx.QueryRowContext(ctx, waiting, a.PRKey).Scan(&id)
 	switch {
 	case err == nil:
-		q.log.DebugContext(ctx, "queue: review already queued", "pr", a.PRKey, "job", id, "reason", a.Reason)
+		q.log.DebugContext(ctx, "queue: review already queued", "pr", a.PRKey, "job", id, "trigger", a.Trigger)
 		if a.Force || a.Requester != "" {
 			// The waiting job takes over the request for a forced review.
 			raw, err := json.Marshal(a)
@@ -63,7 +63,7 @@ func (q *Queue) InsertReviewTx(ctx context.Context, tx *sql.Tx, a ReviewArgs) er
 	if err != nil {
 		return fmt.Errorf("queue: insert review: %w", err)
 	}
-	q.log.DebugContext(ctx, "queue: review queued", "pr", a.PRKey, "job", res.Job.ID, "reason", a.Reason)
+	q.log.DebugContext(ctx, "queue: review queued", "pr", a.PRKey, "job", res.Job.ID, "trigger", a.Trigger)
 	return nil
 }
 

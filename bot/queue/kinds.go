@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -30,8 +31,10 @@ type ReviewArgs struct {
 	PRKey  string     `json:"pr_key"`
 	Repo   forge.Repo `json:"repo"`
 	Number int        `json:"number"`
-	// Reason says why (the event, "resync", "command"…), for logs.
-	Reason string `json:"reason"`
+	// Trigger says why: the jobs decide on it (a new request or a new
+	// head skips looking for what an earlier review wrote). Jobs queued
+	// before it existed carry a "reason" instead (see UnmarshalJSON).
+	Trigger forge.Trigger `json:"trigger"`
 	// Requester is the person who asked for the review with a command;
 	// the job checks that they may write to the repository.
 	Requester string `json:"requester,omitempty"`
@@ -42,6 +45,53 @@ type ReviewArgs struct {
 
 // Kind is "review".
 func (ReviewArgs) Kind() string { return KindReview }
+
+// UnmarshalJSON reads a review job's arguments, also as they were queued
+// before the trigger existed: with the event's name in "reason"
+// ("pull_request.opened"…), which legacyTrigger maps.
+func (a *ReviewArgs) UnmarshalJSON(b []byte) error {
+	type plain ReviewArgs // without this method
+	var v struct {
+		plain
+		Reason string `json:"reason"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return fmt.Errorf("decode review job arguments: %w", err)
+	}
+	*a = ReviewArgs(v.plain)
+	if a.Trigger == "" {
+		a.Trigger = legacyTrigger(v.Reason)
+	}
+	return nil
+}
+
+// legacyTrigger is the trigger of a reason review jobs were queued with
+// before the trigger existed (GitLab's merge requests sent GitHub's names
+// for a new request and a new head). An unknown reason has no trigger,
+// which looks for everything an earlier review may have written.
+func legacyTrigger(reason string) forge.Trigger {
+	switch reason {
+	case "pull_request.opened":
+		return forge.TriggerOpened
+	case "pull_request.synchronize":
+		return forge.TriggerNewHead
+	case "pull_request.reopened", "merge_request.reopen":
+		return forge.TriggerReopened
+	case "pull_request.ready_for_review", "pull_request.edited", "merge_request.retarget", "merge_request.ready":
+		return forge.TriggerChanged
+	case "check_run.rerequested", "check_suite.rerequested":
+		return forge.TriggerRerun
+	case "issue_comment", "note":
+		return forge.TriggerCommand
+	case "resync":
+		return forge.TriggerResync
+	case "merged":
+		return forge.TriggerMerged
+	case "ci":
+		return forge.TriggerCI
+	}
+	return ""
+}
 
 // ResyncArgs asks for the periodic catch-up.
 type ResyncArgs struct{}
@@ -56,7 +106,9 @@ func (ResyncArgs) Kind() string { return KindResync }
 type TrackArgs struct {
 	RepoKey string     `json:"repo_key"`
 	Repo    forge.Repo `json:"repo"`
-	Reason  string     `json:"reason"`
+	// Reason says why (TrackPush, TrackMerged, TrackIssue, TrackResync),
+	// for logs; a resync's reconcile is the one that may wait.
+	Reason string `json:"reason"`
 	// PRKeys are merged requests whose comments are updated with the
 	// issues' links after the reconcile.
 	PRKeys []string `json:"pr_keys,omitempty"`
@@ -64,6 +116,18 @@ type TrackArgs struct {
 
 // Kind is "track".
 func (TrackArgs) Kind() string { return KindTrack }
+
+// Reasons of track jobs.
+const (
+	// TrackPush: commits landed on the default branch.
+	TrackPush = "push"
+	// TrackMerged: a request was merged into the default branch.
+	TrackMerged = "merged"
+	// TrackIssue: a person closed or reopened a tracking issue.
+	TrackIssue = "issue"
+	// TrackResync: the periodic catch-up.
+	TrackResync = "resync"
+)
 
 // reviewWorker runs Handlers.Review under the request's lease.
 type reviewWorker struct {
@@ -76,7 +140,7 @@ func (w *reviewWorker) Work(ctx context.Context, job *river.Job[ReviewArgs]) err
 		start := time.Now()
 		err := w.q.h.Review(ctx, job.Args)
 		w.q.log.DebugContext(ctx, "queue: review ran", "pr", job.Args.PRKey, "job", job.ID, "attempt", job.Attempt,
-			"reason", job.Args.Reason, "took", time.Since(start), "err", err)
+			"trigger", job.Args.Trigger, "took", time.Since(start), "err", err)
 		return err
 	})
 }

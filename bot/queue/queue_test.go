@@ -46,7 +46,7 @@ func testRepo() forge.Repo {
 
 func reviewArgs(n int) ReviewArgs {
 	r := testRepo()
-	return ReviewArgs{PRKey: forge.PullRequest{Repo: r, Number: n}.Key(), Repo: r, Number: n, Reason: "test"}
+	return ReviewArgs{PRKey: forge.PullRequest{Repo: r, Number: n}.Key(), Repo: r, Number: n, Trigger: forge.TriggerOpened}
 }
 
 // fast are options for tests: quick polling and retries.

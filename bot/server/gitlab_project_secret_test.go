@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/tmbot/tmbot/bot/forge/gitlab"
 	"github.com/tmbot/tmbot/bot/forge/gitlab/gitlabtest"
 	"github.com/tmbot/tmbot/bot/store/storetest"
 )
@@ -47,29 +48,13 @@ func gitlabPost(h http.Handler, body string, headers map[string]string) *httptes
 	return w
 }
 
-// The derived secrets are stable (documented in docs/gitlab.md): a change
-// would break every configured webhook.
-func TestGitLabProjectSecretFormat(t *testing.T) {
-	s := GitLabProjectSecret("s3cret", 42)
-	if len(s) != 64 || strings.Trim(s, "0123456789abcdef") != "" {
-		t.Errorf("secret token %q is not 64 lowercase hex digits", s)
-	}
-	if s == GitLabProjectSecret("s3cret", 43) || s == GitLabProjectSecret("s3cret2", 42) {
-		t.Error("the secret does not depend on the project and the service secret")
-	}
-	tok := GitLabProjectSigningToken("s3cret", 42)
-	if key := signingKey(tok); !strings.HasPrefix(tok, "whsec_") || len(key) != 32 {
-		t.Errorf("signing token %q is not whsec_ and a 32-byte key", tok)
-	}
-}
-
 // A maintainer of project A knows A's secret: with it, an event for
 // project B is refused, whether the payload names B as its project or as
 // the target of a merge request; A's own event is accepted. The same holds
 // for A's signing token.
 func TestGitLabProjectSecretIsForItsProjectOnly(t *testing.T) {
 	_, h, _ := gitlabTestServer(t)
-	secretA := GitLabProjectSecret(glServiceSecret, 100)
+	secretA := gitlab.ProjectSecret(glServiceSecret, 100)
 	for name, c := range map[string]struct {
 		body string
 		want int
@@ -88,7 +73,7 @@ func TestGitLabProjectSecretIsForItsProjectOnly(t *testing.T) {
 		}
 		now := time.Now().Unix()
 		id := fmt.Sprint("msg_", glN)
-		sig := gitlabtest.SignStandard(GitLabProjectSigningToken(glServiceSecret, 100), id, now, []byte(c.body))
+		sig := gitlabtest.SignStandard(gitlab.ProjectSigningToken(glServiceSecret, 100), id, now, []byte(c.body))
 		w := gitlabPost(h, c.body, map[string]string{"webhook-id": id, "webhook-timestamp": fmt.Sprint(now), "webhook-signature": sig})
 		if w.Code != c.want {
 			t.Errorf("signed, %s: %d, want %d", name, w.Code, c.want)
@@ -143,7 +128,7 @@ func TestGitLabSignedReplayWithNewIdempotencyKey(t *testing.T) {
 	srv, h, _ := gitlabTestServer(t)
 	body := `{"object_kind":"pipeline","project":{"id":100}}`
 	now := time.Now().Unix()
-	sig := gitlabtest.SignStandard(GitLabProjectSigningToken(glServiceSecret, 100), "msg_replayed", now, []byte(body))
+	sig := gitlabtest.SignStandard(gitlab.ProjectSigningToken(glServiceSecret, 100), "msg_replayed", now, []byte(body))
 	headers := map[string]string{"webhook-id": "msg_replayed", "webhook-timestamp": fmt.Sprint(now), "webhook-signature": sig}
 	var codes []int
 	for _, idem := range []string{"idem-first", "idem-second", "idem-third"} {

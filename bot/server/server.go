@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tmbot/tmbot/bot/forge/gitlab"
 	"github.com/tmbot/tmbot/bot/queue"
 	"github.com/tmbot/tmbot/bot/store"
 )
@@ -35,7 +36,7 @@ func New(settings Settings, st *store.Store, q *queue.Queue, log *slog.Logger) *
 	}
 	s := &Server{settings: settings, store: st, queue: q, log: log, metrics: newMetrics(),
 		bodies: newBodyLimiter(bodyBytesInFlight, settings.MaxBodyBytes)}
-	s.gl.signingKey = signingKey(settings.GitLab.SigningKey)
+	s.gl.signingKey = gitlab.SigningKey(settings.GitLab.SigningKey)
 	s.gl.bot = strings.TrimPrefix(strings.TrimSpace(settings.GitLab.BotUsername), "@")
 	return s
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/tmbot/tmbot/bot/forge/github/githubtest"
+	"github.com/tmbot/tmbot/bot/forge/gitlab"
 	"github.com/tmbot/tmbot/bot/store/storetest"
 )
 
@@ -52,7 +53,7 @@ func TestWebhookSecretRotation(t *testing.T) {
 			n++
 			req := httptest.NewRequest(http.MethodPost, "/webhooks/gitlab", strings.NewReader(`{"object_kind":"pipeline","project":{"id":7}}`))
 			req.Header.Set("X-Gitlab-Event", "Pipeline Hook")
-			req.Header.Set("X-Gitlab-Token", GitLabProjectSecret(token, 7)) // the project's own secret
+			req.Header.Set("X-Gitlab-Token", gitlab.ProjectSecret(token, 7)) // the project's own secret
 			req.Header.Set("Idempotency-Key", fmt.Sprint("delivery-", n))
 			return do(req)
 		}

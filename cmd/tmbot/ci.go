@@ -112,7 +112,7 @@ func ciReview(ctx context.Context, job *ciJob, stderr io.Writer) (*review.Report
 	}
 	deps := &jobs.Runner{Store: st, Loader: loader, Log: log, PolicyBudget: sandbox.Budget{}, Now: time.Now, TrackingOff: true,
 		Client: func(forge.Repo) (forge.Client, error) { return job.client, nil }}
-	a := queue.ReviewArgs{Repo: job.repo, Number: job.number, Reason: "ci"}
+	a := queue.ReviewArgs{Repo: job.repo, Number: job.number, Trigger: forge.TriggerCI}
 	a.PRKey = forge.PullRequest{Repo: job.repo, Number: job.number}.Key()
 	return deps.ReviewRequest(ctx, a)
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 
+	glforge "github.com/tmbot/tmbot/bot/forge/gitlab"
 	"github.com/tmbot/tmbot/bot/server"
 )
 
@@ -52,8 +53,8 @@ func runGitLabSecret(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	for _, id := range ids {
 		fmt.Fprintf(stdout, "project %d\n  secret token:  %s\n  signing token: %s\n", id,
-			server.GitLabProjectSecret(settings.GitLab.WebhookSecret, id),
-			server.GitLabProjectSigningToken(settings.GitLab.WebhookSecret, id))
+			glforge.ProjectSecret(settings.GitLab.WebhookSecret, id),
+			glforge.ProjectSigningToken(settings.GitLab.WebhookSecret, id))
 	}
 	return exitOK
 }

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tmbot/tmbot/bot/server"
+	glforge "github.com/tmbot/tmbot/bot/forge/gitlab"
 )
 
 // tmbot gitlab-secret prints each project's secret token and signing
@@ -18,8 +18,8 @@ func TestGitLabSecretCommand(t *testing.T) {
 	if code := run(context.Background(), []string{"gitlab-secret", "42", "7"}, &out, &errb); code != exitOK {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	for _, want := range []string{"project 42", server.GitLabProjectSecret(glSecret, 42), server.GitLabProjectSigningToken(glSecret, 42),
-		"project 7", server.GitLabProjectSecret(glSecret, 7)} {
+	for _, want := range []string{"project 42", glforge.ProjectSecret(glSecret, 42), glforge.ProjectSigningToken(glSecret, 42),
+		"project 7", glforge.ProjectSecret(glSecret, 7)} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	glforge "github.com/tmbot/tmbot/bot/forge/gitlab"
 	"github.com/tmbot/tmbot/bot/forge/gitlab/gitlabtest"
 	"github.com/tmbot/tmbot/bot/review"
 	"github.com/tmbot/tmbot/bot/server"
@@ -192,7 +193,7 @@ func glProjectID(body []byte) int64 {
 // glProjectToken is the secret token of the webhook of the project a
 // payload is about, as `tmbot gitlab-secret` gives it.
 func glProjectToken(body []byte) string {
-	return server.GitLabProjectSecret(glSecret, glProjectID(body))
+	return glforge.ProjectSecret(glSecret, glProjectID(body))
 }
 
 func sendGitLab(t *testing.T, svc *glService, event string, body []byte) {
@@ -523,7 +524,7 @@ func TestGitLabWebhookRefusals(t *testing.T) {
 	g, tok := fakeGitLab(t)
 	svc := startGitLabService(t, g, tok)
 	body := g.MergeRequestHook(glProject, 1, "open", "", "alice")
-	signingToken := server.GitLabProjectSigningToken(glSecret, glProjectID(body)) // the project's, as tmbot gitlab-secret prints it
+	signingToken := glforge.ProjectSigningToken(glSecret, glProjectID(body)) // the project's, as tmbot gitlab-secret prints it
 	post := func(headers map[string]string, body []byte) int {
 		req, _ := http.NewRequest(http.MethodPost, svc.url+"/webhooks/gitlab", bytes.NewReader(body))
 		req.Header.Set("X-Gitlab-Event", gitlabtest.EventMergeRequest)
