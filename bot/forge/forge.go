@@ -4,7 +4,10 @@
 // track are written against it; bot/forge/github and bot/forge/gitlab adapt
 // the real APIs; bot/forge/forgefake is an in-memory fake for unit tests
 // of the jobs, and bot/forge/forgetest holds the faults the HTTP-level
-// fakes (githubtest, gitlabtest) inject.
+// fakes (githubtest, gitlabtest) inject. event.go names what a webhook
+// delivery asks of the service in words of no forge (a review and its
+// Trigger, a request closed or merged, the default branch moved…): each
+// adapter parses its own deliveries into those events.
 //
 // It imports bot/review for the file-change type and the check's values
 // (findings and summary), bot/markdown for its one cut, and nothing that

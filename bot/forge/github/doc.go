@@ -1,6 +1,8 @@
 // Package github is the GitHub side of the forge: a GitHub App
 // (ghinstallation/v2 for its JWT and installation tokens) and, per
-// installation, a forge.Client written with go-github.
+// installation, a forge.Client written with go-github. It also checks
+// GitHub's webhook signatures and parses the deliveries into the forge's
+// neutral events (webhook.go).
 //
 // An App keeps one Client per installation, and each Client one
 // installation transport, whose token ghinstallation renews a minute

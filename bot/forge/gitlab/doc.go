@@ -1,7 +1,10 @@
 // Package gitlab is the GitLab side of the forge: a forge.Client written
 // with client-go (gitlab.com/gitlab-org/api/client-go/v2) for one GitLab
 // instance and one access token — a project or group access token with
-// the api scope and the Developer role (docs/gitlab.md).
+// the api scope and the Developer role (docs/gitlab.md). It also
+// authenticates GitLab's webhook deliveries (each project's own derived
+// secret, webhook_auth.go) and parses them into the forge's neutral events
+// (webhook.go).
 //
 // A repository is a project: forge.Repo{Forge: "gitlab", Installation: 0,
 // ID: the project id, Owner: the namespace's full path, Name: the
