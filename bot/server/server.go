@@ -25,7 +25,7 @@ type Server struct {
 	log      *slog.Logger
 	metrics  *metrics
 	ready    atomic.Bool
-	gl       gitlabState  // webhook_gitlab.go
+	gl       gitlabState  // gitlab_bot.go
 	bodies   *bodyLimiter // body.go
 }
 

@@ -44,7 +44,7 @@ type Settings struct {
 		SigningKey string `yaml:"webhook_signing_key"`
 		// SharedSecret: "allow" accepts WebhookSecret itself (and
 		// SigningKey) from any project, for the migration to one secret
-		// per project (gitlab_secret.go); anything else refuses it.
+		// per project (bot/forge/gitlab/webhook_auth.go); anything else refuses it.
 		SharedSecret string `yaml:"shared_secret"`
 		// BotUsername is the token's user, to ignore the bot's own issue
 		// events; learned from GitLab when empty.

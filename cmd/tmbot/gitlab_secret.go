@@ -13,7 +13,7 @@ import (
 )
 
 // runGitLabSecret prints the webhook secrets of GitLab projects, derived
-// from the service's webhook secret (bot/server/gitlab_secret.go): what to
+// from the service's webhook secret (bot/forge/gitlab/webhook_auth.go): what to
 // put in each project's webhook.
 func runGitLabSecret(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("gitlab-secret", flag.ContinueOnError)
