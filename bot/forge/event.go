@@ -106,8 +106,8 @@ type DefaultBranchMoved struct{ Repo Repo }
 // issue the bot tracks.
 type TrackingIssueChanged struct {
 	Repo Repo
-	// Action is "closed" or "reopened".
-	Action string
+	// Reopened: the issue was reopened (else closed).
+	Reopened bool
 }
 
 // InstallationChanged says what the service may now see: an App

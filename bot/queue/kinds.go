@@ -106,9 +106,9 @@ func (ResyncArgs) Kind() string { return KindResync }
 type TrackArgs struct {
 	RepoKey string     `json:"repo_key"`
 	Repo    forge.Repo `json:"repo"`
-	// Reason says why (TrackPush, TrackMerged, TrackIssue, TrackResync),
-	// for logs; a resync's reconcile is the one that may wait.
-	Reason string `json:"reason"`
+	// Reason says why; a resync's reconcile is the one that yields to
+	// reviews when the forge's budget is low.
+	Reason TrackReason `json:"reason"`
 	// PRKeys are merged requests whose comments are updated with the
 	// issues' links after the reconcile.
 	PRKeys []string `json:"pr_keys,omitempty"`
@@ -117,16 +117,23 @@ type TrackArgs struct {
 // Kind is "track".
 func (TrackArgs) Kind() string { return KindTrack }
 
+// TrackReason says why a repository's tracking is reconciled. Jobs queued
+// before these names carry the event's name ("pull_request.merged"…), which
+// is only logged.
+type TrackReason string
+
 // Reasons of track jobs.
 const (
 	// TrackPush: commits landed on the default branch.
-	TrackPush = "push"
+	TrackPush TrackReason = "push"
 	// TrackMerged: a request was merged into the default branch.
-	TrackMerged = "merged"
-	// TrackIssue: a person closed or reopened a tracking issue.
-	TrackIssue = "issue"
+	TrackMerged TrackReason = "merged"
+	// TrackIssueClosed, TrackIssueReopened: a person closed or reopened a
+	// tracking issue.
+	TrackIssueClosed   TrackReason = "issue.closed"
+	TrackIssueReopened TrackReason = "issue.reopened"
 	// TrackResync: the periodic catch-up.
-	TrackResync = "resync"
+	TrackResync TrackReason = "resync"
 )
 
 // reviewWorker runs Handlers.Review under the request's lease.

@@ -228,7 +228,8 @@ func issuesEvents(ev *github.IssuesEvent) []forge.Event {
 	if !tracked && !strings.Contains(ev.GetIssue().GetBody(), "<!-- tmbot:") {
 		return nil
 	}
-	return []forge.Event{forge.TrackingIssueChanged{Repo: webhookRepo(ev.Installation, ev.GetRepo()), Action: ev.GetAction()}}
+	return []forge.Event{forge.TrackingIssueChanged{Repo: webhookRepo(ev.Installation, ev.GetRepo()),
+		Reopened: ev.GetAction() == "reopened"}}
 }
 
 // webhookRepo is a payload's repository under its installation.

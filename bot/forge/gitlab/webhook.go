@@ -149,8 +149,7 @@ func issueEvents(ev *gl.IssueEvent, isBot func(string) bool) []forge.Event {
 	}
 	out := []forge.Event{known(repo)}
 	a := ev.ObjectAttributes
-	action := map[string]string{"close": "closed", "reopen": "reopened"}[a.Action]
-	if action == "" || ev.User != nil && isBot(ev.User.Username) {
+	if a.Action != "close" && a.Action != "reopen" || ev.User != nil && isBot(ev.User.Username) {
 		return out
 	}
 	tracked := strings.Contains(a.Description, "<!-- tmbot:")
@@ -162,7 +161,7 @@ func issueEvents(ev *gl.IssueEvent, isBot func(string) bool) []forge.Event {
 	if !tracked {
 		return out
 	}
-	return append(out, forge.TrackingIssueChanged{Repo: repo, Action: action})
+	return append(out, forge.TrackingIssueChanged{Repo: repo, Reopened: a.Action == "reopen"})
 }
 
 // noteEvents: the review command in a new note on a merge request, by a

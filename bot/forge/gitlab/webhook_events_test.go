@@ -98,8 +98,12 @@ func TestParseWebhookEvents(t *testing.T) {
 	}
 
 	if evs := parse(gitlabtest.EventIssue, g.IssueHook(proj, tracked, "close", "alice")); !reflect.DeepEqual(evs,
-		[]forge.Event{knownRepo, forge.TrackingIssueChanged{Repo: repo, Action: "closed"}}) {
+		[]forge.Event{knownRepo, forge.TrackingIssueChanged{Repo: repo}}) {
 		t.Errorf("a person closed a tracking issue: %+v", evs)
+	}
+	if evs := parse(gitlabtest.EventIssue, g.IssueHook(proj, tracked, "reopen", "alice")); !reflect.DeepEqual(evs,
+		[]forge.Event{knownRepo, forge.TrackingIssueChanged{Repo: repo, Reopened: true}}) {
+		t.Errorf("a person reopened a tracking issue: %+v", evs)
 	}
 	for name, body := range map[string][]byte{
 		"the bot closed it":   g.IssueHook(proj, tracked, "close", "tmbot"),
