@@ -1,6 +1,7 @@
 package gitlab
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -40,12 +41,11 @@ func ParseWebhook(event string, body []byte, isBot func(username string) bool) (
 	default:
 		return nil, nil
 	}
+	if (event == string(gl.EventTypeNote) || event == string(gl.EventConfidentialNote)) && !onMergeRequest(body) {
+		return nil, nil // a note on an issue, a commit, a snippet, a design…
+	}
 	p, err := gl.ParseWebhook(gl.EventType(event), body)
 	if err != nil {
-		if (event == string(gl.EventTypeNote) || event == string(gl.EventConfidentialNote)) &&
-			strings.Contains(err.Error(), "unexpected noteable type") {
-			return nil, nil // a note on a snippet, a design…
-		}
 		return nil, fmt.Errorf("parse the %s payload: %w", event, err)
 	}
 	switch ev := p.(type) {
@@ -58,7 +58,22 @@ func ParseWebhook(event string, body []byte, isBot func(username string) bool) (
 	case *gl.MergeCommentEvent:
 		return noteEvents(ev, isBot), nil
 	}
-	return nil, nil // a note on an issue, a commit or a snippet
+	return nil, nil
+}
+
+// onMergeRequest reports whether a note's payload is about a merge
+// request (a payload that does not decode is, so that parsing it says
+// what is wrong).
+func onMergeRequest(body []byte) bool {
+	var note struct {
+		ObjectAttributes struct {
+			NoteableType string `json:"noteable_type"`
+		} `json:"object_attributes"`
+	}
+	if err := json.Unmarshal(body, &note); err != nil {
+		return true
+	}
+	return note.ObjectAttributes.NoteableType == "MergeRequest"
 }
 
 // known says the service now knows a project (GitLab has no installations).

@@ -115,6 +115,13 @@ func TestParseWebhookEvents(t *testing.T) {
 		}
 	}
 
+	for _, noteable := range []string{"Issue", "Commit", "Snippet", "DesignManagement::Design"} {
+		body := `{"object_kind":"note","project":{"id":1,"path_with_namespace":"acme/pay"},` +
+			`"object_attributes":{"noteable_type":"` + noteable + `","note":"/tmbot review","action":"create"}}`
+		if evs, err := glforge.ParseWebhook(gitlabtest.EventNote, []byte(body), isBot); evs != nil || err != nil {
+			t.Errorf("a note on a %s: %+v, %v", noteable, evs, err)
+		}
+	}
 	if evs, err := glforge.ParseWebhook("Pipeline Hook", []byte("not even JSON"), isBot); evs != nil || err != nil {
 		t.Errorf("an event the service does not act on: %+v, %v", evs, err)
 	}
