@@ -1,6 +1,9 @@
 package importer
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+)
 
 // kindWords maps words found in another tool's type or technology name to
 // a tmbot component kind; the first match in this order wins.
@@ -29,12 +32,16 @@ var kindWords = []struct{ word, kind string }{
 }
 
 // guessKind finds a kind for a source type; ok is false when only the
-// fallback "other" fits.
+// fallback "other" fits. A text that names the user's own browser or
+// phone app (clientKind) gives the user's side, whatever the other words.
 func guessKind(texts ...string) (string, bool) {
 	for _, t := range texts {
 		t = strings.ToLower(t)
 		if t == "" {
 			continue
+		}
+		if k, ok := clientKind(t); ok {
+			return k, true
 		}
 		for _, kw := range kindWords {
 			if containsWord(t, kw.word) {
@@ -84,3 +91,66 @@ func firstNonEmpty(s ...string) string {
 	}
 	return ""
 }
+
+// A browser or a phone app drawn as a process is the program a person
+// uses to reach the system, on the user's side: the format's kind user
+// (a person, with the browser they use) or mobile_app (the app on people's
+// phones), not a web app or service of the system, which would draw
+// server-side threats (cross-site scripting, request forgery, SSRF).
+//
+// clientKind says so when a name is only about such a client: it has a
+// browser word (browser, user agent, web client) and every other word is
+// one that describes a person's device ("Web browser", "User's browser",
+// "Customer web client"), or it names a phone app ("Mobile app", "iOS
+// app", "Android client"). A name with any other word is about something
+// else: a browser the system runs ("Isolated browser instance", "Headless
+// browser"), a store in the browser ("Browser local storage"), a product
+// ("Browser extension"), a back end ("Mobile backend API").
+func clientKind(name string) (string, bool) {
+	n := strings.ToLower(name)
+	for _, p := range [][2]string{{"user agent", "useragent"}, {"user-agent", "useragent"},
+		{"web client", "webclient"}, {"web-client", "webclient"}} {
+		n = strings.ReplaceAll(n, p[0], p[1])
+	}
+	words := strings.FieldsFunc(n, func(r rune) bool { return !unicode.IsLetter(r) })
+	only := func(vocab, needed map[string]bool) bool {
+		has := false
+		for _, w := range words {
+			if !vocab[w] && !needed[w] {
+				return false
+			}
+			has = has || needed[w]
+		}
+		return has
+	}
+	if only(deviceWords, browserWords) {
+		return "user", true
+	}
+	mobile := false
+	for i, w := range words {
+		if phoneWords[w] || (w == "mobile" && i+1 < len(words) && appWords[words[i+1]]) {
+			mobile = true
+		}
+	}
+	if mobile && only(deviceWords, appWords) {
+		return "mobile_app", true
+	}
+	return "", false
+}
+
+var (
+	// browserWords name a person's browser.
+	browserWords = map[string]bool{"browser": true, "browsers": true, "useragent": true, "webclient": true}
+	// phoneWords name a phone's platform; "mobile" names one before an app word.
+	phoneWords = map[string]bool{"ios": true, "android": true, "iphone": true, "ipad": true, "smartphone": true}
+	appWords   = map[string]bool{"app": true, "apps": true, "application": true, "client": true}
+	// deviceWords may stand beside them in the name of a person's own
+	// browser or app.
+	deviceWords = map[string]bool{
+		"web": true, "user": true, "users": true, "s": true, "end": true, "customer": true, "customers": true,
+		"the": true, "their": true, "own": true, "a": true, "of": true, "on": true, "or": true, "and": true,
+		"client": true, "desktop": true, "device": true, "laptop": true, "pc": true, "workstation": true,
+		"chrome": true, "firefox": true, "safari": true, "edge": true, "mobile": true, "phone": true,
+		"ios": true, "android": true, "iphone": true, "ipad": true, "smartphone": true, "native": true,
+	}
+)

@@ -20,8 +20,10 @@ var (
 		"Actor": "user", "Server": "service", "Datastore": "database", "Process": "service", "SetOfProcesses": "service",
 		"Lambda": "service", "ExternalEntity": "third_party_service", "LLM": "llm", "Agent": "agent", "Asset": "other",
 	}
-	capecRef = regexp.MustCompile(`capec\.mitre\.org/data/definitions/(\d+)`)
-	cweRef   = regexp.MustCompile(`cwe\.mitre\.org/data/definitions/(\d+)`)
+	// pytmMayBeClient: the classes a person's browser or app is drawn as.
+	pytmMayBeClient = map[string]bool{"Server": true, "Process": true, "SetOfProcesses": true, "ExternalEntity": true, "Asset": true}
+	capecRef        = regexp.MustCompile(`capec\.mitre\.org/data/definitions/(\d+)`)
+	cweRef          = regexp.MustCompile(`cwe\.mitre\.org/data/definitions/(\d+)`)
 )
 
 // importPytm reads the output of pytm's --json: elements, flows, data and
@@ -75,6 +77,10 @@ func importPytm(ctx context.Context, b *builder, data []byte) error {
 		where := "components." + id
 		cls := str(e, "__class__")
 		kind, ok := pytmKind[cls]
+		if k, client := clientKind(name); ok && client && pytmMayBeClient[cls] {
+			kind = k // the user's browser or phone app, drawn as a process or server
+			b.report.guess(GuessKind, where, "pytm %s %q read as kind %s: the user's own browser or app", cls, name, k)
+		}
 		if !ok {
 			kind = b.kind(where, cls, name)
 		}

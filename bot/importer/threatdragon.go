@@ -84,7 +84,9 @@ func importThreatDragon(ctx context.Context, b *builder, data []byte) error {
 			id := b.id("element", "components", slug(name), name)
 			cellIDs[str(c, "id")] = id
 			where := "components." + id
-			if k, ok := guessKind(name); ok && tdRefines[typ][k] {
+			if k, ok := clientKind(name); ok && typ == "tm.Process" {
+				kind = k // the user's browser or phone app, drawn as a process
+			} else if k, ok := guessKind(name); ok && tdRefines[typ][k] {
 				kind = k
 			}
 			b.report.guess(GuessKind, where, "Threat Dragon %s %q read as kind %s", strings.TrimPrefix(typ, "tm."), name, kind)

@@ -374,8 +374,10 @@ func TestOTMNumbersStatesAndKeptData(t *testing.T) {
 	if m, _ := d.Mitigations.Get("m2"); m.Status != "implemented" {
 		t.Errorf("implemented: %s", m.Status)
 	}
-	if c, _ := d.Components.Get("web"); !c.InternetFacing || c.Kind != "web_app" {
-		t.Errorf("web in the internet zone: %+v", c)
+	// A web client is the user's browser: the user's side, in the
+	// internet zone.
+	if c, _ := d.Components.Get("web"); !c.InternetFacing || c.Kind != "user" {
+		t.Errorf("web client in the internet zone: %+v", c)
 	}
 	if a, _ := d.Assets.Get("cc"); a.Classification != "restricted" {
 		t.Errorf("confidentiality 100: %s", a.Classification)
