@@ -42,7 +42,7 @@ import (
 const (
 	benchFloorFound    = 78 // expert threats found, all models
 	benchFloorFoundAI  = 34 // of them on AI components
-	benchFloorKeptPct  = 70 // suggestions kept, percent (rounded down)
+	benchFloorKeptPct  = 80 // suggestions kept, percent (rounded down)
 	benchTargetAllPct  = 60 // issue 15's targets, reported, not enforced
 	benchTargetAIPct   = 75
 	benchTargetKeptPct = 80

@@ -81,10 +81,11 @@ func TestAdminAccess(t *testing.T) {
 }
 
 // Protocols say what they carry: a queue or RMI makes a deserialiser,
-// LDAP a directory, SOAP an XML parser; http out a fetcher; a build
-// server that sends to the running system deploys.
+// LDAP a directory, SOAP an XML parser; http out of a part the internet
+// reaches a fetcher; a build server that sends to the running system
+// deploys.
 func TestProtocolFacts(t *testing.T) {
-	m := tiny([]string{"q:queue", "w:service", "r:service", "d:identity_provider", "x:service", "a:api", "ci:ci_cd", "repo:ci_cd"},
+	m := tiny([]string{"q:queue", "w:service", "r:service", "d:identity_provider", "x:service", "a:api:facing", "ci:ci_cd", "repo:ci_cd"},
 		[]string{"q>w", "a>r:RMI", "a>d:ldaps", "a>x:SOAP", "a>w:https", "ci>a:ssh", "ci>repo:ssh"})
 	facts := deriveFacts(m)
 	checks := []struct {

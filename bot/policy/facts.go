@@ -71,7 +71,11 @@ func deriveFactsCounted(m *model.Model) (map[string]set, int) {
 					s.add("served_via_api")
 				}
 			}
-			if from == "third_party_service" {
+			// What an outside party sends to a model, adapter, dataset or
+			// tool makes it an artifact from outside; a pipeline, service
+			// or app that receives from one is still our own (what it
+			// receives is data, not its code).
+			if from == "third_party_service" && artifactKind(c.Kind) {
 				s.add("third_party_artifact")
 			}
 			if from == "agent" && c.Kind == "agent" {
@@ -79,12 +83,6 @@ func deriveFactsCounted(m *model.Model) (map[string]set, int) {
 			}
 			if (c.Kind == "dataset" || c.Kind == "vector_store") && (from == "user" || from == "third_party_service" || facing(f.From)) {
 				s.add("external_data_source")
-			}
-			if c.Kind == "dataset" || c.Kind == "training_pipeline" {
-				switch from {
-				case "web_app", "api", "service", "database", "feature_store", "user":
-					s.add("retrained_from_feedback")
-				}
 			}
 			if (from == "dataset" || from == "training_pipeline") && (c.Kind == "model" || c.Kind == "llm" || c.Kind == "model_registry") {
 				s.add("trained_here")
@@ -149,6 +147,7 @@ func deriveFactsCounted(m *model.Model) (map[string]set, int) {
 	}
 
 	visits := propagate(m, in, out, facts)
+	visits += feedbackLoops(m, in, out, facts)
 	dependencyFacts(m, facts)
 	classicFacts(m, in, out, facts)
 
@@ -173,6 +172,16 @@ func deriveFactsCounted(m *model.Model) (map[string]set, int) {
 		}
 	}
 	return facts, visits
+}
+
+// artifactKind: the kinds that are a model, an adapter, a dataset or a
+// tool, which can come from outside (the trait third_party_artifact).
+func artifactKind(kind string) bool {
+	switch kind {
+	case "model", "llm", "agent", "embedding_model", "model_registry", "dataset", "tool":
+		return true
+	}
+	return false
 }
 
 // isModel: an llm or an agent, the kinds that take prompts.
@@ -428,6 +437,61 @@ func propagate(m *model.Model, in, out map[string][]*model.Flow, facts map[strin
 	for id, c := range m.Components {
 		if (c.Kind == "dataset" || c.Kind == "feature_store") && facts[id]["untrusted_input"] {
 			facts[id].add("external_data_source")
+		}
+	}
+	return visits
+}
+
+// feedbackLoops adds retrained_from_feedback to a dataset or training
+// pipeline that what a model produced flows back into: a flow into it
+// from a part that runs or takes the output of a model (an llm, agent or
+// model, or a part loading one from a model registry), from a part that
+// output reaches through carriers, or from a store one of those writes to
+// (outcomes kept for training). Data collected elsewhere (a scraper, an
+// engineer's notebook, a partner's feed) is not feedback. It returns the
+// number of flows visited.
+func feedbackLoops(m *model.Model, in, out map[string][]*model.Flow, facts map[string]set) int {
+	visits := 0
+	reached := map[string]bool{}
+	var queue []string
+	for id, c := range m.Components {
+		switch c.Kind {
+		case "llm", "agent", "model", "model_registry":
+		default:
+			continue
+		}
+		for _, f := range out[id] {
+			visits++
+			if to := m.Components[f.To]; to != nil && !reached[f.To] && (carries(to) || isStore(to.Kind)) {
+				reached[f.To] = true
+				queue = append(queue, f.To)
+			}
+		}
+	}
+	for len(queue) > 0 {
+		x := queue[0]
+		queue = queue[1:]
+		if !carries(m.Components[x]) {
+			continue // a store: what it keeps is fed back, but it passes nothing on
+		}
+		for _, f := range out[x] {
+			visits++
+			if to := m.Components[f.To]; to != nil && !reached[f.To] && (carries(to) || isStore(to.Kind)) {
+				reached[f.To] = true
+				queue = append(queue, f.To)
+			}
+		}
+	}
+	for id, c := range m.Components {
+		if c.Kind != "dataset" && c.Kind != "training_pipeline" {
+			continue
+		}
+		for _, f := range in[id] {
+			visits++
+			if reached[f.From] {
+				facts[id].add("retrained_from_feedback")
+				break
+			}
 		}
 	}
 	return visits
