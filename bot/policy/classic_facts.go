@@ -132,6 +132,11 @@ func classicFacts(m *model.Model, in, out map[string][]*model.Flow, facts map[st
 				}
 				reachedBy(s, f, privileged(f.From))
 			}
+			// A phone app is the user's side: people who sign in through it
+			// sign in to what it calls.
+			if from.Kind == "mobile_app" && model.Says(f.Authenticated, true) {
+				s.add("human_users", "user_sign_in")
+			}
 			// Through a network part: a network part behind it is only
 			// the path on (people administer what they reach, not each
 			// load balancer they pass).

@@ -108,3 +108,14 @@ func TestFlowBetweenUsers(t *testing.T) {
 		t.Errorf("person>browser %v, browser>site %v", ff["person-browser"], ff["browser-site"])
 	}
 }
+
+// user_sign_in through a phone app: an authenticated flow from a mobile
+// app is people signing in to what it calls; an unstated one says nothing.
+func TestSignInThroughPhoneApp(t *testing.T) {
+	yes := true
+	m := tiny([]string{"app:mobile_app", "api:api", "other:api"}, []string{"app>api", "app>other"})
+	m.Flows["app-api"].Authenticated = &yes
+	facts := deriveFacts(m)
+	wantFacts(t, facts, "user_sign_in", map[string]bool{"api": true, "other": false})
+	wantFacts(t, facts, "signed_in_requests", map[string]bool{"api": true, "other": false})
+}
