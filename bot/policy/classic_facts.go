@@ -16,20 +16,42 @@ import (
 // hold. It runs after propagate, whose untrusted_input it reads, and costs
 // one pass over the flows.
 func classicFacts(m *model.Model, in, out map[string][]*model.Flow, facts map[string]set) {
-	// answers: a flow from a to b is the answer to a call from b (a flow
-	// the other way exists).
-	answers := func(a, b string) bool {
-		for _, f := range out[b] {
-			if f.To == a {
-				return true
-			}
-		}
-		return false
+	sc := &classicScan{m: m, in: in, out: out, facts: facts, exposed: exposedToInternet(m, out),
+		admins: map[string]bool{}, viaNetwork: map[string][]*model.Flow{}, kept: assetsInStores(m)}
+	for id, c := range m.Components {
+		s := facts[id]
+		sc.ownFacts(id, c, s)
+		sc.reachedFacts(id, c, s)
+		sc.outgoingFacts(id, c, s)
 	}
-	// exposed: what the internet reaches. An internet-facing part; what an
-	// internet-facing user, a mobile app (on people's phones) or an outside
-	// party sends to (an outside party's answer to our call is not a
-	// visit); and what a network part that is exposed forwards to.
+	actsForUsers(m, out, facts)
+	for _, s := range facts {
+		if s["user_sign_in"] || s["acts_for_users"] {
+			s.add("signed_in_requests")
+		}
+	}
+}
+
+// classicScan holds what classicFacts computes once for the whole model.
+type classicScan struct {
+	m          *model.Model
+	in, out    map[string][]*model.Flow
+	facts      map[string]set
+	exposed    map[string]bool          // what the internet reaches
+	admins     map[string]bool          // user id → an administrator (privileged)
+	viaNetwork map[string][]*model.Flow // network part → the flows into it from users
+	kept       set                      // assets some store not of logs holds
+}
+
+// exposedToInternet says what the internet reaches: an internet-facing
+// part; what an internet-facing user, a mobile app (on people's phones) or
+// an outside party sends to (an outside party's answer to our call, a
+// flow back to a part that calls it, is not a visit); and what a network
+// part that is exposed forwards to.
+func exposedToInternet(m *model.Model, out map[string][]*model.Flow) map[string]bool {
+	answers := func(a, b string) bool {
+		return slices.ContainsFunc(out[b], func(f *model.Flow) bool { return f.To == a })
+	}
 	exposed := map[string]bool{}
 	var queue []string
 	mark := func(id string) {
@@ -68,279 +90,141 @@ func classicFacts(m *model.Model, in, out map[string][]*model.Flow, facts map[st
 			}
 		}
 	}
+	return exposed
+}
 
-	// privileged says, once per user, whether it is an administrator.
-	admins := map[string]bool{}
-	privileged := func(id string) bool {
-		a, ok := admins[id]
-		if !ok {
-			a = privilegedUser(m.Components[id])
-			admins[id] = a
-		}
-		return a
+// privileged says, once per user, whether it is an administrator.
+func (sc *classicScan) privileged(id string) bool {
+	a, ok := sc.admins[id]
+	if !ok {
+		a = privilegedUser(sc.m.Components[id])
+		sc.admins[id] = a
 	}
-	// userFlowsInto lists, once per network part, the flows into it from
-	// users (nil for any other kind).
-	viaNetwork := map[string][]*model.Flow{}
-	userFlowsInto := func(id string) []*model.Flow {
-		if c := m.Components[id]; c == nil || c.Kind != "network" {
-			return nil
-		}
-		fs, ok := viaNetwork[id]
-		if !ok {
-			for _, g := range in[id] {
-				if u := m.Components[g.From]; u != nil && u.Kind == "user" {
-					fs = append(fs, g)
-				}
-			}
-			viaNetwork[id] = fs
-		}
-		return fs
+	return a
+}
+
+// userFlowsInto lists, once per network part, the flows into it from
+// users (nil for any other kind).
+func (sc *classicScan) userFlowsInto(id string) []*model.Flow {
+	if c := sc.m.Components[id]; c == nil || c.Kind != "network" {
+		return nil
 	}
-	kept := assetsInStores(m)
-	for id, c := range m.Components {
-		s := facts[id]
-		if exposed[id] {
-			s.add("exposed_to_internet")
-		}
-		if len(c.Data) > 0 {
-			s.add("holds_data")
-		}
-		if c.Kind == "storage" && !logStore(c) {
-			s.add("holds_files")
-		}
-		// What it parses, when the team says so (traits): the flows show
-		// some of it (a queue, RMI, SOAP), not an upload form or a pickle.
-		for _, t := range c.Traits {
-			if f, ok := traitFacts[t]; ok {
-				s.add(f)
+	fs, ok := sc.viaNetwork[id]
+	if !ok {
+		for _, g := range sc.in[id] {
+			if u := sc.m.Components[g.From]; u != nil && u.Kind == "user" {
+				fs = append(fs, g)
 			}
 		}
-		if c.Kind == "identity_provider" && !onlyLDAP(in[id]) {
-			s.add("issues_tokens")
-		}
-		// Who reaches it: users directly, or through network parts.
-		for _, f := range in[id] {
-			from := m.Components[f.From]
-			if from == nil {
-				continue
-			}
-			if from.Kind == "user" {
-				s.add("direct_human_access", "human_users")
-				if infrastructure(c.Kind) {
-					s.add("admin_access")
-				}
-				reachedBy(s, f, privileged(f.From))
-			}
-			// A phone app is the user's side: people who sign in through it
-			// sign in to what it calls.
-			if from.Kind == "mobile_app" && model.Says(f.Authenticated, true) {
-				s.add("human_users", "user_sign_in")
-			}
-			// Through a network part: a network part behind it is only
-			// the path on (people administer what they reach, not each
-			// load balancer they pass).
-			for _, g := range userFlowsInto(f.From) {
-				s.add("human_users")
-				reachedBy(s, g, privileged(g.From) && c.Kind != "network")
-			}
-			p := strings.ToLower(f.Protocol)
-			if from.Kind == "queue" || containsAny(p, "rmi", "iiop", "jrmp") {
-				s.add("deserializes_input")
-			}
-			if strings.HasPrefix(p, "ldap") {
-				s.add("ldap_queries")
-			}
-			if containsAny(p, "soap", "xml") {
-				s.add("accepts_xml")
-			}
-		}
-		for _, f := range out[id] {
-			to := m.Components[f.To]
-			if to == nil {
-				continue
-			}
-			if fetches(f, to, exposed[id]) {
-				s.add("calls_out_web")
-			}
-			if c.Kind == "ci_cd" && to.Kind != "ci_cd" && to.Kind != "user" && !outsideParty(to) {
-				s.add("deploys")
-			}
-			if (to.Kind == "storage" || to.Kind == "database") && logStore(to) {
-				s.add("writes_logs")
-			}
-		}
-		if answersOwnData(c) {
-			s.add("builds_answers")
-		}
-		if (c.Kind == "storage" || c.Kind == "database") && !namesWord(c, browserStoreWords) {
-			s.add("server_side_store")
-		}
-		if c.Kind == "storage" && appTakingInputUses(m, in[id], out[id], facts) {
-			s.add("app_file_access")
-		}
-		if worthRestoring(m, c, kept) {
-			s.add("worth_restoring")
-		}
-		if outsideParty(c) && !namesWord(c, attackerWords) {
-			s.add("relied_on")
-		}
-		if signsInWithKeptCredentials(m, out[id]) && !namesWord(c, functionWords) {
-			s.add("holds_credentials")
-		}
-		if searchEngine(c) {
-			s.add("search_engine")
+		sc.viaNetwork[id] = fs
+	}
+	return fs
+}
+
+// ownFacts: what the part's kind, name, data and traits say, and its
+// place in the model (exposed, the stores beside it).
+func (sc *classicScan) ownFacts(id string, c *model.Component, s set) {
+	m := sc.m
+	if sc.exposed[id] {
+		s.add("exposed_to_internet")
+	}
+	if len(c.Data) > 0 {
+		s.add("holds_data")
+	}
+	if c.Kind == "storage" && !logStore(c) {
+		s.add("holds_files")
+	}
+	// What it parses, when the team says so (traits): the flows show
+	// some of it (a queue, RMI, SOAP), not an upload form or a pickle.
+	for _, t := range c.Traits {
+		if f, ok := traitFacts[t]; ok {
+			s.add(f)
 		}
 	}
-	actsForUsers(m, out, facts)
-	for _, s := range facts {
-		if s["user_sign_in"] || s["acts_for_users"] {
-			s.add("signed_in_requests")
+	if c.Kind == "identity_provider" && !onlyLDAP(sc.in[id]) {
+		s.add("issues_tokens")
+	}
+	if answersOwnData(c) {
+		s.add("builds_answers")
+	}
+	if (c.Kind == "storage" || c.Kind == "database") && !namesWord(c, browserStoreWords) {
+		s.add("server_side_store")
+	}
+	if c.Kind == "storage" && appTakingInputUses(m, sc.in[id], sc.out[id], sc.facts) {
+		s.add("app_file_access")
+	}
+	if worthRestoring(m, c, sc.kept) {
+		s.add("worth_restoring")
+	}
+	if outsideParty(c) && !namesWord(c, attackerWords) {
+		s.add("relied_on")
+	}
+	if signsInWithKeptCredentials(m, sc.out[id]) && !namesWord(c, functionWords) {
+		s.add("holds_credentials")
+	}
+	if searchEngine(c) {
+		s.add("search_engine")
+	}
+}
+
+// reachedFacts: who reaches the part (users directly, through their phone
+// app, or through network parts) and what the protocols in say it parses.
+func (sc *classicScan) reachedFacts(id string, c *model.Component, s set) {
+	for _, f := range sc.in[id] {
+		from := sc.m.Components[f.From]
+		if from == nil {
+			continue
+		}
+		if from.Kind == "user" {
+			s.add("direct_human_access", "human_users")
+			if infrastructure(c.Kind) {
+				s.add("admin_access")
+			}
+			reachedBy(s, f, sc.privileged(f.From))
+		}
+		// A phone app is the user's side: people who sign in through it
+		// sign in to what it calls.
+		if from.Kind == "mobile_app" && model.Says(f.Authenticated, true) {
+			s.add("human_users", "user_sign_in")
+		}
+		// Through a network part: a network part behind it is only the
+		// path on (people administer what they reach, not each load
+		// balancer they pass).
+		for _, g := range sc.userFlowsInto(f.From) {
+			s.add("human_users")
+			reachedBy(s, g, sc.privileged(g.From) && c.Kind != "network")
+		}
+		p := strings.ToLower(f.Protocol)
+		if from.Kind == "queue" || containsAny(p, "rmi", "iiop", "jrmp") {
+			s.add("deserializes_input")
+		}
+		if strings.HasPrefix(p, "ldap") {
+			s.add("ldap_queries")
+		}
+		if containsAny(p, "soap", "xml") {
+			s.add("accepts_xml")
 		}
 	}
 }
 
-// actsForUsers runs once user_sign_in is known everywhere: what a part that
-// people sign in to sends to acts for them, and so does what a gateway,
-// proxy or network part passes such requests on to (it checks nothing
-// itself; the request is still the signed-in person's).
-func actsForUsers(m *model.Model, out map[string][]*model.Flow, facts map[string]set) {
-	var queue []string
-	for id, c := range m.Components {
-		// only a server-side application serves people's requests (a
-		// network part passes them on; a build server that deploys does
-		// not act for the developers signed in to it)
-		if servesUsers[c.Kind] && !outsideParty(c) && facts[id]["user_sign_in"] {
-			queue = append(queue, id)
+// outgoingFacts: what the part's flows out say it does (fetches from the
+// web, deploys, writes logs).
+func (sc *classicScan) outgoingFacts(id string, c *model.Component, s set) {
+	for _, f := range sc.out[id] {
+		to := sc.m.Components[f.To]
+		if to == nil {
+			continue
+		}
+		if fetches(f, to, sc.exposed[id]) {
+			s.add("calls_out_web")
+		}
+		if c.Kind == "ci_cd" && to.Kind != "ci_cd" && to.Kind != "user" && !outsideParty(to) {
+			s.add("deploys")
+		}
+		if (to.Kind == "storage" || to.Kind == "database") && logStore(to) {
+			s.add("writes_logs")
 		}
 	}
-	seen := map[string]bool{}
-	for len(queue) > 0 {
-		id := queue[0]
-		queue = queue[1:]
-		for _, f := range out[id] {
-			to := m.Components[f.To]
-			if to == nil || to.Kind == "user" || outsideParty(to) {
-				continue
-			}
-			facts[f.To].add("acts_for_users")
-			if passesOn(to) && !seen[f.To] {
-				seen[f.To] = true
-				queue = append(queue, f.To)
-			}
-		}
-	}
-}
-
-// passesOn: a network part, or a part whose id or name says it is a
-// gateway or proxy, which forwards requests to the services behind it.
-func passesOn(c *model.Component) bool {
-	return c.Kind == "network" || (servesUsers[c.Kind] && namesWord(c, gatewayWords))
-}
-
-// answersOwnData: a web app, API, service or other part whose id or name
-// does not say it is a gateway or proxy (those pass on what the services
-// behind them answer).
-func answersOwnData(c *model.Component) bool {
-	return servesUsers[c.Kind] && !namesWord(c, gatewayWords)
-}
-
-// webProtocols are the protocols of web requests.
-var webProtocols = map[string]bool{"http": true, "https": true, "ws": true, "wss": true}
-
-// fetches: the flow f out of a part to "to" is a web request that a request
-// to the part could point elsewhere: a call to an outside party over the
-// web (or over a protocol not stated), or, from a part the internet
-// reaches, a web request to another part (an attacker who reaches the
-// part could make it call what they cannot reach themselves). A call from
-// an internal service to another internal service is not: nothing in the
-// model says it fetches an address taken from a request.
-func fetches(f *model.Flow, to *model.Component, exposed bool) bool {
-	if to.Kind == "user" {
-		return false
-	}
-	p := strings.ToLower(strings.TrimSpace(f.Protocol))
-	if outsideParty(to) {
-		return p == "" || webProtocols[p]
-	}
-	return exposed && webProtocols[p]
-}
-
-// attackerWords name an outside party that is the attacker (a malicious
-// website, a hostile server), not a provider the system relies on.
-var attackerWords = map[string]bool{
-	"malicious": true, "attacker": true, "attackers": true, "adversary": true, "hostile": true, "rogue": true,
-}
-
-// throwawayWords name a store whose content is thrown away by design.
-var throwawayWords = map[string]bool{
-	"ephemeral": true, "temp": true, "temporary": true, "tmp": true, "scratch": true, "transient": true,
-}
-
-// worthRestoring: a database or storage holds data worth restoring: the
-// model lists data it holds, not all of it stated public (public content
-// is rebuilt from its source); its id or name does not say it is thrown
-// away (ephemeral, temporary, scratch); and it is not a log store whose
-// every asset a store not of logs also holds (kept) (a copy of data kept
-// elsewhere). Audit logs, whose records are nowhere else, are worth it.
-func worthRestoring(m *model.Model, c *model.Component, kept set) bool {
-	if (c.Kind != "database" && c.Kind != "storage") || len(c.Data) == 0 || namesWord(c, throwawayWords) {
-		return false
-	}
-	public := true
-	for _, a := range c.Data {
-		if as := m.Assets[a]; as == nil || as.Classification != "public" {
-			public = false
-		}
-	}
-	if public {
-		return false
-	}
-	if !logStore(c) {
-		return true
-	}
-	return slices.ContainsFunc(c.Data, func(a string) bool { return !kept[a] })
-}
-
-// browserStoreWords name a store kept in the user's browser (local
-// storage, session storage, IndexedDB, cookies), which has keys, not file
-// paths, and no access setting that could open it to others.
-var browserStoreWords = map[string]bool{
-	"browser": true, "localstorage": true, "sessionstorage": true, "indexeddb": true, "cookie": true, "cookies": true,
-}
-
-// appTakingInputUses: a web app, API, service or other part that takes
-// untrusted input writes to the store or reads from it (it may build file
-// names from requests). A CDN or load balancer in front of a bucket, or a
-// pipeline that deploys to it, names no files from requests.
-func appTakingInputUses(m *model.Model, in, out []*model.Flow, facts map[string]set) bool {
-	uses := func(id string) bool {
-		c := m.Components[id]
-		return c != nil && servesUsers[c.Kind] && !outsideParty(c) && facts[id]["untrusted_input"]
-	}
-	for _, f := range in {
-		if uses(f.From) {
-			return true
-		}
-	}
-	for _, f := range out {
-		if uses(f.To) {
-			return true
-		}
-	}
-	return false
-}
-
-// assetsInStores lists the assets that some database or storage not of
-// logs holds.
-func assetsInStores(m *model.Model) set {
-	held := set{}
-	for _, o := range m.Components {
-		if (o.Kind == "database" || o.Kind == "storage") && !logStore(o) {
-			held.add(o.Data...)
-		}
-	}
-	return held
 }
 
 // servesUsers are the kinds whose calls are made for the people signed in
