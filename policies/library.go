@@ -24,7 +24,10 @@ type LibraryEntry struct {
 // Library returns the entries of the AI threat library, then those of the
 // classic library, in library order; each call returns new slices. An
 // entry of kind "flow" is about flows.
-func Library() []LibraryEntry {
+func Library() []LibraryEntry { return append(aiLibrary(), classicLibrary()...) }
+
+// aiLibrary returns the entries of the AI threat library, in library order.
+func aiLibrary() []LibraryEntry {
 	return []LibraryEntry{
 		{ID: "llm-direct-prompt-injection", Classic: false, Kinds: []string{"llm", "agent"}, Stride: []string{"tampering", "elevation_of_privilege"}, Keywords: []string{"prompt injection", "injected prompt", "inject prompt", "override its instructions", "overrides its instructions", "override the system", "ignore its instructions", "ignore its rules", "ignore previous instructions", "malicious prompt", "crafted prompt", "adversarial prompt", "adversarial suffix"}, CoveredIfAny: []string{"LLM01:2025", "ASI01:2026", "AML.T0051", "AML.T0054"}},
 		{ID: "llm-indirect-prompt-injection", Classic: false, Kinds: []string{"llm", "agent"}, Stride: []string{"tampering", "elevation_of_privilege"}, Keywords: []string{"indirect prompt injection", "indirect injection", "hidden instructions", "embedded instructions", "instructions hidden", "injected instructions", "instructions in retrieved", "instructions in documents", "poisoned document", "instructions in web pages"}, CoveredIfAny: []string{"LLM01:2025", "ASI01:2026", "AML.T0051", "AML.T0070", "AML.T0099"}},
@@ -86,6 +89,12 @@ func Library() []LibraryEntry {
 		{ID: "prompt-template-user-text-breakout", Classic: false, Kinds: []string{"prompt_template"}, Stride: []string{"tampering", "elevation_of_privilege"}, Keywords: []string{"template injection", "prompt template", "template", "breaks out", "break out", "delimiter"}, CoveredIfAny: []string{"LLM01:2025", "AML.T0051"}},
 		{ID: "guardrail-bypass", Classic: false, Kinds: []string{"guardrail"}, Stride: []string{"elevation_of_privilege"}, Keywords: []string{"guardrail bypass", "bypass the guardrail", "bypass the filter", "filter bypass", "evade the filter", "evasion of the filter", "get past the filter", "safety filter", "content filter"}, CoveredIfAny: []string{"LLM01:2025", "AML.T0068", "AML.T0054"}},
 		{ID: "guardrail-fails-open", Classic: false, Kinds: []string{"guardrail", "llm"}, Stride: []string{"elevation_of_privilege", "denial_of_service"}, Keywords: []string{"fails open", "fail open", "fail-open", "guardrail timeout", "guardrail error", "filter unavailable", "filter times out"}, CoveredIfAny: []string{"LLM01:2025", "LLM02:2025"}},
+	}
+}
+
+// classicLibrary returns the entries of the classic library, in library order.
+func classicLibrary() []LibraryEntry {
+	return []LibraryEntry{
 		{ID: "web-cross-site-scripting", Classic: true, Kinds: []string{"web_app"}, Stride: []string{"tampering", "information_disclosure"}, Keywords: []string{"cross-site scripting", "cross site scripting", "xss", "script injection", "injected script", "malicious script"}, CoveredIfAny: []string{"CWE-79", "CAPEC-63"}},
 		{ID: "web-cross-site-request-forgery", Classic: true, Kinds: []string{"web_app"}, Stride: []string{"spoofing", "tampering"}, Keywords: []string{"cross-site request forgery", "cross site request forgery", "csrf", "xsrf", "forged request"}, CoveredIfAny: []string{"CWE-352", "CAPEC-62"}},
 		{ID: "app-broken-access-control", Classic: true, Kinds: []string{"web_app", "api", "service"}, Stride: []string{"information_disclosure", "elevation_of_privilege"}, Keywords: []string{"broken access control", "access control", "authorization", "authorisation", "idor", "insecure direct object", "another user's", "other users'", "other customers'", "privilege escalation", "horizontal", "bola", "not entitled"}, CoveredIfAny: []string{"CWE-639", "CWE-862", "CWE-863", "CWE-285", "CWE-284", "CAPEC-1", "CAPEC-122"}},
@@ -135,209 +144,32 @@ func Library() []LibraryEntry {
 // libraries.
 func IsLibraryEntry(id string) bool {
 	switch id {
-	case "llm-direct-prompt-injection":
-		return true
-	case "llm-indirect-prompt-injection":
-		return true
-	case "llm-jailbreak-unsafe-content":
-		return true
-	case "llm-obfuscated-or-multimodal-injection":
-		return true
-	case "llm-sensitive-data-in-answers":
-		return true
-	case "llm-prompt-data-kept-by-provider":
-		return true
-	case "llm-system-prompt-leak":
-		return true
-	case "llm-unsafe-output-downstream":
-		return true
-	case "llm-response-rendering-exfiltration":
-		return true
-	case "llm-wrong-answers-relied-on":
-		return true
-	case "llm-hallucinated-packages":
-		return true
-	case "llm-cost-and-capacity-exhaustion":
-		return true
-	case "llm-model-copied-through-api":
-		return true
-	case "llm-chat-logs-expose-customers":
-		return true
-	case "llm-vulnerable-ai-dependency":
-		return true
-	case "agent-excessive-permissions":
-		return true
-	case "agent-acts-with-own-identity":
-		return true
-	case "agent-goal-hijack":
-		return true
-	case "agent-tool-misuse":
-		return true
-	case "agent-exfiltration-via-tools":
-		return true
-	case "agent-memory-poisoning":
-		return true
-	case "agent-runs-generated-code":
-		return true
-	case "agent-spoofed-peer-messages":
-		return true
-	case "agent-error-cascade":
-		return true
-	case "agent-persuades-human-approver":
-		return true
-	case "agent-rogue-behaviour":
-		return true
-	case "agent-actions-not-traceable":
-		return true
-	case "agent-config-or-prompt-tampered":
-		return true
-	case "agent-credentials-exposed":
-		return true
-	case "agent-runaway-loops":
-		return true
-	case "tool-poisoned-definition":
-		return true
-	case "tool-changes-after-approval":
-		return true
-	case "tool-launch-config-runs-commands":
-		return true
-	case "tool-unsafe-arguments":
-		return true
-	case "tool-results-carry-instructions":
-		return true
-	case "vector-store-poisoned-content":
-		return true
-	case "vector-store-permission-bypass":
-		return true
-	case "vector-store-embedding-inversion":
-		return true
-	case "vector-store-secrets-indexed":
-		return true
-	case "embedding-model-swapped-or-tampered":
-		return true
-	case "dataset-poisoned-at-source":
-		return true
-	case "dataset-insider-backdoor":
-		return true
-	case "model-leaks-training-data":
-		return true
-	case "dataset-copied-out":
-		return true
-	case "training-feedback-loop-skewed":
-		return true
-	case "training-pipeline-tampered":
-		return true
-	case "training-base-model-carries-backdoor":
-		return true
-	case "model-insider-exfiltration":
-		return true
-	case "model-artifact-stolen-from-storage":
-		return true
-	case "model-registry-artifact-swapped":
-		return true
-	case "model-file-runs-code-on-load":
-		return true
-	case "model-evasion-crafted-inputs":
-		return true
-	case "model-output-altered-in-transit":
-		return true
-	case "trading-model-fed-manipulated-market-data":
-		return true
-	case "trading-model-insider-tampering":
-		return true
-	case "trading-signals-leak-for-front-running":
-		return true
-	case "feature-store-tampered":
-		return true
-	case "prompt-template-user-text-breakout":
-		return true
-	case "guardrail-bypass":
-		return true
-	case "guardrail-fails-open":
-		return true
-	case "web-cross-site-scripting":
-		return true
-	case "web-cross-site-request-forgery":
-		return true
-	case "app-broken-access-control":
-		return true
-	case "service-server-side-request-forgery":
-		return true
-	case "service-unsafe-deserialization":
-		return true
-	case "service-xml-external-entities":
-		return true
-	case "internet-facing-denial-of-service":
-		return true
-	case "privileged-access-without-mfa":
-		return true
-	case "privileged-actions-not-logged":
-		return true
-	case "database-injection":
-		return true
-	case "store-direct-access-bypasses-application":
-		return true
-	case "store-data-readable-at-rest":
-		return true
-	case "store-data-lost-without-restore":
-		return true
-	case "storage-path-traversal":
-		return true
-	case "storage-malicious-upload":
-		return true
-	case "storage-exposed-by-misconfiguration":
-		return true
-	case "cache-serves-data-to-wrong-user":
-		return true
-	case "queue-forged-messages":
-		return true
-	case "identity-provider-ldap-injection":
-		return true
-	case "identity-provider-forged-sign-in":
-		return true
-	case "identity-provider-password-guessing":
-		return true
-	case "secrets-store-broad-read-access":
-		return true
-	case "ci-cd-secrets-exposed":
-		return true
-	case "ci-cd-malicious-change-ships":
-		return true
-	case "ci-cd-poisoned-dependency":
-		return true
-	case "ci-cd-holds-keys-to-production":
-		return true
-	case "infrastructure-reachable-from-internet":
-		return true
-	case "third-party-service-breach-or-outage":
-		return true
-	case "network-misconfiguration-exposes-internal":
-		return true
-	case "mobile-app-secrets-extracted":
-		return true
-	case "app-malicious-file-upload":
-		return true
-	case "web-clickjacking":
-		return true
-	case "web-session-hijacking":
-		return true
-	case "service-missing-identity-propagation":
-		return true
-	case "service-stored-credentials":
-		return true
-	case "search-query-injection":
-		return true
-	case "sensitive-data-written-to-logs":
-		return true
-	case "third-party-service-receives-sensitive-data":
-		return true
-	case "admin-interface-reachable-from-internet":
-		return true
-	case "api-excessive-data-exposure":
-		return true
-	case "flow-readable-in-transit":
-		return true
-	case "flow-unauthenticated-internal":
+	case "llm-direct-prompt-injection", "llm-indirect-prompt-injection", "llm-jailbreak-unsafe-content", "llm-obfuscated-or-multimodal-injection",
+		"llm-sensitive-data-in-answers", "llm-prompt-data-kept-by-provider", "llm-system-prompt-leak", "llm-unsafe-output-downstream",
+		"llm-response-rendering-exfiltration", "llm-wrong-answers-relied-on", "llm-hallucinated-packages", "llm-cost-and-capacity-exhaustion",
+		"llm-model-copied-through-api", "llm-chat-logs-expose-customers", "llm-vulnerable-ai-dependency", "agent-excessive-permissions",
+		"agent-acts-with-own-identity", "agent-goal-hijack", "agent-tool-misuse", "agent-exfiltration-via-tools",
+		"agent-memory-poisoning", "agent-runs-generated-code", "agent-spoofed-peer-messages", "agent-error-cascade",
+		"agent-persuades-human-approver", "agent-rogue-behaviour", "agent-actions-not-traceable", "agent-config-or-prompt-tampered",
+		"agent-credentials-exposed", "agent-runaway-loops", "tool-poisoned-definition", "tool-changes-after-approval",
+		"tool-launch-config-runs-commands", "tool-unsafe-arguments", "tool-results-carry-instructions", "vector-store-poisoned-content",
+		"vector-store-permission-bypass", "vector-store-embedding-inversion", "vector-store-secrets-indexed", "embedding-model-swapped-or-tampered",
+		"dataset-poisoned-at-source", "dataset-insider-backdoor", "model-leaks-training-data", "dataset-copied-out",
+		"training-feedback-loop-skewed", "training-pipeline-tampered", "training-base-model-carries-backdoor", "model-insider-exfiltration",
+		"model-artifact-stolen-from-storage", "model-registry-artifact-swapped", "model-file-runs-code-on-load", "model-evasion-crafted-inputs",
+		"model-output-altered-in-transit", "trading-model-fed-manipulated-market-data", "trading-model-insider-tampering", "trading-signals-leak-for-front-running",
+		"feature-store-tampered", "prompt-template-user-text-breakout", "guardrail-bypass", "guardrail-fails-open",
+		"web-cross-site-scripting", "web-cross-site-request-forgery", "app-broken-access-control", "service-server-side-request-forgery",
+		"service-unsafe-deserialization", "service-xml-external-entities", "internet-facing-denial-of-service", "privileged-access-without-mfa",
+		"privileged-actions-not-logged", "database-injection", "store-direct-access-bypasses-application", "store-data-readable-at-rest",
+		"store-data-lost-without-restore", "storage-path-traversal", "storage-malicious-upload", "storage-exposed-by-misconfiguration",
+		"cache-serves-data-to-wrong-user", "queue-forged-messages", "identity-provider-ldap-injection", "identity-provider-forged-sign-in",
+		"identity-provider-password-guessing", "secrets-store-broad-read-access", "ci-cd-secrets-exposed", "ci-cd-malicious-change-ships",
+		"ci-cd-poisoned-dependency", "ci-cd-holds-keys-to-production", "infrastructure-reachable-from-internet", "third-party-service-breach-or-outage",
+		"network-misconfiguration-exposes-internal", "mobile-app-secrets-extracted", "app-malicious-file-upload", "web-clickjacking",
+		"web-session-hijacking", "service-missing-identity-propagation", "service-stored-credentials", "search-query-injection",
+		"sensitive-data-written-to-logs", "third-party-service-receives-sensitive-data", "admin-interface-reachable-from-internet", "api-excessive-data-exposure",
+		"flow-readable-in-transit", "flow-unauthenticated-internal":
 		return true
 	}
 	return false

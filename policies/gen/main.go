@@ -219,8 +219,7 @@ type LibraryEntry struct {
 // Library returns the entries of the AI threat library, then those of the
 // classic library, in library order; each call returns new slices. An
 // entry of kind "flow" is about flows.
-func Library() []LibraryEntry {
-	return []LibraryEntry{
+func Library() []LibraryEntry { return append(aiLibrary(), classicLibrary()...) }
 `
 
 // renderGo writes library.go: the entries' ids, kinds, STRIDE categories
@@ -230,14 +229,33 @@ func renderGo(lib *Library, classic *Library) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString(goHeader)
 	all := slices.Concat(lib.Entries, classic.Entries)
+	for _, part := range []struct {
+		name, doc string
+		entries   []Entry
+		classic   bool
+	}{
+		{"aiLibrary", "the entries of the AI threat library", lib.Entries, false},
+		{"classicLibrary", "the entries of the classic library", classic.Entries, true},
+	} {
+		fmt.Fprintf(&b, "\n// %s returns %s, in library order.\nfunc %s() []LibraryEntry {\n\treturn []LibraryEntry{\n", part.name, part.doc, part.name)
+		for _, e := range part.entries {
+			fmt.Fprintf(&b, "\t\t{ID: %q, Classic: %t, Kinds: %#v, Stride: %#v, Keywords: %#v, CoveredIfAny: %#v},\n", e.ID, part.classic, e.AppliesTo.Kinds, e.Stride, e.Keywords, e.CoveredIfAny)
+		}
+		b.WriteString("\t}\n}\n")
+	}
+	// One case, four ids a line: a list to read, not a page of returns.
+	b.WriteString("\n// IsLibraryEntry says whether id is the id of an entry of the threat\n// libraries.\nfunc IsLibraryEntry(id string) bool {\n\tswitch id {\n\tcase ")
 	for i, e := range all {
-		fmt.Fprintf(&b, "\t\t{ID: %q, Classic: %t, Kinds: %#v, Stride: %#v, Keywords: %#v, CoveredIfAny: %#v},\n", e.ID, i >= len(lib.Entries), e.AppliesTo.Kinds, e.Stride, e.Keywords, e.CoveredIfAny)
+		switch {
+		case i == 0:
+		case i%4 == 0:
+			b.WriteString(",\n\t\t")
+		default:
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%q", e.ID)
 	}
-	b.WriteString("\t}\n}\n\n// IsLibraryEntry says whether id is the id of an entry of the threat\n// libraries.\nfunc IsLibraryEntry(id string) bool {\n\tswitch id {\n")
-	for _, e := range all {
-		fmt.Fprintf(&b, "\tcase %q:\n\t\treturn true\n", e.ID)
-	}
-	b.WriteString("\t}\n\treturn false\n}\n")
+	b.WriteString(":\n\t\treturn true\n\t}\n\treturn false\n}\n")
 	return gofmt.Source(b.Bytes())
 }
 
