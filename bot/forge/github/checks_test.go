@@ -2,6 +2,7 @@ package github
 
 import (
 	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -41,7 +42,12 @@ func TestBatchesOf(t *testing.T) {
 // The review's golden check findings (bot/review/testdata/*.check.golden)
 // become the annotations the engine used to make itself, before the
 // findings reached the forge as values (testdata/*.annotations.json, kept
-// from that version): what GitHub shows did not change.
+// from that version): what GitHub shows did not change. When a change to
+// the rules changes the review's goldens on purpose, regenerate these with
+// `go test ./bot/forge/github -run TestCheckOutputOfGoldens -update` and
+// read the diff.
+var update = flag.Bool("update", false, "rewrite testdata/*.annotations.json from the review's golden findings")
+
 func TestCheckOutputOfGoldens(t *testing.T) {
 	goldens, err := filepath.Glob("../../review/testdata/*.check.golden")
 	if err != nil || len(goldens) == 0 {
@@ -63,6 +69,18 @@ func TestCheckOutputOfGoldens(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, _, got := checkOutput(forge.Check{Findings: fs})
+			if *update {
+				if got == nil {
+					got = []*github.CheckRunAnnotation{}
+				}
+				js, err := json.MarshalIndent(got, "", "  ")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join("testdata", name+".annotations.json"), append(js, '\n'), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
 			wantJS, err := os.ReadFile(filepath.Join("testdata", name+".annotations.json"))
 			if err != nil {
 				t.Fatal(err)
