@@ -26,7 +26,6 @@ var allowed = map[string]string{
 	"bot/forge/gitlab/gitlabtest/mr.go":                         "being split (issue 20, h-split)",
 	"bot/forge/gitlab/gitlabtest/server.go":                     "being split (issue 20, h-split)",
 	"bot/importer/export_otm.go:ExportOTM":                      "being split (issue 20, h-split)",
-	"bot/importer/import.go":                                    "being split (issue 20, h-split)",
 	"bot/importer/otm.go":                                       "being split (issue 20, h-split)",
 	"bot/importer/otm.go:importOTM":                             "being split (issue 20, h-split)",
 	"bot/importer/pytm.go:importPytm":                           "being split (issue 20, h-split)",
