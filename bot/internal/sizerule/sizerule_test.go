@@ -25,7 +25,6 @@ var allowed = map[string]string{
 	"bot/forge/github/githubtest/server.go":                     "being split (issue 20, h-split)",
 	"bot/forge/gitlab/gitlabtest/mr.go":                         "being split (issue 20, h-split)",
 	"bot/forge/gitlab/gitlabtest/server.go":                     "being split (issue 20, h-split)",
-	"bot/importer/export_otm.go:ExportOTM":                      "being split (issue 20, h-split)",
 	"bot/markdown/markdowntest/markdowntest.go:Problems":        "being split (issue 20, h-split)",
 	"bot/review/mermaid.go:ModelReport.Diagram":                 "being split (issue 20, h-split)",
 	"bot/review/review.go:Reviewer.reviewOne":                   "being split (issue 20, h-split)",
