@@ -25,7 +25,6 @@ var allowed = map[string]string{
 	"bot/forge/github/githubtest/server.go":                     "being split (issue 20, h-split)",
 	"bot/forge/gitlab/gitlabtest/mr.go":                         "being split (issue 20, h-split)",
 	"bot/forge/gitlab/gitlabtest/server.go":                     "being split (issue 20, h-split)",
-	"cmd/tmbot/validate.go:validateMain":                        "being split (issue 20, h-split)",
 	"bot/server/settings.go:LoadSettings":                       "being split (issue 20)",
 	"cmd/tmbot/serve.go:serveSettings":                          "being split (issue 20)",
 }
