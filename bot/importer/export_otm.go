@@ -37,10 +37,9 @@ const (
 func ExportOTM(m *model.Model) ([]byte, error) {
 	d := DocFromModel(m)
 	type o = map[string]any
-	attrs := func(v any) o { return o{tmbotAttr: v} }
 	doc := o{"otmVersion": OTMVersion}
 	project := o{"name": d.System.Name, "id": d.System.ID,
-		"attributes": attrs(o{"system": d.System, "extensions": d.Extensions})}
+		"attributes": otmAttrs(o{"system": d.System, "extensions": d.Extensions})}
 	if d.System.Description != "" {
 		project["description"] = d.System.Description
 	}
@@ -57,31 +56,15 @@ func ExportOTM(m *model.Model) ([]byte, error) {
 		assets = append(assets, o{"id": id, "name": a.Name, "description": a.Description,
 			"risk": o{"confidentiality": c, "integrity": 0, "availability": 0,
 				"comment": "tmbot records a classification only; integrity and availability are not rated"},
-			"attributes": attrs(a)})
+			"attributes": otmAttrs(a)})
 	}
 	doc["assets"] = nonNil(assets)
-	// Threat instances, by target.
-	instances := map[string][]o{}
-	for _, tid := range d.Threats.Keys() {
-		t, _ := d.Threats.Get(tid)
-		var mits []o
-		for _, mid := range t.Mitigations {
-			mi, _ := d.Mitigations.Get(mid)
-			mits = append(mits, o{"mitigation": mid, "state": mi.Status})
-		}
-		state := t.Status
-		if state == "" {
-			state = m.Threats[tid].Status
-		}
-		for _, target := range t.Targets {
-			instances[target] = append(instances[target], o{"threat": tid, "state": state, "mitigations": nonNil(mits)})
-		}
-	}
+	instances := otmInstances(m, d)
 	var comps []o
 	for _, id := range d.Components.Keys() {
 		c, _ := d.Components.Get(id)
 		zone := zoneOf(id, c.InternetFacing)
-		e := o{"id": id, "name": c.Name, "type": c.Kind, "parent": o{"trustZone": zone}, "attributes": attrs(c)}
+		e := o{"id": id, "name": c.Name, "type": c.Kind, "parent": o{"trustZone": zone}, "attributes": otmAttrs(c)}
 		if c.Description != "" {
 			e["description"] = c.Description
 		}
@@ -98,7 +81,7 @@ func ExportOTM(m *model.Model) ([]byte, error) {
 	for _, id := range d.Flows.Keys() {
 		f, _ := d.Flows.Get(id)
 		e := o{"id": id, "name": firstNonEmpty(f.Description, f.From+" to "+f.To), "source": f.From, "destination": f.To,
-			"bidirectional": f.Bidirectional, "attributes": attrs(f)}
+			"bidirectional": f.Bidirectional, "attributes": otmAttrs(f)}
 		if len(f.Data) > 0 {
 			e["assets"] = f.Data
 		}
@@ -108,37 +91,73 @@ func ExportOTM(m *model.Model) ([]byte, error) {
 		flows = append(flows, e)
 	}
 	doc["dataflows"] = nonNil(flows)
-	var threats []o
+	doc["threats"] = otmThreats(d)
+	doc["mitigations"] = otmMitigations(d)
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("write OTM: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+// otmAttrs is an OTM object's attributes holding the tmbot object whole.
+func otmAttrs(v any) map[string]any { return map[string]any{tmbotAttr: v} }
+
+// otmInstances are the threat instances of the export, by target: each
+// threat's state and its mitigations' states.
+func otmInstances(m *model.Model, d *Doc) map[string][]map[string]any {
+	instances := map[string][]map[string]any{}
+	for _, tid := range d.Threats.Keys() {
+		t, _ := d.Threats.Get(tid)
+		var mits []map[string]any
+		for _, mid := range t.Mitigations {
+			mi, _ := d.Mitigations.Get(mid)
+			mits = append(mits, map[string]any{"mitigation": mid, "state": mi.Status})
+		}
+		state := t.Status
+		if state == "" {
+			state = m.Threats[tid].Status
+		}
+		for _, target := range t.Targets {
+			instances[target] = append(instances[target], map[string]any{"threat": tid, "state": state, "mitigations": nonNil(mits)})
+		}
+	}
+	return instances
+}
+
+// otmThreats are the threats of the export: STRIDE as categories, CWEs,
+// and likelihood and impact as percentages.
+func otmThreats(d *Doc) []map[string]any {
+	var threats []map[string]any
 	for _, id := range d.Threats.Keys() {
 		t, _ := d.Threats.Get(id)
 		var cats []string
 		for _, s := range t.Stride {
 			cats = append(cats, otmStride[s])
 		}
-		e := o{"id": id, "name": t.Title, "categories": nonNilS(cats), "cwes": nonNilS(t.CWE),
-			"risk":       o{"likelihood": otmLevel[model.Level(t.Likelihood)], "impact": otmLevel[model.Level(t.Impact)]},
-			"attributes": attrs(t)}
+		e := map[string]any{"id": id, "name": t.Title, "categories": nonNilS(cats), "cwes": nonNilS(t.CWE),
+			"risk":       map[string]any{"likelihood": otmLevel[model.Level(t.Likelihood)], "impact": otmLevel[model.Level(t.Impact)]},
+			"attributes": otmAttrs(t)}
 		if t.Description != "" {
 			e["description"] = t.Description
 		}
 		threats = append(threats, e)
 	}
-	doc["threats"] = nonNil(threats)
-	var mits []o
+	return nonNil(threats)
+}
+
+// otmMitigations are the mitigations of the export.
+func otmMitigations(d *Doc) []map[string]any {
+	var mits []map[string]any
 	for _, id := range d.Mitigations.Keys() {
 		mi, _ := d.Mitigations.Get(id)
-		e := o{"id": id, "name": mi.Title, "riskReduction": 0, "attributes": attrs(mi)}
+		e := map[string]any{"id": id, "name": mi.Title, "riskReduction": 0, "attributes": otmAttrs(mi)}
 		if mi.Description != "" {
 			e["description"] = mi.Description
 		}
 		mits = append(mits, e)
 	}
-	doc["mitigations"] = nonNil(mits)
-	b, err := json.MarshalIndent(doc, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("write OTM: %w", err)
-	}
-	return append(b, '\n'), nil
+	return nonNil(mits)
 }
 
 // otmZones returns the trust zones of the export: each boundary (whole

@@ -43,23 +43,54 @@ func importThreagile(ctx context.Context, b *builder, data []byte) error {
 	if a := obj(src, "author"); a != nil && str(a, "name") != "" {
 		b.report.guess(GuessKept, "system.owner", "the author %q is kept under extensions; write the owning team's handle as system.owner", str(a, "name"))
 	}
-	top := rest(src, "title", "data_assets", "technical_assets", "individual_risk_categories", "risk_tracking")
+	ti := &threagileImport{b: b, d: d, src: src,
+		top:      rest(src, "title", "data_assets", "technical_assets", "individual_risk_categories", "risk_tracking"),
+		assetIDs: map[string]string{}, techIDs: map[string]string{}, linkIDs: map[string]string{},
+		tracking: obj(src, "risk_tracking"), usedTracking: map[string]bool{}}
 	if d.System.Description != "" {
 		bo := rest(obj(src, "business_overview"), "description")
 		if len(bo) == 0 {
-			delete(top, "business_overview")
+			delete(ti.top, "business_overview")
 		} else {
-			top["business_overview"] = bo
+			ti.top["business_overview"] = bo
 		}
 	}
-	// Data assets, keyed by title in the file, referenced by id.
-	assetIDs := map[string]string{}
-	dataAssets := obj(src, "data_assets")
+	ti.dataAssets()
+	ti.technicalAssets()
+	cats := obj(src, "individual_risk_categories")
+	for _, catTitle := range sortedKeys(cats) {
+		ti.category(catTitle, obj(cats, catTitle))
+	}
+	ti.untracked()
+	if len(ti.top) > 0 {
+		d.Extensions = map[string]any{b.format: ti.top}
+	}
+	return ctx.Err()
+}
+
+// threagileImport is the state of one Threagile import.
+type threagileImport struct {
+	b            *builder
+	d            *Doc
+	src          map[string]any
+	top          map[string]any    // what extensions.threagile keeps
+	assetIDs     map[string]string // data asset id -> asset id
+	techIDs      map[string]string // technical asset id -> component id
+	linkIDs      map[string]string // Threagile link id (source>title) -> flow id
+	tracking     map[string]any    // risk_tracking
+	usedTracking map[string]bool   // the tracking keys that matched an individual risk
+}
+
+// dataAssets reads the data assets, keyed by title in the file and
+// referenced by id.
+func (ti *threagileImport) dataAssets() {
+	b := ti.b
+	dataAssets := obj(ti.src, "data_assets")
 	for _, title := range sortedKeys(dataAssets) {
 		a := obj(dataAssets, title)
 		orig := str(a, "id")
 		id := b.id("asset", "assets", orig, title)
-		assetIDs[orig] = id
+		ti.assetIDs[orig] = id
 		as := &Asset{Name: title, Description: str(a, "description")}
 		where := "assets." + id
 		if c := str(a, "confidentiality"); c != "" {
@@ -73,202 +104,222 @@ func importThreagile(ctx context.Context, b *builder, data []byte) error {
 			}
 		}
 		as.Extensions = b.ext(rest(a, "id", "description"), id, orig)
-		d.Assets.Set(id, as)
+		ti.d.Assets.Set(id, as)
 	}
-	// Technical assets, then their communication links as flows.
-	techIDs := map[string]string{}
-	tech := obj(src, "technical_assets")
+}
+
+// technicalAssets reads the technical assets as components, the trust
+// boundaries, then the assets' communication links as flows.
+func (ti *threagileImport) technicalAssets() {
+	tech := obj(ti.src, "technical_assets")
 	titles := sortedKeys(tech)
 	for _, title := range titles {
 		orig := str(obj(tech, title), "id")
-		techIDs[orig] = b.id("element", "components", orig, title)
+		ti.techIDs[orig] = ti.b.id("element", "components", orig, title)
 	}
-	linkIDs := map[string]string{} // Threagile link id (source>title) -> flow id
+	for _, title := range titles {
+		ti.component(title, obj(tech, title))
+	}
+	ti.b.threagileBoundaries(obj(ti.src, "trust_boundaries"), ti.techIDs)
+	delete(ti.top, "trust_boundaries")
 	for _, title := range titles {
 		t := obj(tech, title)
-		orig := str(t, "id")
-		id := techIDs[orig]
-		where := "components." + id
-		co := &Component{Name: title, Description: str(t, "description"), InternetFacing: boolean(t, "internet")}
-		typ := str(t, "type")
-		switch {
-		case typ == "external-entity" && boolean(t, "used_as_client_by_human"):
-			co.Kind = "user"
-			b.report.guess(GuessKind, where, "an external entity used by a person: kind user (its technology %q is kept)", str(t, "technology"))
-		case typ == "datastore":
-			co.Kind = b.kind(where, str(t, "technology"), "database")
-		case typ == "external-entity":
-			co.Kind = b.kind(where, str(t, "technology"), "third_party_service")
-		default:
-			co.Kind = b.kind(where, str(t, "technology"), "service")
-		}
-		for _, k := range []string{"data_assets_processed", "data_assets_stored"} {
-			for _, a := range strs(t, k) {
-				if aid, ok := assetIDs[a]; ok {
-					co.Data = appendUnique(co.Data, aid)
-				}
-			}
-		}
-		co.Traits = threagileTraits(strs(t, "data_formats_accepted"))
-		co.Extensions = b.ext(rest(t, "id", "description", "internet", "communication_links"), id, orig)
-		d.Components.Set(id, co)
-	}
-	b.threagileBoundaries(obj(src, "trust_boundaries"), techIDs)
-	delete(top, "trust_boundaries")
-	for _, title := range titles {
-		t := obj(tech, title)
-		from := techIDs[str(t, "id")]
 		links := obj(t, "communication_links")
 		for _, lt := range sortedKeys(links) {
-			l := obj(links, lt)
-			orig := str(t, "id") + ">" + strings.ReplaceAll(strings.ToLower(strings.TrimSpace(lt)), " ", "-")
-			id := b.id("element", "flows", orig, from+"-"+lt)
-			where := "flows." + id
-			to, ok := techIDs[str(l, "target")]
-			if !ok {
-				b.report.guess(GuessKept, where, "the link's target %q is not a technical asset; the link is kept under the source component's extensions only", str(l, "target"))
-				delete(b.taken["element"], id)
-				continue
-			}
-			linkIDs[orig] = id
-			proto := str(l, "protocol")
-			fl := &Flow{From: from, To: to, Description: firstNonEmpty(str(l, "description"), lt), Protocol: proto}
-			auth := str(l, "authentication")
-			if auth != "" {
-				fl.Authenticated = flag(auth != "none")
-			}
-			if proto != "" {
-				fl.Encrypted = flag(threagileEncrypted(proto) || boolean(l, "vpn"))
-			}
-			for _, k := range []string{"data_assets_sent", "data_assets_received"} {
-				for _, a := range strs(l, k) {
-					if aid, ok := assetIDs[a]; ok {
-						fl.Data = appendUnique(fl.Data, aid)
-					}
-				}
-			}
-			r := rest(l, "target", "description", "protocol")
-			r["title"] = lt
-			fl.Extensions = b.ext(r, id, orig)
-			d.Flows.Set(id, fl)
+			ti.link(t, lt, obj(links, lt))
 		}
 	}
-	// Individual risks: one threat each; the category's mitigation text is
-	// one mitigation shared by the category's risks.
-	tracking := obj(src, "risk_tracking")
-	usedTracking := map[string]bool{}
-	cats := obj(src, "individual_risk_categories")
-	for _, catTitle := range sortedKeys(cats) {
-		c := obj(cats, catTitle)
-		catID := str(c, "id")
-		var mitID string
-		var mit *Mitigation
-		if text := strings.TrimSpace(str(c, "mitigation")); text != "" {
-			mitID = b.id("mitigation", "mitigations", catID, catTitle)
-			mit = &Mitigation{Title: firstLine(text, catTitle), Description: text, Status: "proposed"}
-			mit.Extensions = b.ext(map[string]any{"category": catID}, mitID, "")
-			d.Mitigations.Set(mitID, mit)
-		}
-		if r := rest(c, "risks_identified"); len(r) > 0 {
-			kept, _ := top["individual_risk_categories"].(map[string]any)
-			if kept == nil {
-				kept = map[string]any{}
-				top["individual_risk_categories"] = kept
-			}
-			kept[catTitle] = r
-		}
-		risks := obj(c, "risks_identified")
-		var mitStatuses []string
-		for _, rt := range sortedKeys(risks) {
-			r := obj(risks, rt)
-			var parts []string
-			for _, k := range []string{"most_relevant_data_asset", "most_relevant_technical_asset", "most_relevant_communication_link", "most_relevant_trust_boundary", "most_relevant_shared_runtime"} {
-				if v := str(r, k); v != "" {
-					parts = append(parts, v)
-				}
-			}
-			synthetic := catID + "@" + strings.Join(parts, "@")
-			id := b.id("threat", "threats", synthetic, catID+"-"+strings.Join(parts, "-"))
-			where := "threats." + id
-			th := &Threat{Title: stripTags(rt), Description: str(c, "description")}
-			if v := str(c, "impact"); v != "" {
-				th.Description = strings.TrimSpace(th.Description + "\n\nImpact: " + v)
-			}
-			if s := strideOf(str(c, "stride")); s != "" {
-				th.Stride = []string{s}
-			}
-			if cw, ok := num(c, "cwe"); ok && cw > 0 {
-				th.CWE, _ = b.catalogIDs(where+".cwe", catalog.CWE, []string{fmt.Sprintf("CWE-%d", int(cw))})
-			}
-			th.Likelihood = b.level(where+".likelihood", "exploitation likelihood", str(r, "exploitation_likelihood"), threagileLikelihood, "medium")
-			th.Impact = b.level(where+".impact", "exploitation impact", str(r, "exploitation_impact"), threagileImpact, "medium")
-			if sev := str(r, "severity"); sev != "" {
-				b.report.guess(GuessLevel, where, "Threagile severity %q is not copied: tmbot derives risk from likelihood (%s) and impact (%s)", sev, th.Likelihood, th.Impact)
-			}
-			if v := str(r, "most_relevant_technical_asset"); v != "" {
-				if tid, ok := techIDs[v]; ok {
-					th.Targets = append(th.Targets, tid)
-				}
-			}
-			if v := str(r, "most_relevant_communication_link"); v != "" {
-				if fid, ok := linkIDs[v]; ok {
-					th.Targets = appendUnique(th.Targets, fid)
-				}
-			}
-			if len(th.Targets) == 0 {
-				b.report.guess(GuessTarget, where+".targets", "the risk names no technical asset or link; it is about the system as a whole")
-			}
-			if mitID != "" {
-				th.Mitigations = []string{mitID}
-			}
-			// Tracking: the first entry whose id pattern matches.
-			ms := "proposed"
-			var trackedBy map[string]any
-			for _, key := range sortedKeys(tracking) {
-				if !threagileIDMatch(key, synthetic) {
-					continue
-				}
-				usedTracking[key] = true
-				tr := obj(tracking, key)
-				ms = b.threagileTracking(th, where, key, tr)
-				trackedBy = map[string]any{key: tr}
-				break
-			}
-			mitStatuses = append(mitStatuses, ms)
-			ext := rest(r)
-			ext["category"] = catID
-			ext["title"] = rt
-			if trackedBy != nil {
-				ext["risk_tracking"] = trackedBy
-			}
-			th.Extensions = b.ext(ext, id, synthetic)
-			d.Threats.Set(id, th)
-		}
-		if mit != nil {
-			mit.Status = leastAdvanced(mitStatuses)
-			if mit.Status == "proposed" {
-				b.report.guess(GuessStatus, "mitigations."+mitID+".status", "Threagile gives the mitigation text no plan; set to proposed, which plans nothing")
+}
+
+// component reads one technical asset as a component.
+func (ti *threagileImport) component(title string, t map[string]any) {
+	b := ti.b
+	orig := str(t, "id")
+	id := ti.techIDs[orig]
+	where := "components." + id
+	co := &Component{Name: title, Description: str(t, "description"), InternetFacing: boolean(t, "internet")}
+	typ := str(t, "type")
+	switch {
+	case typ == "external-entity" && boolean(t, "used_as_client_by_human"):
+		co.Kind = "user"
+		b.report.guess(GuessKind, where, "an external entity used by a person: kind user (its technology %q is kept)", str(t, "technology"))
+	case typ == "datastore":
+		co.Kind = b.kind(where, str(t, "technology"), "database")
+	case typ == "external-entity":
+		co.Kind = b.kind(where, str(t, "technology"), "third_party_service")
+	default:
+		co.Kind = b.kind(where, str(t, "technology"), "service")
+	}
+	for _, k := range []string{"data_assets_processed", "data_assets_stored"} {
+		for _, a := range strs(t, k) {
+			if aid, ok := ti.assetIDs[a]; ok {
+				co.Data = appendUnique(co.Data, aid)
 			}
 		}
 	}
+	co.Traits = threagileTraits(strs(t, "data_formats_accepted"))
+	co.Extensions = b.ext(rest(t, "id", "description", "internet", "communication_links"), id, orig)
+	ti.d.Components.Set(id, co)
+}
+
+// link reads the communication link lt of the technical asset t as a flow;
+// a link to no technical asset stays under the source's extensions only.
+func (ti *threagileImport) link(t map[string]any, lt string, l map[string]any) {
+	b := ti.b
+	from := ti.techIDs[str(t, "id")]
+	orig := str(t, "id") + ">" + strings.ReplaceAll(strings.ToLower(strings.TrimSpace(lt)), " ", "-")
+	id := b.id("element", "flows", orig, from+"-"+lt)
+	where := "flows." + id
+	to, ok := ti.techIDs[str(l, "target")]
+	if !ok {
+		b.report.guess(GuessKept, where, "the link's target %q is not a technical asset; the link is kept under the source component's extensions only", str(l, "target"))
+		delete(b.taken["element"], id)
+		return
+	}
+	ti.linkIDs[orig] = id
+	proto := str(l, "protocol")
+	fl := &Flow{From: from, To: to, Description: firstNonEmpty(str(l, "description"), lt), Protocol: proto}
+	auth := str(l, "authentication")
+	if auth != "" {
+		fl.Authenticated = flag(auth != "none")
+	}
+	if proto != "" {
+		fl.Encrypted = flag(threagileEncrypted(proto) || boolean(l, "vpn"))
+	}
+	for _, k := range []string{"data_assets_sent", "data_assets_received"} {
+		for _, a := range strs(l, k) {
+			if aid, ok := ti.assetIDs[a]; ok {
+				fl.Data = appendUnique(fl.Data, aid)
+			}
+		}
+	}
+	r := rest(l, "target", "description", "protocol")
+	r["title"] = lt
+	fl.Extensions = b.ext(r, id, orig)
+	ti.d.Flows.Set(id, fl)
+}
+
+// category reads an individual risk category: one threat for each of its
+// risks; its mitigation text is one mitigation shared by those risks, as
+// advanced as the least advanced of them.
+func (ti *threagileImport) category(catTitle string, c map[string]any) {
+	b := ti.b
+	catID := str(c, "id")
+	var mitID string
+	var mit *Mitigation
+	if text := strings.TrimSpace(str(c, "mitigation")); text != "" {
+		mitID = b.id("mitigation", "mitigations", catID, catTitle)
+		mit = &Mitigation{Title: firstLine(text, catTitle), Description: text, Status: "proposed"}
+		mit.Extensions = b.ext(map[string]any{"category": catID}, mitID, "")
+		ti.d.Mitigations.Set(mitID, mit)
+	}
+	if r := rest(c, "risks_identified"); len(r) > 0 {
+		kept, _ := ti.top["individual_risk_categories"].(map[string]any)
+		if kept == nil {
+			kept = map[string]any{}
+			ti.top["individual_risk_categories"] = kept
+		}
+		kept[catTitle] = r
+	}
+	risks := obj(c, "risks_identified")
+	var mitStatuses []string
+	for _, rt := range sortedKeys(risks) {
+		mitStatuses = append(mitStatuses, ti.risk(c, rt, obj(risks, rt), mitID))
+	}
+	if mit != nil {
+		mit.Status = leastAdvanced(mitStatuses)
+		if mit.Status == "proposed" {
+			b.report.guess(GuessStatus, "mitigations."+mitID+".status", "Threagile gives the mitigation text no plan; set to proposed, which plans nothing")
+		}
+	}
+}
+
+// risk reads the risk rt of the category c as a threat, and returns the
+// status its tracking gives the category's mitigation.
+func (ti *threagileImport) risk(c map[string]any, rt string, r map[string]any, mitID string) string {
+	b := ti.b
+	catID := str(c, "id")
+	var parts []string
+	for _, k := range []string{"most_relevant_data_asset", "most_relevant_technical_asset", "most_relevant_communication_link", "most_relevant_trust_boundary", "most_relevant_shared_runtime"} {
+		if v := str(r, k); v != "" {
+			parts = append(parts, v)
+		}
+	}
+	synthetic := catID + "@" + strings.Join(parts, "@")
+	id := b.id("threat", "threats", synthetic, catID+"-"+strings.Join(parts, "-"))
+	where := "threats." + id
+	th := &Threat{Title: stripTags(rt), Description: str(c, "description")}
+	if v := str(c, "impact"); v != "" {
+		th.Description = strings.TrimSpace(th.Description + "\n\nImpact: " + v)
+	}
+	if s := strideOf(str(c, "stride")); s != "" {
+		th.Stride = []string{s}
+	}
+	if cw, ok := num(c, "cwe"); ok && cw > 0 {
+		th.CWE, _ = b.catalogIDs(where+".cwe", catalog.CWE, []string{fmt.Sprintf("CWE-%d", int(cw))})
+	}
+	th.Likelihood = b.level(where+".likelihood", "exploitation likelihood", str(r, "exploitation_likelihood"), threagileLikelihood, "medium")
+	th.Impact = b.level(where+".impact", "exploitation impact", str(r, "exploitation_impact"), threagileImpact, "medium")
+	if sev := str(r, "severity"); sev != "" {
+		b.report.guess(GuessLevel, where, "Threagile severity %q is not copied: tmbot derives risk from likelihood (%s) and impact (%s)", sev, th.Likelihood, th.Impact)
+	}
+	if v := str(r, "most_relevant_technical_asset"); v != "" {
+		if tid, ok := ti.techIDs[v]; ok {
+			th.Targets = append(th.Targets, tid)
+		}
+	}
+	if v := str(r, "most_relevant_communication_link"); v != "" {
+		if fid, ok := ti.linkIDs[v]; ok {
+			th.Targets = appendUnique(th.Targets, fid)
+		}
+	}
+	if len(th.Targets) == 0 {
+		b.report.guess(GuessTarget, where+".targets", "the risk names no technical asset or link; it is about the system as a whole")
+	}
+	if mitID != "" {
+		th.Mitigations = []string{mitID}
+	}
+	// Tracking: the first entry whose id pattern matches.
+	ms := "proposed"
+	var trackedBy map[string]any
+	for _, key := range sortedKeys(ti.tracking) {
+		if !threagileIDMatch(key, synthetic) {
+			continue
+		}
+		ti.usedTracking[key] = true
+		tr := obj(ti.tracking, key)
+		ms = b.threagileTracking(th, where, key, tr)
+		trackedBy = map[string]any{key: tr}
+		break
+	}
+	ext := rest(r)
+	ext["category"] = catID
+	ext["title"] = rt
+	if trackedBy != nil {
+		ext["risk_tracking"] = trackedBy
+	}
+	th.Extensions = b.ext(ext, id, synthetic)
+	ti.d.Threats.Set(id, th)
+	return ms
+}
+
+// untracked keeps, and reports, the risk-tracking entries that matched no
+// individual risk: they track risks Threagile's rules compute.
+func (ti *threagileImport) untracked() {
 	var other []string
-	for _, k := range sortedKeys(tracking) {
-		if !usedTracking[k] {
+	for _, k := range sortedKeys(ti.tracking) {
+		if !ti.usedTracking[k] {
 			other = append(other, k)
 		}
 	}
 	if len(other) > 0 {
-		b.report.guess(GuessKept, "extensions.threagile.risk_tracking", "%d risk-tracking entries name risks that Threagile's rules compute when it runs (%s); they are kept under extensions, not made threats: run Threagile and import its risks by hand if you want them", len(other), strings.Join(other, ", "))
+		ti.b.report.guess(GuessKept, "extensions.threagile.risk_tracking", "%d risk-tracking entries name risks that Threagile's rules compute when it runs (%s); they are kept under extensions, not made threats: run Threagile and import its risks by hand if you want them", len(other), strings.Join(other, ", "))
 		kept := map[string]any{}
 		for _, k := range other {
-			kept[k] = tracking[k]
+			kept[k] = ti.tracking[k]
 		}
-		top["risk_tracking"] = kept
+		ti.top["risk_tracking"] = kept
 	}
-	if len(top) > 0 {
-		d.Extensions = map[string]any{b.format: top}
-	}
-	return ctx.Err()
 }
 
 // threagileTracking applies a risk-tracking entry to a threat and returns

@@ -33,12 +33,30 @@ func importThreatComposer(ctx context.Context, b *builder, data []byte) error {
 	if r := rest(info, "name", "description"); len(r) > 0 {
 		top["applicationInfo"] = r
 	}
-	// Mitigations.
-	mitIDs := map[string]string{}
-	for _, m := range objs(src, "mitigations") {
+	mitIDs := b.tcMitigations(objs(src, "mitigations"))
+	links := map[string][]string{}
+	for _, l := range objs(src, "mitigationLinks") {
+		if mid, ok := mitIDs[str(l, "mitigationId")]; ok {
+			links[str(l, "linkedId")] = appendUnique(links[str(l, "linkedId")], mid)
+		}
+	}
+	for _, t := range objs(src, "threats") {
+		b.tcThreat(t, links)
+	}
+	if len(top) > 0 {
+		d.Extensions = map[string]any{b.format: top}
+	}
+	return ctx.Err()
+}
+
+// tcMitigations reads the mitigations and returns the id of each by its
+// threat-composer id.
+func (b *builder) tcMitigations(mitigations []map[string]any) map[string]string {
+	ids := map[string]string{}
+	for _, m := range mitigations {
 		orig := str(m, "id")
 		id := b.id("mitigation", "mitigations", fmt.Sprintf("mitigation-%s", str(m, "numericId")), orig)
-		mitIDs[orig] = id
+		ids[orig] = id
 		where := "mitigations." + id
 		mi := &Mitigation{Title: firstLine(str(m, "content"), id), Description: str(m, "content")}
 		if mi.Title == mi.Description {
@@ -63,62 +81,56 @@ func importThreatComposer(ctx context.Context, b *builder, data []byte) error {
 		if orig != "" {
 			mi.Extensions = withOriginal(mi.Extensions, b.format, orig)
 		}
-		d.Mitigations.Set(id, mi)
+		b.doc.Mitigations.Set(id, mi)
 	}
-	links := map[string][]string{}
-	for _, l := range objs(src, "mitigationLinks") {
-		if mid, ok := mitIDs[str(l, "mitigationId")]; ok {
-			links[str(l, "linkedId")] = appendUnique(links[str(l, "linkedId")], mid)
+	return ids
+}
+
+// tcThreat reads one threat: its statement, its priority as the impact,
+// STRIDE from its metadata, the components its free-text assets name, its
+// mitigations (links, by threat-composer id) and its status.
+func (b *builder) tcThreat(t map[string]any, links map[string][]string) {
+	orig := str(t, "id")
+	id := b.id("threat", "threats", fmt.Sprintf("threat-%s", str(t, "numericId")), orig)
+	where := "threats." + id
+	th := &Threat{Title: firstNonEmpty(strings.TrimSpace(str(t, "statement")), id)}
+	if len([]rune(th.Title)) > 200 {
+		th.Description, th.Title = th.Title, firstLine(th.Title, id)
+	}
+	meta := map[string]any{}
+	for _, kv := range objs(t, "metadata") {
+		meta[str(kv, "key")] = kv["value"]
+	}
+	prio, _ := meta["Priority"].(string)
+	th.Impact = b.level(where+".impact", "priority", prio, tcPriority, "medium")
+	th.Likelihood = "medium"
+	for _, s := range strs(meta, "STRIDE") {
+		if x := strideOf(s); x != "" {
+			th.Stride = appendUnique(th.Stride, x)
 		}
 	}
-	// Threats.
-	for _, t := range objs(src, "threats") {
-		orig := str(t, "id")
-		id := b.id("threat", "threats", fmt.Sprintf("threat-%s", str(t, "numericId")), orig)
-		where := "threats." + id
-		th := &Threat{Title: firstNonEmpty(strings.TrimSpace(str(t, "statement")), id)}
-		if len([]rune(th.Title)) > 200 {
-			th.Description, th.Title = th.Title, firstLine(th.Title, id)
+	for _, a := range strs(t, "impactedAssets") {
+		if cid := b.componentByText(a); cid != "" {
+			th.Targets = appendUnique(th.Targets, cid)
+			b.report.guess(GuessTarget, where+".targets", "the free-text asset %q is read as component %s", a, cid)
+		} else {
+			b.report.guess(GuessTarget, where+".targets", "the free-text asset %q names no component; the threat is about the system as a whole (the text is kept under extensions)", a)
 		}
-		meta := map[string]any{}
-		for _, kv := range objs(t, "metadata") {
-			meta[str(kv, "key")] = kv["value"]
-		}
-		prio, _ := meta["Priority"].(string)
-		th.Impact = b.level(where+".impact", "priority", prio, tcPriority, "medium")
-		th.Likelihood = "medium"
-		for _, s := range strs(meta, "STRIDE") {
-			if x := strideOf(s); x != "" {
-				th.Stride = appendUnique(th.Stride, x)
-			}
-		}
-		for _, a := range strs(t, "impactedAssets") {
-			if cid := b.componentByText(a); cid != "" {
-				th.Targets = appendUnique(th.Targets, cid)
-				b.report.guess(GuessTarget, where+".targets", "the free-text asset %q is read as component %s", a, cid)
-			} else {
-				b.report.guess(GuessTarget, where+".targets", "the free-text asset %q names no component; the threat is about the system as a whole (the text is kept under extensions)", a)
-			}
-		}
-		th.Mitigations = links[orig]
-		switch s := str(t, "status"); s {
-		case "threatIdentified", "":
-		case "threatResolved":
-			th.Status = "mitigated"
-		case "threatResolvedNotUseful":
-			th.Status = "not_applicable"
-			th.Reason = "Resolved as not useful in threat-composer."
-		default:
-			b.report.guess(GuessStatus, where+".status", "threat-composer status %q read as open", s)
-		}
-		r := rest(t, "statement")
-		th.Extensions = withOriginal(b.ext(r, id, ""), b.format, orig)
-		d.Threats.Set(id, th)
 	}
-	if len(top) > 0 {
-		d.Extensions = map[string]any{b.format: top}
+	th.Mitigations = links[orig]
+	switch s := str(t, "status"); s {
+	case "threatIdentified", "":
+	case "threatResolved":
+		th.Status = "mitigated"
+	case "threatResolvedNotUseful":
+		th.Status = "not_applicable"
+		th.Reason = "Resolved as not useful in threat-composer."
+	default:
+		b.report.guess(GuessStatus, where+".status", "threat-composer status %q read as open", s)
 	}
-	return ctx.Err()
+	r := rest(t, "statement")
+	th.Extensions = withOriginal(b.ext(r, id, ""), b.format, orig)
+	b.doc.Threats.Set(id, th)
 }
 
 // componentByText finds the component whose name a free text names:

@@ -35,43 +35,77 @@ func importTMBOM(ctx context.Context, b *builder, data []byte) error {
 	d := b.doc
 	scope := obj(src, "scope")
 	d.System = System{Name: strings.TrimSpace(str(scope, "title")), Description: firstNonEmpty(str(src, "description"), str(scope, "description"))}
-	top := rest(src, "scope", "description", "actors", "components", "data_stores", "data_sets", "data_flows", "threats", "controls")
+	ti := &tmbomImport{b: b, d: d, src: src,
+		top:  rest(src, "scope", "description", "actors", "components", "data_stores", "data_sets", "data_flows", "threats", "controls"),
+		elem: map[string]string{}, mitsOf: map[string][]string{}}
 	if r := rest(scope, "title"); len(r) > 0 {
-		top["scope"] = r
+		ti.top["scope"] = r
 	}
-	elem := map[string]string{} // "type:symbolic_name" -> id
-	addElems := func(section, typ string, kind func(map[string]any, string) string) {
-		for _, e := range objs(src, section) {
-			orig := str(e, "symbolic_name")
-			name := strings.Join(strings.Fields(firstNonEmpty(str(e, "title"), orig)), " ")
-			id := b.id("element", "components", orig, name)
-			elem[typ+":"+orig] = id
-			where := "components." + id
-			co := &Component{Name: name, Description: str(e, "description"), Kind: kind(e, where)}
-			r := rest(e, "symbolic_name", "title", "description")
-			r["section"] = section
-			co.Extensions = b.ext(r, id, orig)
-			d.Components.Set(id, co)
-		}
+	ti.elements()
+	ti.dataSets()
+	ti.flows()
+	ti.controls()
+	ti.threats(ti.ratings())
+	if len(ti.top) > 0 {
+		d.Extensions = map[string]any{b.format: ti.top}
 	}
-	addElems("actors", "actor", func(e map[string]any, where string) string {
+	return ctx.Err()
+}
+
+// tmbomImport is the state of one TM-BOM import.
+type tmbomImport struct {
+	b      *builder
+	d      *Doc
+	src    map[string]any
+	top    map[string]any      // what extensions.tmbom keeps
+	elem   map[string]string   // "type:symbolic_name" -> id
+	mitsOf map[string][]string // threat symbolic name -> the ids of the controls that name it
+}
+
+// elements reads the actors, components and data stores as components.
+func (ti *tmbomImport) elements() {
+	b := ti.b
+	ti.section("actors", "actor", func(e map[string]any, where string) string {
 		if t := str(e, "type"); t == "system" || t == "third_party" {
 			b.report.guess(GuessKind, where, "a TM-BOM actor of type %s read as kind third_party_service", t)
 			return "third_party_service"
 		}
 		return "user"
 	})
-	addElems("components", "component", func(e map[string]any, where string) string {
+	ti.section("components", "component", func(e map[string]any, where string) string {
 		return b.kind(where, str(e, "type"), str(e, "title"), str(e, "symbolic_name"))
 	})
-	addElems("data_stores", "data_store", func(e map[string]any, where string) string {
+	ti.section("data_stores", "data_store", func(e map[string]any, where string) string {
 		if t := str(e, "type"); t == "object" {
 			return "storage"
 		}
 		return "database"
 	})
-	// Data sets: assets, and the data of the stores that hold them.
-	for _, s := range objs(src, "data_sets") {
+}
+
+// section reads one section of elements as components of the kind that
+// kind says.
+func (ti *tmbomImport) section(section, typ string, kind func(map[string]any, string) string) {
+	b := ti.b
+	for _, e := range objs(ti.src, section) {
+		orig := str(e, "symbolic_name")
+		name := strings.Join(strings.Fields(firstNonEmpty(str(e, "title"), orig)), " ")
+		id := b.id("element", "components", orig, name)
+		ti.elem[typ+":"+orig] = id
+		where := "components." + id
+		co := &Component{Name: name, Description: str(e, "description"), Kind: kind(e, where)}
+		r := rest(e, "symbolic_name", "title", "description")
+		r["section"] = section
+		co.Extensions = b.ext(r, id, orig)
+		ti.d.Components.Set(id, co)
+	}
+}
+
+// dataSets reads the data sets as assets, and as the data of the stores
+// that hold them.
+func (ti *tmbomImport) dataSets() {
+	b, d := ti.b, ti.d
+	for _, s := range objs(ti.src, "data_sets") {
 		orig := str(s, "symbolic_name")
 		id := b.id("asset", "assets", orig, str(s, "title"))
 		where := "assets." + id
@@ -88,7 +122,7 @@ func importTMBOM(ctx context.Context, b *builder, data []byte) error {
 			b.report.guess(GuessClassification, where+".classification", "read as %s from the data sensitivity %s", as.Classification, strings.Join(sens, ", "))
 		}
 		for _, p := range objs(s, "placements") {
-			if cid, ok := elem["data_store:"+str(p, "data_store")]; ok {
+			if cid, ok := ti.elem["data_store:"+str(p, "data_store")]; ok {
 				c, _ := d.Components.Get(cid)
 				c.Data = appendUnique(c.Data, id)
 			}
@@ -96,31 +130,21 @@ func importTMBOM(ctx context.Context, b *builder, data []byte) error {
 		as.Extensions = b.ext(rest(s, "symbolic_name", "title", "description"), id, orig)
 		d.Assets.Set(id, as)
 	}
-	for _, f := range objs(src, "data_flows") {
+}
+
+// flows reads the data flows; one with an end that names no element is
+// kept under extensions only.
+func (ti *tmbomImport) flows() {
+	b := ti.b
+	for _, f := range objs(ti.src, "data_flows") {
 		orig := str(f, "symbolic_name")
 		id := b.id("element", "flows", orig, str(f, "title"))
 		where := "flows." + id
-		endID := func(e map[string]any) (string, bool) {
-			typ := str(e, "type")
-			if typ == "" {
-				typ = "component"
-			}
-			if v, ok := elem[typ+":"+str(e, "object")]; ok {
-				return v, true
-			}
-			for _, t := range []string{"actor", "component", "data_store"} {
-				if v, ok := elem[t+":"+str(e, "object")]; ok {
-					b.report.guess(GuessTarget, where, "the flow names %q as a %s, but it is a %s; read as that %s", str(e, "object"), typ, t, t)
-					return v, true
-				}
-			}
-			return "", false
-		}
-		from, okF := endID(obj(f, "source"))
-		to, okT := endID(obj(f, "destination"))
+		from, okF := ti.end(obj(f, "source"), where)
+		to, okT := ti.end(obj(f, "destination"), where)
 		if !okF || !okT {
 			b.report.guess(GuessKept, where, "an end of the flow names no actor, component or data store; kept under extensions.tmbom.data_flows only")
-			top["data_flows"] = append(anyList(top["data_flows"]), f)
+			ti.top["data_flows"] = append(anyList(ti.top["data_flows"]), f)
 			delete(b.taken["element"], id)
 			continue
 		}
@@ -129,11 +153,34 @@ func importTMBOM(ctx context.Context, b *builder, data []byte) error {
 			fl.Protocol = t
 		}
 		fl.Extensions = b.ext(rest(f, "symbolic_name", "source", "destination", "description", "encrypted"), id, orig)
-		d.Flows.Set(id, fl)
+		ti.d.Flows.Set(id, fl)
 	}
-	// Controls: mitigations.
-	mitsOf := map[string][]string{}
-	for _, c := range objs(src, "controls") {
+}
+
+// end is the element a flow's end names: by its type, else (reported) an
+// element of another type with that name.
+func (ti *tmbomImport) end(e map[string]any, where string) (string, bool) {
+	typ := str(e, "type")
+	if typ == "" {
+		typ = "component"
+	}
+	if v, ok := ti.elem[typ+":"+str(e, "object")]; ok {
+		return v, true
+	}
+	for _, t := range []string{"actor", "component", "data_store"} {
+		if v, ok := ti.elem[t+":"+str(e, "object")]; ok {
+			ti.b.report.guess(GuessTarget, where, "the flow names %q as a %s, but it is a %s; read as that %s", str(e, "object"), typ, t, t)
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// controls reads the controls as mitigations, and notes the threats each
+// names.
+func (ti *tmbomImport) controls() {
+	b := ti.b
+	for _, c := range objs(ti.src, "controls") {
 		orig := str(c, "symbolic_name")
 		id := b.id("mitigation", "mitigations", orig, str(c, "title"))
 		where := "mitigations." + id
@@ -149,17 +196,22 @@ func importTMBOM(ctx context.Context, b *builder, data []byte) error {
 			b.report.guess(GuessStatus, where+".status", "TM-BOM status %q is unknown or missing; set to proposed", s)
 		}
 		for _, t := range strs(c, "threats") {
-			mitsOf[t] = appendUnique(mitsOf[t], id)
+			ti.mitsOf[t] = appendUnique(ti.mitsOf[t], id)
 		}
 		mi.Extensions = b.ext(rest(c, "symbolic_name", "title", "description", "threats"), id, orig)
-		d.Mitigations.Set(id, mi)
+		ti.d.Mitigations.Set(id, mi)
 	}
-	// Risks give threats their likelihood and impact: the highest risk
-	// that names the threat.
-	type rating struct{ l, i string }
+}
+
+// tmbomRating is a threat's likelihood and impact.
+type tmbomRating struct{ l, i string }
+
+// ratings gives threats their likelihood and impact from the risks: the
+// highest risk that names the threat.
+func (ti *tmbomImport) ratings() map[string]tmbomRating {
 	rank := map[string]int{"low": 1, "medium": 2, "high": 3}
-	ratings := map[string]rating{}
-	for _, r := range objs(src, "risks") {
+	ratings := map[string]tmbomRating{}
+	for _, r := range objs(ti.src, "risks") {
 		for _, t := range strs(r, "threats") {
 			l, okL := tmbomLikelihood[str(r, "likelihood")]
 			i, okI := tmbomImpact[str(r, "impact")]
@@ -168,14 +220,19 @@ func importTMBOM(ctx context.Context, b *builder, data []byte) error {
 			}
 			old, seen := ratings[t]
 			if !seen || rank[l]+rank[i] > rank[old.l]+rank[old.i] {
-				ratings[t] = rating{l, i}
+				ratings[t] = tmbomRating{l, i}
 			}
 		}
 	}
-	// Elements a threat is about: controls name them through their
-	// trust boundary only, so targets come from nothing TM-BOM holds per
-	// threat; they are left empty and reported.
-	for _, t := range objs(src, "threats") {
+	return ratings
+}
+
+// threats reads the threats. Elements a threat is about: controls name
+// them through their trust boundary only, so targets come from nothing
+// TM-BOM holds per threat; they are left empty and reported.
+func (ti *tmbomImport) threats(ratings map[string]tmbomRating) {
+	b := ti.b
+	for _, t := range objs(ti.src, "threats") {
 		orig := str(t, "symbolic_name")
 		id := b.id("threat", "threats", orig, str(t, "title"))
 		where := "threats." + id
@@ -199,15 +256,11 @@ func importTMBOM(ctx context.Context, b *builder, data []byte) error {
 		}
 		th.CAPEC, _ = b.catalogIDs(where+".capec", catalog.CAPEC, capecs)
 		th.CWE, _ = b.catalogIDs(where+".cwe", catalog.CWE, cwes)
-		th.Mitigations = mitsOf[orig]
+		th.Mitigations = ti.mitsOf[orig]
 		b.report.guess(GuessTarget, where+".targets", "TM-BOM threats name no element; the threat is about the system as a whole: add targets")
 		th.Extensions = b.ext(rest(t, "symbolic_name", "title", "description"), id, orig)
-		d.Threats.Set(id, th)
+		ti.d.Threats.Set(id, th)
 	}
-	if len(top) > 0 {
-		d.Extensions = map[string]any{b.format: top}
-	}
-	return ctx.Err()
 }
 
 func containsAny(list []string, want ...string) bool {

@@ -43,46 +43,74 @@ func narrow(bv, hv *viewer, d *diff.Diff) *selection {
 	if bv == nil || hv == nil || d == nil {
 		return nil
 	}
-	both := []*viewer{bv, hv}
-	s := &selection{components: set{}, flows: set{}, threats: set{}, mitigations: set{}}
-	seeds := set{}
-	flowEnds := func(fid string) {
-		for _, v := range both {
-			if f := v.m.Flows[fid]; f != nil {
-				seeds.add(f.From, f.To)
-			}
+	n := &narrowing{
+		both:  []*viewer{bv, hv},
+		s:     &selection{components: set{}, flows: set{}, threats: set{}, mitigations: set{}},
+		seeds: set{},
+	}
+	n.seedElements(d)
+	n.seedThreats(d)
+	n.seeds.add(boundaryMoves(bv, hv)...)
+	n.addNeighbours(bv, hv)
+	n.addThreats()
+	return n.s
+}
+
+// narrowing is narrow's work: the selection being built, and the seeds,
+// the components whose neighbours it chooses too.
+type narrowing struct {
+	both  []*viewer // base and head
+	s     *selection
+	seeds set
+}
+
+// chooseFlow chooses a flow and seeds its ends in base and head.
+func (n *narrowing) chooseFlow(fid string) {
+	n.s.flows.add(fid)
+	for _, v := range n.both {
+		if f := v.m.Flows[fid]; f != nil {
+			n.seeds.add(f.From, f.To)
 		}
 	}
-	chooseFlow := func(fid string) {
-		s.flows.add(fid)
-		flowEnds(fid)
-	}
+}
+
+// seedElements seeds the components the diff names, and chooses the flows
+// it names and those carrying changed assets; the holders of changed
+// assets are seeds too.
+func (n *narrowing) seedElements(d *diff.Diff) {
 	for _, c := range d.Components {
-		seeds.add(c.ID)
+		n.seeds.add(c.ID)
 	}
 	for _, f := range d.Flows {
-		chooseFlow(f.ID)
+		n.chooseFlow(f.ID)
 	}
 	for _, a := range d.Assets {
-		for _, v := range both {
+		for _, v := range n.both {
 			for id, c := range v.m.Components {
 				if slices.Contains(c.Data, a.ID) {
-					seeds.add(id)
+					n.seeds.add(id)
 				}
 			}
 			for id, f := range v.m.Flows {
 				if slices.Contains(f.Data, a.ID) {
-					chooseFlow(id)
+					n.chooseFlow(id)
 				}
 			}
 		}
 	}
+}
+
+// seedThreats chooses the threats the diff names (both ids of a rename)
+// and what they target (a flow, or a component as a seed), the new
+// threats, and the mitigations the diff names with the threats that use
+// them.
+func (n *narrowing) seedThreats(d *diff.Diff) {
 	for _, t := range d.Threats {
-		s.threats.add(t.ID)
+		n.s.threats.add(t.ID)
 		if t.From != "" {
-			s.threats.add(t.From)
+			n.s.threats.add(t.From)
 		}
-		for _, v := range both {
+		for _, v := range n.both {
 			for _, id := range []string{t.ID, t.From} {
 				th := v.m.Threats[id]
 				if th == nil {
@@ -90,32 +118,38 @@ func narrow(bv, hv *viewer, d *diff.Diff) *selection {
 				}
 				for _, target := range th.Targets {
 					if v.m.Flows[target] != nil {
-						chooseFlow(target)
+						n.chooseFlow(target)
 					} else {
-						seeds.add(target)
+						n.seeds.add(target)
 					}
 				}
 			}
 		}
 	}
-	for _, n := range d.New {
-		s.threats.add(n.ID)
+	for _, nt := range d.New {
+		n.s.threats.add(nt.ID)
 	}
 	for _, mc := range d.Mitigations {
 		for _, id := range []string{mc.ID, mc.From} {
 			if id == "" {
 				continue
 			}
-			s.mitigations.add(id)
-			for _, v := range both {
-				s.threats.add(v.users[id]...)
+			n.s.mitigations.add(id)
+			for _, v := range n.both {
+				n.s.threats.add(v.users[id]...)
 			}
 		}
 	}
-	seeds.add(boundaryMoves(bv, hv)...)
+}
 
+// addNeighbours chooses the seeds, the components whose facts differ
+// between base and head, the seeds' neighbours up to neighbourHops flows
+// away, every flow into or out of a chosen component, and both ends of
+// every chosen flow.
+func (n *narrowing) addNeighbours(bv, hv *viewer) {
+	s := n.s
 	// The neighbours of the seeds, hop by hop, over the flows of both.
-	for c := range seeds {
+	for c := range n.seeds {
 		s.components.add(c)
 	}
 	// Facts follow the data along flows (propagate), so a change can alter
@@ -125,11 +159,11 @@ func narrow(bv, hv *viewer, d *diff.Diff) *selection {
 			s.components.add(id)
 		}
 	}
-	frontier := seeds
+	frontier := n.seeds
 	for range neighbourHops {
 		next := set{}
 		for c := range frontier {
-			for _, v := range both {
+			for _, v := range n.both {
 				for _, fid := range v.flowsOf[c] {
 					f := v.m.Flows[fid]
 					for _, end := range []string{f.From, f.To} {
@@ -144,19 +178,25 @@ func narrow(bv, hv *viewer, d *diff.Diff) *selection {
 		frontier = next
 	}
 	for c := range s.components {
-		for _, v := range both {
+		for _, v := range n.both {
 			s.flows.add(v.flowsOf[c]...)
 		}
 	}
 	for fid := range s.flows {
-		for _, v := range both {
+		for _, v := range n.both {
 			if f := v.m.Flows[fid]; f != nil {
 				s.components.add(f.From, f.To)
 			}
 		}
 	}
+}
 
-	for _, v := range both {
+// addThreats chooses every accepted threat, the threats whose id a
+// coverage draft for a chosen component could take, and the mitigations
+// the chosen threats use.
+func (n *narrowing) addThreats() {
+	s := n.s
+	for _, v := range n.both {
 		for id, t := range v.m.Threats {
 			if t.Status == "accepted" {
 				s.threats.add(id)
@@ -178,13 +218,12 @@ func narrow(bv, hv *viewer, d *diff.Diff) *selection {
 		}
 	}
 	for tid := range s.threats {
-		for _, v := range both {
+		for _, v := range n.both {
 			if t := v.m.Threats[tid]; t != nil {
 				s.mitigations.add(t.Mitigations...)
 			}
 		}
 	}
-	return s
 }
 
 func sameSet(a, b set) bool {

@@ -40,13 +40,24 @@ func (m *ModelReport) Diagram(maxNodes int) string {
 	if head == nil || d == nil {
 		return ""
 	}
+	ch := diagramChangesOf(d, m.base)
+	flows := flowsInOrder(head)
+	ids, omitted := ch.nodes(head, flows, componentOrder(head), maxNodes)
+	if len(ids) == 0 {
+		return ""
+	}
+	return m.drawDiagram(head, ch, flows, ids, omitted)
+}
+
+// componentOrder is each component's place in the head's document order;
+// components not in the order (a hand-built model) go last, sorted.
+func componentOrder(head *model.Model) map[string]int {
 	order := map[string]int{}
 	for i, id := range head.ComponentOrder {
 		if _, ok := order[id]; !ok && head.Components[id] != nil {
 			order[id] = i
 		}
 	}
-	// Components not in the order (a hand-built model) go last, sorted.
 	var extra []string
 	for id := range head.Components {
 		if _, ok := order[id]; !ok {
@@ -57,26 +68,42 @@ func (m *ModelReport) Diagram(maxNodes int) string {
 	for _, id := range extra {
 		order[id] = len(order)
 	}
+	return order
+}
 
-	compChange := map[string]string{}
+// diagramChanges is what a diff changed, as the diagram draws it.
+type diagramChanges struct {
+	comp    map[string]string // an added or changed component's change
+	flow    map[string]string // an added or changed flow's change
+	removed []*model.Flow     // the removed flows, as in base
+}
+
+// diagramChangesOf reads the changes to draw from the diff; removed flows
+// come from base.
+func diagramChangesOf(d *diff.Diff, base *model.Model) diagramChanges {
+	ch := diagramChanges{comp: map[string]string{}, flow: map[string]string{}}
 	for _, c := range d.Components {
 		if c.Change == diff.Added || c.Change == diff.Changed {
-			compChange[c.ID] = c.Change
+			ch.comp[c.ID] = c.Change
 		}
 	}
-	flowChange := map[string]string{}
-	var removedFlows []*model.Flow
 	for _, f := range d.Flows {
 		switch f.Change {
 		case diff.Added, diff.Changed:
-			flowChange[f.ID] = f.Change
+			ch.flow[f.ID] = f.Change
 		case diff.Removed:
-			if m.base != nil && m.base.Flows[f.ID] != nil {
-				removedFlows = append(removedFlows, m.base.Flows[f.ID])
+			if base != nil && base.Flows[f.ID] != nil {
+				ch.removed = append(ch.removed, base.Flows[f.ID])
 			}
 		}
 	}
+	return ch
+}
 
+// nodes chooses the components to draw, in document order, and says how
+// many were left out past maxNodes: first the changed ones, then the ends
+// of changed flows, then the neighbours of changed components.
+func (ch diagramChanges) nodes(head *model.Model, flows []*model.Flow, order map[string]int, maxNodes int) (ids []string, omitted int) {
 	// Priority of each node to draw: 0 changed, 1 end of a changed flow,
 	// 2 neighbour of a changed component.
 	prio := map[string]int{}
@@ -88,32 +115,31 @@ func (m *ModelReport) Diagram(maxNodes int) string {
 			prio[id] = p
 		}
 	}
-	for id := range compChange {
+	for id := range ch.comp {
 		want(id, 0)
 	}
-	flows := flowsInOrder(head)
 	for _, f := range flows {
-		if _, ok := flowChange[f.ID]; ok {
+		if _, ok := ch.flow[f.ID]; ok {
 			want(f.From, 1)
 			want(f.To, 1)
 		}
 	}
-	for _, f := range removedFlows {
+	for _, f := range ch.removed {
 		want(f.From, 1)
 		want(f.To, 1)
 	}
 	for _, f := range flows {
-		if _, ok := compChange[f.From]; ok {
+		if _, ok := ch.comp[f.From]; ok {
 			want(f.To, 2)
 		}
-		if _, ok := compChange[f.To]; ok {
+		if _, ok := ch.comp[f.To]; ok {
 			want(f.From, 2)
 		}
 	}
 	if len(prio) == 0 {
-		return ""
+		return nil, 0
 	}
-	ids := make([]string, 0, len(prio))
+	ids = make([]string, 0, len(prio))
 	for id := range prio {
 		ids = append(ids, id)
 	}
@@ -123,13 +149,17 @@ func (m *ModelReport) Diagram(maxNodes int) string {
 		}
 		return order[ids[i]] < order[ids[j]]
 	})
-	omitted := 0
 	if maxNodes > 0 && len(ids) > maxNodes {
 		omitted = len(ids) - maxNodes
 		ids = ids[:maxNodes]
 	}
 	sort.Slice(ids, func(i, j int) bool { return order[ids[i]] < order[ids[j]] })
+	return ids, omitted
+}
 
+// drawDiagram writes the flowchart of the chosen components ids, the flows
+// between them, and the classes and link styles of what changed.
+func (m *ModelReport) drawDiagram(head *model.Model, ch diagramChanges, flows []*model.Flow, ids []string, omitted int) string {
 	threatened := m.threatenedElements()
 	node := map[string]string{}
 	var b strings.Builder
@@ -144,7 +174,7 @@ func (m *ModelReport) Diagram(maxNodes int) string {
 			label = "⚠️ " + label
 		}
 		b.WriteString("  " + n + mermaidShape(c.Kind, mermaidLabel(label)) + "\n")
-		switch compChange[id] {
+		switch ch.comp[id] {
 		case diff.Added:
 			added = append(added, n)
 		case diff.Changed:
@@ -167,7 +197,7 @@ func (m *ModelReport) Diagram(maxNodes int) string {
 			label = "⚠️ " + label
 		}
 		fmt.Fprintf(&b, "  %s -->|\"%s\"| %s\n", from, mermaidLabel(label), to)
-		switch flowChange[f.ID] {
+		switch ch.flow[f.ID] {
 		case diff.Added:
 			addedEdges = append(addedEdges, strconv.Itoa(edge))
 		case diff.Changed:
@@ -175,7 +205,7 @@ func (m *ModelReport) Diagram(maxNodes int) string {
 		}
 		edge++
 	}
-	for _, f := range removedFlows {
+	for _, f := range ch.removed {
 		from, okf := node[f.From]
 		to, okt := node[f.To]
 		if !okf || !okt {

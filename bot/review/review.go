@@ -255,23 +255,7 @@ func (r *Reviewer) reviewOne(ctx context.Context, c Change) ModelReport {
 	mr.head, mr.base = head, base
 	d := diff.Compare(base, head)
 	mr.Changes = d
-	for _, n := range d.New {
-		if !n.Unmitigated || head == nil {
-			continue
-		}
-		t := head.Threats[n.ID]
-		nt := NewThreat{ID: n.ID, Title: n.Title, Risk: n.Risk, Planned: n.Planned, Change: n.Change, Line: t.Pos.Line,
-			Mitigations: []MitigationRef{}}
-		for _, mid := range t.Mitigations {
-			if m := head.Mitigations[mid]; m != nil {
-				nt.Mitigations = append(nt.Mitigations, MitigationRef{ID: mid, Title: m.Title, Status: m.Status})
-			}
-		}
-		mr.NewUnmitigated = append(mr.NewUnmitigated, nt)
-	}
-	sort.SliceStable(mr.NewUnmitigated, func(i, j int) bool {
-		return model.Risk(mr.NewUnmitigated[i].Risk).Rank() > model.Risk(mr.NewUnmitigated[j].Risk).Rank()
-	})
+	mr.NewUnmitigated = newUnmitigated(d, head)
 	if r.Engine != nil {
 		// An error is ctx's: the review is abandoned, and its caller
 		// sees ctx ended.
@@ -298,6 +282,30 @@ func (r *Reviewer) reviewOne(ctx context.Context, c Change) ModelReport {
 		mr.Tracking.ClosedByPeople = closedByPeople(head, r.Tracked)
 	}
 	return mr
+}
+
+// newUnmitigated lists the diff's new threats that nothing mitigates yet,
+// riskiest first, with their mitigations in head.
+func newUnmitigated(d *diff.Diff, head *model.Model) []NewThreat {
+	out := []NewThreat{}
+	for _, n := range d.New {
+		if !n.Unmitigated || head == nil {
+			continue
+		}
+		t := head.Threats[n.ID]
+		nt := NewThreat{ID: n.ID, Title: n.Title, Risk: n.Risk, Planned: n.Planned, Change: n.Change, Line: t.Pos.Line,
+			Mitigations: []MitigationRef{}}
+		for _, mid := range t.Mitigations {
+			if m := head.Mitigations[mid]; m != nil {
+				nt.Mitigations = append(nt.Mitigations, MitigationRef{ID: mid, Title: m.Title, Status: m.Status})
+			}
+		}
+		out = append(out, nt)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		return model.Risk(out[i].Risk).Rank() > model.Risk(out[j].Risk).Rank()
+	})
+	return out
 }
 
 func previewTracking(base, head *model.Model) TrackingPreview {

@@ -48,31 +48,10 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "tmbot: --today %q: expected YYYY-MM-DD\n", *today)
 		return exitUsage
 	}
-	src := &gitSource{dir: *dir}
-	if *base == "" {
-		b, err := src.defaultBranch(ctx)
-		if err != nil {
-			fmt.Fprintf(stderr, "tmbot: %v\n", err)
-			return exitUsage
-		}
-		*base = b
-	}
-	headID, err := src.resolve(ctx, *head)
-	if err != nil {
-		fmt.Fprintf(stderr, "tmbot: %v\n", err)
+	src, ok := reviewRange(ctx, stderr, *dir, *base, *head)
+	if !ok {
 		return exitUsage
 	}
-	if _, err := src.resolve(ctx, *base); err != nil {
-		fmt.Fprintf(stderr, "tmbot: %v\n", err)
-		return exitUsage
-	}
-	// Like a pull request, compare with where the head branched off.
-	mb, err := src.git(ctx, "merge-base", *base, headID)
-	if err != nil {
-		fmt.Fprintf(stderr, "tmbot: %s and %s have no common history: %v\n", *base, *head, err)
-		return exitUsage
-	}
-	src.base, src.head = string(trimNL(mb)), headID
 	policyBudget := sandbox.Budget{Timeout: *cueTimeout, MemoryBytes: *cueMemory}
 	loader, err := model.NewLoader(model.Limits{CUE: model.CUEBudget(policyBudget)})
 	if err != nil {
@@ -88,26 +67,9 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "tmbot: %v\n", err)
 		return exitUsage
 	}
-	switch *format {
-	case "json":
-		b, err := rep.JSON()
-		if err != nil {
-			fmt.Fprintf(stderr, "tmbot: %v\n", err)
-			return exitUsage
-		}
-		stdout.Write(b)
-	case "codequality":
-		if err := rep.WriteCodeQuality(stdout); err != nil {
-			fmt.Fprintf(stderr, "tmbot: %v\n", err)
-			return exitUsage
-		}
-	case "sarif":
-		if err := rep.SARIF(stdout, version); err != nil {
-			fmt.Fprintf(stderr, "tmbot: %v\n", err)
-			return exitUsage
-		}
-	default:
-		io.WriteString(stdout, rep.Markdown())
+	if err := writeReport(stdout, rep, *format); err != nil {
+		fmt.Fprintf(stderr, "tmbot: %v\n", err)
+		return exitUsage
 	}
 	title, _ := rep.CheckSummary()
 	conclusion := "success"
@@ -119,6 +81,58 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitInvalid
 	}
 	return exitOK
+}
+
+// reviewRange is the git source of a review of head against base (the
+// default branch when empty): like a pull request, from where head
+// branched off. It reports false, having said why, when a ref is unknown.
+func reviewRange(ctx context.Context, stderr io.Writer, dir, base, head string) (*gitSource, bool) {
+	src := &gitSource{dir: dir}
+	if base == "" {
+		b, err := src.defaultBranch(ctx)
+		if err != nil {
+			fmt.Fprintf(stderr, "tmbot: %v\n", err)
+			return nil, false
+		}
+		base = b
+	}
+	headID, err := src.resolve(ctx, head)
+	if err != nil {
+		fmt.Fprintf(stderr, "tmbot: %v\n", err)
+		return nil, false
+	}
+	if _, err := src.resolve(ctx, base); err != nil {
+		fmt.Fprintf(stderr, "tmbot: %v\n", err)
+		return nil, false
+	}
+	// Like a pull request, compare with where the head branched off.
+	mb, err := src.git(ctx, "merge-base", base, headID)
+	if err != nil {
+		fmt.Fprintf(stderr, "tmbot: %s and %s have no common history: %v\n", base, head, err)
+		return nil, false
+	}
+	src.base, src.head = string(trimNL(mb)), headID
+	return src, true
+}
+
+// writeReport writes the report in a format: markdown (the default), json,
+// sarif or codequality.
+func writeReport(w io.Writer, rep *review.Report, format string) error {
+	switch format {
+	case "json":
+		b, err := rep.JSON()
+		if err != nil {
+			return err
+		}
+		w.Write(b)
+	case "codequality":
+		return rep.WriteCodeQuality(w)
+	case "sarif":
+		return rep.SARIF(w, version)
+	default:
+		io.WriteString(w, rep.Markdown())
+	}
+	return nil
 }
 
 func trimNL(b []byte) []byte {

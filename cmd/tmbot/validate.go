@@ -76,14 +76,9 @@ func validateMain(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		fmt.Fprintf(stderr, "tmbot: %v\n", err)
 		return exitUsage
 	}
-	type fileResult struct {
-		File   string `json:"file"`
-		Valid  bool   `json:"valid"`
-		System string `json:"system,omitempty"`
-	}
 	var (
 		diags   = []model.Diagnostic{}
-		results []fileResult
+		results []validatedFile
 		valid   = true
 	)
 	for _, p := range cfgPaths {
@@ -93,7 +88,7 @@ func validateMain(ctx context.Context, args []string, stdin io.Reader, stdout, s
 			return exitUsage
 		}
 		diags = append(diags, ds...)
-		results = append(results, fileResult{File: p, Valid: len(ds) == 0})
+		results = append(results, validatedFile{File: p, Valid: len(ds) == 0})
 		valid = valid && len(ds) == 0
 	}
 	for _, mf := range files {
@@ -105,21 +100,38 @@ func validateMain(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		}
 		res := loader.Load(ctx, f, data)
 		diags = append(diags, res.Diagnostics...)
-		fr := fileResult{File: f, Valid: res.Valid}
+		fr := validatedFile{File: f, Valid: res.Valid}
 		if res.Model != nil {
 			fr.System = res.Model.System.ID
 		}
 		results = append(results, fr)
 		valid = valid && res.Valid
 	}
-	switch *format {
+	writeValidation(stdout, stderr, *format, valid, diags, results)
+	if !valid {
+		return exitInvalid
+	}
+	return exitOK
+}
+
+// validatedFile is one file's line in validate's JSON output.
+type validatedFile struct {
+	File   string `json:"file"`
+	Valid  bool   `json:"valid"`
+	System string `json:"system,omitempty"`
+}
+
+// writeValidation writes validate's diagnostics in a format: text (the
+// default, with a count on stderr), json or sarif.
+func writeValidation(stdout, stderr io.Writer, format string, valid bool, diags []model.Diagnostic, results []validatedFile) {
+	switch format {
 	case "json":
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(struct {
 			Valid       bool               `json:"valid"`
 			Diagnostics []model.Diagnostic `json:"diagnostics"`
-			Files       []fileResult       `json:"files"`
+			Files       []validatedFile    `json:"files"`
 		}{valid, diags, results})
 	case "sarif":
 		var out []sarif.Result
@@ -149,10 +161,6 @@ func validateMain(ctx context.Context, args []string, stdin io.Reader, stdout, s
 			fmt.Fprintf(stderr, "%d of %d model file(s) invalid\n", nerr, len(results))
 		}
 	}
-	if !valid {
-		return exitInvalid
-	}
-	return exitOK
 }
 
 // modelFile is a model file to validate: one named on the command line

@@ -68,3 +68,25 @@ func (s *Server) mayEdit(rp *reply, author string) bool {
 	s.fail(rp, http.StatusForbidden, msgNotAccessible, docsREST)
 	return false
 }
+
+// permission serves GET /repos/{o}/{r}/collaborators/{user}/permission: a
+// user's role on the repository, and the permission it amounts to.
+func (s *Server) permission(rp *reply, rr *repo, user string) {
+	u := strings.ToLower(user)
+	if !s.users[u] {
+		s.fail(rp, http.StatusNotFound, "Not Found", docsREST)
+		return
+	}
+	role := rr.perms[u]
+	if role == "" {
+		role = "none"
+	}
+	perm := role
+	switch role {
+	case "maintain":
+		perm = "write"
+	case "triage":
+		perm = "read"
+	}
+	s.write(rp, http.StatusOK, map[string]any{"permission": perm, "role_name": role, "user": s.userJSON(user)})
+}

@@ -260,31 +260,7 @@ func (s *Server) putContents(rp *reply, rr *repo, path string) {
 		return
 	}
 
-	s.nextID++
-	sum := sha1.Sum(fmt.Appendf(nil, "commit %s\x00%s\x00%s\x00%s\x00%d", parent, path, blobSHA(data), *in.Message, s.nextID))
-	sha := hex.EncodeToString(sum[:])
-	m := make(map[string][]byte, len(files)+1)
-	for p, d := range files {
-		m[p] = d
-	}
-	m[path] = append([]byte{}, data...)
-	rr.files[sha] = m
-	rr.commits[sha] = true
-	rr.branches[branch] = sha
-	if s.prop.commits == nil {
-		s.prop.commits = map[*repo][]*Commit{}
-	}
-	c := &Commit{SHA: sha, Parent: parent, Branch: branch, Path: path, Message: *in.Message}
-	s.prop.commits[rr] = append(s.prop.commits[rr], c)
-	// Open pull requests from the branch follow it.
-	for _, p := range rr.pulls {
-		if p.State == "open" && p.HeadRepo == "" && p.HeadRef == branch {
-			p.HeadSHA = sha
-			if s.prop.made[p] {
-				p.Files = s.diffFiles(rr, p.BaseSHA, sha)
-			}
-		}
-	}
+	sha := s.commitFile(rr, branch, parent, path, data, *in.Message)
 
 	api := fmt.Sprintf("%s%s/repos/%s", s.srv.URL, s.prefix, rr.fullName())
 	now := time.Now().UTC().Truncate(time.Second).Format(time.RFC3339)
@@ -308,6 +284,39 @@ func (s *Server) putContents(rp *reply, rr *repo, path string) {
 			"parents": []any{map[string]any{"sha": parent, "url": api + "/git/commits/" + parent}},
 		},
 	})
+}
+
+// commitFile makes a commit on branch, child of parent, with the file at
+// path set to data, and moves the branch and the open pull requests from it
+// to the commit, whose id it returns.
+func (s *Server) commitFile(rr *repo, branch, parent, path string, data []byte, message string) string {
+	files := rr.files[parent]
+	s.nextID++
+	sum := sha1.Sum(fmt.Appendf(nil, "commit %s\x00%s\x00%s\x00%s\x00%d", parent, path, blobSHA(data), message, s.nextID))
+	sha := hex.EncodeToString(sum[:])
+	m := make(map[string][]byte, len(files)+1)
+	for p, d := range files {
+		m[p] = d
+	}
+	m[path] = append([]byte{}, data...)
+	rr.files[sha] = m
+	rr.commits[sha] = true
+	rr.branches[branch] = sha
+	if s.prop.commits == nil {
+		s.prop.commits = map[*repo][]*Commit{}
+	}
+	c := &Commit{SHA: sha, Parent: parent, Branch: branch, Path: path, Message: message}
+	s.prop.commits[rr] = append(s.prop.commits[rr], c)
+	// Open pull requests from the branch follow it.
+	for _, p := range rr.pulls {
+		if p.State == "open" && p.HeadRepo == "" && p.HeadRef == branch {
+			p.HeadSHA = sha
+			if s.prop.made[p] {
+				p.Files = s.diffFiles(rr, p.BaseSHA, sha)
+			}
+		}
+	}
+	return sha
 }
 
 // isAncestor reports whether commit anc is of or one of its ancestors, as
