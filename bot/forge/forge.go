@@ -138,6 +138,17 @@ const (
 	ConclusionBlock = "failure"
 )
 
+// How the adapters know a tracking issue in a webhook, before any
+// configuration is read: by the default label or by the hidden marker that
+// bot/track writes into every issue it opens.
+const (
+	// TrackingLabel is the tracking issues' label when .tmbot.yaml names
+	// none (bot/config's default).
+	TrackingLabel = "threat-model"
+	// TrackingMarkerPrefix begins every hidden marker in the bot's issues.
+	TrackingMarkerPrefix = "<!-- tmbot:"
+)
+
 // Client is one forge's API for one installation (GitHub) or token
 // (GitLab), as the review and the tracking need it.
 type Client interface {

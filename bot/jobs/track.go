@@ -83,7 +83,7 @@ func (d *Runner) Track(ctx context.Context, a queue.TrackArgs) error {
 	if len(cfgErrs) > 0 {
 		log.Warn("the configuration on the default branch is invalid; tracking with the defaults", "err", cfgErrs[0].Message)
 	}
-	r.cfg, r.label = cfg, "threat-model"
+	r.cfg, r.label = cfg, forge.TrackingLabel
 	if len(cfg.Tracking.Labels) > 0 {
 		r.label = cfg.Tracking.Labels[0]
 	}

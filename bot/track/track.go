@@ -103,10 +103,12 @@ func contentHash(m *model.Mitigation) string {
 }
 
 // marker is the hidden line by which the bot finds a mitigation's issue.
-var markerRe = regexp.MustCompile(`<!-- tmbot:mitigation key="([^"]+)" -->`)
+var markerRe = regexp.MustCompile(regexp.QuoteMeta(forge.TrackingMarkerPrefix) + `mitigation key="([^"]+)" -->`)
 
 // Marker is the hidden marker of a mitigation's issue.
-func Marker(key string) string { return fmt.Sprintf(`<!-- tmbot:mitigation key="%s" -->`, key) }
+func Marker(key string) string {
+	return fmt.Sprintf(`%smitigation key="%s" -->`, forge.TrackingMarkerPrefix, key)
+}
 
 // KeyOf finds the key in an issue body.
 func KeyOf(body string) (string, bool) {
@@ -118,7 +120,7 @@ func KeyOf(body string) (string, bool) {
 }
 
 // SummaryMarker marks the repository's tracking issue.
-const SummaryMarker = "<!-- tmbot:summary -->"
+const SummaryMarker = forge.TrackingMarkerPrefix + "summary -->"
 
 // Title is s as an issue title: plain text on one line, mentioning no one,
 // invisible characters marked, cut to what the forge allows with an

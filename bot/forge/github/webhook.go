@@ -223,9 +223,9 @@ func issuesEvents(ev *github.IssuesEvent) []forge.Event {
 	}
 	tracked := false
 	for _, l := range ev.GetIssue().Labels {
-		tracked = tracked || l.GetName() == "threat-model"
+		tracked = tracked || l.GetName() == forge.TrackingLabel
 	}
-	if !tracked && !strings.Contains(ev.GetIssue().GetBody(), "<!-- tmbot:") {
+	if !tracked && !strings.Contains(ev.GetIssue().GetBody(), forge.TrackingMarkerPrefix) {
 		return nil
 	}
 	return []forge.Event{forge.TrackingIssueChanged{Repo: webhookRepo(ev.Installation, ev.GetRepo()),

@@ -167,10 +167,10 @@ func issueEvents(ev *gl.IssueEvent, isBot func(string) bool) []forge.Event {
 	if a.Action != "close" && a.Action != "reopen" || ev.User != nil && isBot(ev.User.Username) {
 		return out
 	}
-	tracked := strings.Contains(a.Description, "<!-- tmbot:")
+	tracked := strings.Contains(a.Description, forge.TrackingMarkerPrefix)
 	for _, ls := range [][]*gl.EventLabel{ev.Labels, a.Labels} {
 		for _, l := range ls {
-			tracked = tracked || (l != nil && l.Title == "threat-model")
+			tracked = tracked || (l != nil && l.Title == forge.TrackingLabel)
 		}
 	}
 	if !tracked {
