@@ -76,7 +76,7 @@ func TestWebhookSecretRotation(t *testing.T) {
 			}
 		}
 		// /metrics needs the queue; the registry behind it is read here.
-		families, err := srv.metrics.reg.Gather()
+		families, err := srv.metrics.Gatherer().Gather()
 		if err != nil {
 			t.Fatal(err)
 		}
