@@ -8,21 +8,24 @@ import (
 	"github.com/tmbot/tmbot/bot/metrics"
 )
 
-// DefaultSettings is the Config the service starts from (cmd/tmbot/settings'
-// defaults), with metrics of its own. LoadSettings reads the dashboard's
-// settings from getenv over it. The dashboard's tests (dashboard*_test.go)
-// call them by these names, until the dashboard moves out of this package
-// (issue 20); the service's settings are read by cmd/tmbot/settings.
-func DefaultSettings() Config {
+// testConfig is the Config the service starts from (cmd/tmbot/settings'
+// defaults), with metrics of its own.
+func testConfig() Config {
 	return Config{GitHub: GitHubConfig{APIURL: "https://api.github.com/"}, DashboardTargets: DefaultTargets,
 		MaxBodyBytes: MaxWebhookBody, Metrics: metrics.New()}
 }
+
+// DefaultSettings is testConfig, and LoadSettings reads the dashboard's
+// settings from getenv over it: the dashboard's tests (dashboard*_test.go)
+// call them by these names, until the dashboard moves out of this package
+// (issue 20). The service's settings are read by cmd/tmbot/settings.
+func DefaultSettings() Config { return testConfig() }
 
 func LoadSettings(file string, getenv func(string) string) (Config, error) {
 	if file != "" {
 		return Config{}, errors.New("the server's tests read no settings file")
 	}
-	c := DefaultSettings()
+	c := testConfig()
 	if v := getenv("TMBOT_TRUSTED_PROXIES"); v != "" {
 		c.TrustedProxies = strings.Split(v, ",")
 	}

@@ -19,9 +19,9 @@ const glServiceSecret = "service-secret-5be1"
 
 // gitlabTestServer is a server with GitLab webhooks on SQLite (no queue:
 // the deliveries below are events the bot records and does not act on).
-func gitlabTestServer(t *testing.T, opts ...func(*Settings)) (*Server, http.Handler, *bytes.Buffer) {
+func gitlabTestServer(t *testing.T, opts ...func(*Config)) (*Server, http.Handler, *bytes.Buffer) {
 	t.Helper()
-	settings := DefaultSettings()
+	settings := testConfig()
 	settings.GitLab.WebhookSecret = glServiceSecret
 	for _, o := range opts {
 		o(&settings)
@@ -85,7 +85,7 @@ func TestGitLabSharedSecretRefusedUnlessAllowed(t *testing.T) {
 	const sharedKey = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 	body := `{"object_kind":"pipeline","project":{"id":100}}`
 	for _, allow := range []bool{false, true} {
-		srv, h, logs := gitlabTestServer(t, func(s *Settings) {
+		srv, h, logs := gitlabTestServer(t, func(s *Config) {
 			s.GitLab.SigningKey = sharedKey
 			if allow {
 				s.GitLab.SharedSecret = SharedSecretAllow

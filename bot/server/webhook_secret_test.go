@@ -23,7 +23,7 @@ import (
 func TestWebhookSecretRotation(t *testing.T) {
 	const current, previous, other = "new-secret-7f3a", "old-secret-91c2", "someone-elses"
 	for _, rotating := range []bool{true, false} {
-		settings := DefaultSettings()
+		settings := testConfig()
 		settings.GitHub.WebhookSecret = current
 		settings.GitLab.WebhookSecret = current
 		if rotating {
