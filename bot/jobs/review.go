@@ -13,6 +13,7 @@ import (
 
 	"github.com/tmbot/tmbot/bot/forge"
 	"github.com/tmbot/tmbot/bot/forge/retry"
+	"github.com/tmbot/tmbot/bot/metrics"
 	"github.com/tmbot/tmbot/bot/model"
 	"github.com/tmbot/tmbot/bot/policy"
 	"github.com/tmbot/tmbot/bot/queue"
@@ -61,6 +62,9 @@ type Runner struct {
 	// TrackingOff: no tracking follows the reviews (tmbot ci); the
 	// comment says what the service would open (review.Report.TrackingOff).
 	TrackingOff bool
+	// Metrics count the queue's jobs (ReviewJob, TrackJob): durations and
+	// the forges' API use (nil: nothing is counted).
+	Metrics *metrics.Metrics
 }
 
 func (d *Runner) now() time.Time {

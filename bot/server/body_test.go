@@ -38,7 +38,7 @@ func (z *zeros) Read(p []byte) (int, error) {
 // A Content-Length over the limit is answered 413 before any byte of the
 // body is read.
 func TestWebhookTooLargeRefusedBeforeReading(t *testing.T) {
-	settings := DefaultSettings()
+	settings := testConfig()
 	settings.GitHub.WebhookSecret = "s3cret"
 	settings.GitLab.WebhookSecret = "s3cret"
 	h := New(settings, storetest.Open(t, "sqlite"), nil, slog.New(slog.DiscardHandler)).Handler()
@@ -64,7 +64,7 @@ func TestWebhookBodiesBoundedBeforeAuthentication(t *testing.T) {
 	if testing.Short() {
 		t.Skip("moves a few hundred MB over loopback")
 	}
-	settings := DefaultSettings()
+	settings := testConfig()
 	settings.GitHub.WebhookSecret = "s3cret"
 	settings.GitLab.WebhookSecret = "s3cret"
 	srv := New(settings, storetest.Open(t, "sqlite"), nil, slog.New(slog.DiscardHandler))

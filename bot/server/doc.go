@@ -3,15 +3,21 @@
 // the forge's adapter checks the signature first and parses the delivery
 // into neutral events; then one transaction records the delivery and what
 // its events make, webhook_accept.go; then the answer), health,
-// readiness and Prometheus metrics (metrics.go, which the jobs report to
-// through ObserveJob), the security team's dashboard (dashboard*.go: pages,
-// a JSON API and CSV over what the tracking job stores, behind a session),
-// and the service settings (settings*.go: the YAML file and the
-// environment). One small handler per neutral event (event_*.go) turns it
-// into stored state and queued jobs; the work happens later, in bot/jobs.
+// readiness and /metrics (metrics_handler.go: bot/metrics, which the
+// deliveries are counted in, with the queue's jobs by state refreshed on
+// each read), and the security team's dashboard (dashboard*.go: pages, a
+// JSON API and CSV over what the tracking job stores, behind a session).
+// One small handler per neutral event (event_*.go) turns it into stored
+// state and queued jobs; the work happens later, in bot/jobs.
+//
+// It takes its Config already read and checked (config.go; cmd/tmbot/settings
+// reads the settings file and the environment), except the dashboard's
+// targets and trusted proxies, which the dashboard's code checks
+// (config_dashboard.go, for cmd/tmbot/settings).
 //
 // It imports the store, the queue, the forge types and the adapters'
-// webhook parsing (bot/forge/github, bot/forge/gitlab), bot/config and
-// bot/review (the review budget, the comment marker), and not the jobs;
-// it makes no forge client.
+// webhook parsing (bot/forge/github, bot/forge/gitlab), bot/metrics,
+// bot/commitid, and bot/model (the dashboard's risks); not the jobs, not
+// cmd/tmbot/settings, not the Prometheus client (bot/metrics has it); it
+// makes no forge client.
 package server

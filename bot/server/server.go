@@ -13,28 +13,29 @@ import (
 	"time"
 
 	"github.com/tmbot/tmbot/bot/forge/gitlab"
+	"github.com/tmbot/tmbot/bot/metrics"
 	"github.com/tmbot/tmbot/bot/queue"
 	"github.com/tmbot/tmbot/bot/store"
 )
 
 // Server is the webhook service's HTTP side.
 type Server struct {
-	settings Settings
+	settings Config // (the dashboard files read it by this name)
 	store    *store.Store
 	queue    *queue.Queue
 	log      *slog.Logger
-	metrics  *metrics
+	metrics  *metrics.Metrics // settings.Metrics
 	ready    atomic.Bool
 	gl       gitlabState  // gitlab_bot.go
 	bodies   *bodyLimiter // body.go
 }
 
 // New makes a server over a migrated store and a queue.
-func New(settings Settings, st *store.Store, q *queue.Queue, log *slog.Logger) *Server {
+func New(settings Config, st *store.Store, q *queue.Queue, log *slog.Logger) *Server {
 	if settings.MaxBodyBytes <= 0 {
 		settings.MaxBodyBytes = MaxWebhookBody
 	}
-	s := &Server{settings: settings, store: st, queue: q, log: log, metrics: newMetrics(),
+	s := &Server{settings: settings, store: st, queue: q, log: log, metrics: settings.Metrics,
 		bodies: newBodyLimiter(bodyBytesInFlight, settings.MaxBodyBytes)}
 	s.gl.signingKey = gitlab.SigningKey(settings.GitLab.SigningKey)
 	s.gl.bot = strings.TrimPrefix(strings.TrimSpace(settings.GitLab.BotUsername), "@")
@@ -66,7 +67,7 @@ func (s *Server) timed(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		h.ServeHTTP(w, r)
-		s.metrics.ackSeconds.Observe(time.Since(start).Seconds())
+		s.metrics.Answered(time.Since(start))
 	})
 }
 

@@ -66,16 +66,16 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, forgeName, id, e
 	})
 	switch {
 	case err != nil:
-		s.metrics.delivery(forgeName, event, "error")
+		s.metrics.Delivery(forgeName, event, "error")
 		log.Error("could not store the delivery", "err", err)
 		http.Error(w, "could not store the delivery; please redeliver", http.StatusServiceUnavailable)
 	case dup:
-		s.metrics.delivery(forgeName, event, "duplicate")
+		s.metrics.Delivery(forgeName, event, "duplicate")
 		log.Info("duplicate delivery ignored")
 		w.WriteHeader(http.StatusOK)
 		io.WriteString(w, "duplicate\n")
 	default:
-		s.metrics.delivery(forgeName, event, "accepted")
+		s.metrics.Delivery(forgeName, event, "accepted")
 		log.Debug("delivery accepted")
 		w.WriteHeader(http.StatusAccepted)
 		io.WriteString(w, "accepted\n")
@@ -85,6 +85,6 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, forgeName, id, e
 // previousSecret counts a delivery that only the previous webhook secret
 // authenticated (tmbot_webhook_previous_secret_total).
 func (s *Server) previousSecret(forgeName string) {
-	s.metrics.previous.WithLabelValues(forgeName).Inc()
+	s.metrics.PreviousSecret(forgeName)
 	s.log.Debug("delivery authenticated by the previous webhook secret", "forge", forgeName)
 }

@@ -22,7 +22,7 @@ func (s *Server) handleGitHub(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	refuse := func() {
-		s.metrics.delivery("github", "", "bad_signature")
+		s.metrics.Delivery("github", "", "bad_signature")
 		s.log.Warn("github delivery with a missing or bad signature", "remote", r.RemoteAddr)
 		http.Error(w, "bad signature", http.StatusUnauthorized)
 	}
@@ -34,7 +34,7 @@ func (s *Server) handleGitHub(w http.ResponseWriter, r *http.Request) {
 	}
 	body, res := s.readBody(w, r, sig.Writer())
 	if res != readOK {
-		s.metrics.delivery("github", "", string(res))
+		s.metrics.Delivery("github", "", string(res))
 		return
 	}
 	ok, previous := sig.Verify()
@@ -53,14 +53,14 @@ func (s *Server) handleGitHub(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if event == "ping" {
-		s.metrics.delivery("github", event, "ok")
+		s.metrics.Delivery("github", event, "ok")
 		w.WriteHeader(http.StatusOK)
 		io.WriteString(w, "pong\n")
 		return
 	}
 	events, err := github.ParseWebhook(event, body, s.settings.GitHub.AppID)
 	if err != nil {
-		s.metrics.delivery("github", event, "bad_payload")
+		s.metrics.Delivery("github", event, "bad_payload")
 		log.Warn("unreadable payload", "err", err)
 		http.Error(w, "cannot parse the payload", http.StatusBadRequest)
 		return

@@ -41,7 +41,7 @@ func (s *Server) handleGitLab(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	refuse := func(why string) {
-		s.metrics.delivery("gitlab", "", "bad_signature")
+		s.metrics.Delivery("gitlab", "", "bad_signature")
 		s.log.Warn("gitlab delivery refused: "+why, "remote", r.RemoteAddr)
 		http.Error(w, "bad token or signature", http.StatusUnauthorized)
 	}
@@ -50,7 +50,7 @@ func (s *Server) handleGitLab(w http.ResponseWriter, r *http.Request) {
 	keys := s.gitlabKeys()
 	if ok, shared := gitlab.PreCheck(r.Header, keys, now); !ok {
 		if shared {
-			s.metrics.shared.WithLabelValues("refused").Inc()
+			s.metrics.SharedSecret("refused")
 			refuse(sharedRefused)
 			return
 		}
@@ -59,7 +59,7 @@ func (s *Server) handleGitLab(w http.ResponseWriter, r *http.Request) {
 	}
 	body, res := s.readBody(w, r, nil)
 	if res != readOK {
-		s.metrics.delivery("gitlab", "", string(res))
+		s.metrics.Delivery("gitlab", "", string(res))
 		return
 	}
 	project, consistent := gitlab.PayloadProject(body)
@@ -72,15 +72,15 @@ func (s *Server) handleGitLab(w http.ResponseWriter, r *http.Request) {
 		refuse("a missing or wrong token or signature")
 		return
 	case auth.Shared && !s.sharedAllowed():
-		s.metrics.shared.WithLabelValues("refused").Inc()
+		s.metrics.SharedSecret("refused")
 		refuse(sharedRefused)
 		return
 	case auth.Shared:
-		s.metrics.shared.WithLabelValues("accepted").Inc()
+		s.metrics.SharedSecret("accepted")
 	case !consistent:
 		// The secret is this project's, but the payload names another
 		// project too (a target project, a merge request's).
-		s.metrics.delivery("gitlab", "", "wrong_project")
+		s.metrics.Delivery("gitlab", "", "wrong_project")
 		s.log.Warn("gitlab delivery refused: the payload names a project other than the one its secret belongs to",
 			"remote", r.RemoteAddr, "project", auth.Project)
 		http.Error(w, "the payload names a project other than the one this webhook's secret belongs to", http.StatusForbidden)
@@ -95,7 +95,7 @@ func (s *Server) handleGitLab(w http.ResponseWriter, r *http.Request) {
 	log := s.log.With("forge", "gitlab", "event", event, "delivery", key)
 	events, err := gitlab.ParseWebhook(event, body, s.isGitLabBot)
 	if err != nil {
-		s.metrics.delivery("gitlab", event, "bad_payload")
+		s.metrics.Delivery("gitlab", event, "bad_payload")
 		log.Warn("unreadable payload", "err", err)
 		http.Error(w, "cannot parse the payload", http.StatusBadRequest)
 		return

@@ -23,7 +23,7 @@ import (
 func TestWebhookSecretRotation(t *testing.T) {
 	const current, previous, other = "new-secret-7f3a", "old-secret-91c2", "someone-elses"
 	for _, rotating := range []bool{true, false} {
-		settings := DefaultSettings()
+		settings := testConfig()
 		settings.GitHub.WebhookSecret = current
 		settings.GitLab.WebhookSecret = current
 		if rotating {
@@ -76,7 +76,7 @@ func TestWebhookSecretRotation(t *testing.T) {
 			}
 		}
 		// /metrics needs the queue; the registry behind it is read here.
-		families, err := srv.metrics.reg.Gather()
+		families, err := srv.metrics.Gatherer().Gather()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -23,7 +23,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/tmbot/tmbot/bot/forge/github/githubtest"
-	"github.com/tmbot/tmbot/bot/server"
+	"github.com/tmbot/tmbot/cmd/tmbot/settings"
 )
 
 // The dashboard through the service: its authentication over HTTP, and
@@ -38,23 +38,23 @@ const (
 )
 
 // startServiceWith is startService with settings changed by edit.
-func startServiceWith(t *testing.T, gh *githubtest.Server, database string, edit func(*server.Settings)) *service {
+func startServiceWith(t *testing.T, gh *githubtest.Server, database string, edit func(*settings.Settings)) *service {
 	t.Helper()
-	settings := server.DefaultSettings()
-	settings.Addr = "127.0.0.1:0"
-	settings.Database = database
-	settings.GitHub.AppID = testAppID
-	settings.GitHub.PrivateKey = string(gh.PrivateKeyPEM())
-	settings.GitHub.WebhookSecret = testSecret
-	settings.GitHub.APIURL = gh.URL()
-	settings.ResyncInterval = 0
-	edit(&settings)
+	cfg := settings.Default()
+	cfg.Addr = "127.0.0.1:0"
+	cfg.Database = database
+	cfg.GitHub.AppID = testAppID
+	cfg.GitHub.PrivateKey = string(gh.PrivateKeyPEM())
+	cfg.GitHub.WebhookSecret = testSecret
+	cfg.GitHub.APIURL = gh.URL()
+	cfg.ResyncInterval = 0
+	edit(&cfg)
 	logs := &bytes.Buffer{}
 	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	s := &service{gh: gh, logs: logs, cancel: cancel, done: make(chan error, 1)}
-	go func() { s.done <- serve(ctx, settings, log, ready) }()
+	go func() { s.done <- serve(ctx, cfg, log, ready) }()
 	select {
 	case addr := <-ready:
 		s.url = "http://" + addr
@@ -94,7 +94,7 @@ func TestDashboardServiceAuth(t *testing.T) {
 		}
 	}
 
-	svc := startServiceWith(t, gh, "sqlite:"+filepath.Join(t.TempDir(), "on.db"), func(s *server.Settings) { s.DashboardToken = dashToken })
+	svc := startServiceWith(t, gh, "sqlite:"+filepath.Join(t.TempDir(), "on.db"), func(s *settings.Settings) { s.DashboardToken = dashToken })
 	for _, p := range []string{"/dashboard", "/api/v1/mitigations", "/api/v1/mitigations.csv", "/api/v1/systems",
 		"/api/v1/threats/summary", "/api/v1/risk-history", "/api/v1/accepted-risks"} {
 		for name, h := range map[string]http.Header{
@@ -192,7 +192,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		"threats: {}\nmitigations: {}\n"+strings.Repeat("x", 300)+": 1\n"))
 	gh.SetBranch(legacyRepo, "main", sha("legacy"))
 
-	svc := startServiceWith(t, gh, "sqlite:"+filepath.Join(t.TempDir(), "tmbot.db"), func(s *server.Settings) { s.DashboardToken = dashToken })
+	svc := startServiceWith(t, gh, "sqlite:"+filepath.Join(t.TempDir(), "tmbot.db"), func(s *settings.Settings) { s.DashboardToken = dashToken })
 	sendEvent(t, svc, "push", pushPayload(sha("dash")))
 	sendEvent(t, svc, "push", pushPayloadFor(vendorRepo, 2, sha("vendor")))
 	sendEvent(t, svc, "push", pushPayloadFor(legacyRepo, 3, sha("legacy")))

@@ -8,8 +8,8 @@
 // review, 2 a usage or I/O error.
 //
 // It is the one place that wires the parts together: serve builds the
-// store, the queue, the forge clients, the jobs and the HTTP server from
-// the service settings. The local commands use the review engine
+// store, the queue, the forge clients, the jobs, the HTTP server and the
+// metrics they share from the service settings (cmd/tmbot/settings). The local commands use the review engine
 // (bot/model, bot/diff, bot/policy, bot/review) on files and on a local
 // git repository, and must not reach a forge or a database. Nothing
 // imports this package; its logic belongs in bot/, where it can be

@@ -30,8 +30,8 @@ import (
 
 	"github.com/tmbot/tmbot/bot/forge/github/githubtest"
 	"github.com/tmbot/tmbot/bot/review"
-	"github.com/tmbot/tmbot/bot/server"
 	"github.com/tmbot/tmbot/bot/store/storetest"
+	"github.com/tmbot/tmbot/cmd/tmbot/settings"
 )
 
 // ---- helpers shared with load_test.go ----
@@ -90,18 +90,18 @@ func (s *tuned) logText() string { return s.lw.String() }
 
 // startTuned starts the service in-process as startService does, with tune
 // applied to its settings, and stops it at cleanup.
-func startTuned(tb testing.TB, gh *githubtest.Server, database string, tune func(*server.Settings)) *tuned {
+func startTuned(tb testing.TB, gh *githubtest.Server, database string, tune func(*settings.Settings)) *tuned {
 	tb.Helper()
-	settings := server.DefaultSettings()
-	settings.Addr = "127.0.0.1:0"
-	settings.Database = database
-	settings.GitHub.AppID = testAppID
-	settings.GitHub.PrivateKey = string(gh.PrivateKeyPEM())
-	settings.GitHub.WebhookSecret = testSecret
-	settings.GitHub.APIURL = gh.URL()
-	settings.ResyncInterval = 0
+	cfg := settings.Default()
+	cfg.Addr = "127.0.0.1:0"
+	cfg.Database = database
+	cfg.GitHub.AppID = testAppID
+	cfg.GitHub.PrivateKey = string(gh.PrivateKeyPEM())
+	cfg.GitHub.WebhookSecret = testSecret
+	cfg.GitHub.APIURL = gh.URL()
+	cfg.ResyncInterval = 0
 	if tune != nil {
-		tune(&settings)
+		tune(&cfg)
 	}
 	logs := &bytes.Buffer{}
 	lw := newLockedWriter(logs)
@@ -109,7 +109,7 @@ func startTuned(tb testing.TB, gh *githubtest.Server, database string, tune func
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	s := &service{gh: gh, logs: logs, cancel: cancel, done: make(chan error, 1)}
-	go func() { s.done <- serve(ctx, settings, log, ready) }()
+	go func() { s.done <- serve(ctx, cfg, log, ready) }()
 	select {
 	case addr := <-ready:
 		s.url = "http://" + addr
@@ -556,7 +556,7 @@ func TestReplicasOnPostgres(t *testing.T) {
 	gh := manyPRs(t, prs, 2)
 	var replicas []*tuned
 	for range 3 {
-		replicas = append(replicas, startTuned(t, gh, database, func(s *server.Settings) {
+		replicas = append(replicas, startTuned(t, gh, database, func(s *settings.Settings) {
 			s.RetryBase, s.RetryMax = 100*time.Millisecond, time.Second
 		}))
 	}
@@ -721,7 +721,7 @@ func TestReviewsUnderFaults(t *testing.T) {
 	t.Parallel()
 	const prs = 4
 	gh := manyPRs(t, prs, 2)
-	svc := startTuned(t, gh, "sqlite:"+filepath.Join(t.TempDir(), "tmbot.db"), func(s *server.Settings) {
+	svc := startTuned(t, gh, "sqlite:"+filepath.Join(t.TempDir(), "tmbot.db"), func(s *settings.Settings) {
 		s.RetryBase, s.RetryMax = 50*time.Millisecond, time.Second
 	})
 	gh.SetFailureRate(0.3, 500, 502, 429)
@@ -831,7 +831,7 @@ func TestLateSynchronizeAfterARestart(t *testing.T) {
 // than the job timeout is refused.
 func TestJobTimingSettings(t *testing.T) {
 	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
-	s, err := server.LoadSettings("", env(nil))
+	s, err := settings.Load("", env(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -839,7 +839,7 @@ func TestJobTimingSettings(t *testing.T) {
 		s.RetryBase != 2*time.Second || s.RetryMax != 10*time.Minute {
 		t.Errorf("defaults: %v %v %v %v %v", s.JobTimeout, s.JobRescueAfter, s.JobLockTTL, s.RetryBase, s.RetryMax)
 	}
-	s, err = server.LoadSettings("", env(map[string]string{"TMBOT_JOB_TIMEOUT": "5s", "TMBOT_JOB_RESCUE_AFTER": "6",
+	s, err = settings.Load("", env(map[string]string{"TMBOT_JOB_TIMEOUT": "5s", "TMBOT_JOB_RESCUE_AFTER": "6",
 		"TMBOT_JOB_LOCK_TTL": "3s", "TMBOT_RETRY_BASE": "200ms", "TMBOT_RETRY_MAX": "2s"}))
 	if err != nil {
 		t.Fatal(err)
@@ -853,7 +853,7 @@ func TestJobTimingSettings(t *testing.T) {
 		{"TMBOT_JOB_RESCUE_AFTER": "1m"}, // not more than the default timeout
 		{"TMBOT_RETRY_BASE": "soon"},
 	} {
-		if _, err := server.LoadSettings("", env(bad)); err == nil {
+		if _, err := settings.Load("", env(bad)); err == nil {
 			t.Errorf("%v: no error", bad)
 		}
 	}

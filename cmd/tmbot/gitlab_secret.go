@@ -9,7 +9,7 @@ import (
 	"strconv"
 
 	glforge "github.com/tmbot/tmbot/bot/forge/gitlab"
-	"github.com/tmbot/tmbot/bot/server"
+	"github.com/tmbot/tmbot/cmd/tmbot/settings"
 )
 
 // runGitLabSecret prints the webhook secrets of GitLab projects, derived
@@ -42,19 +42,19 @@ func runGitLabSecret(ctx context.Context, args []string, stdout, stderr io.Write
 		}
 		ids = append(ids, id)
 	}
-	settings, err := server.LoadSettings(*file, os.Getenv)
+	cfg, err := settings.Load(*file, os.Getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "tmbot: %v\n", err)
 		return exitUsage
 	}
-	if settings.GitLab.WebhookSecret == "" {
+	if cfg.GitLab.WebhookSecret == "" {
 		fmt.Fprintln(stderr, "tmbot: gitlab-secret: TMBOT_GITLAB_WEBHOOK_SECRET (gitlab.webhook_secret) is not set: the projects' secrets are derived from it")
 		return exitUsage
 	}
 	for _, id := range ids {
 		fmt.Fprintf(stdout, "project %d\n  secret token:  %s\n  signing token: %s\n", id,
-			glforge.ProjectSecret(settings.GitLab.WebhookSecret, id),
-			glforge.ProjectSigningToken(settings.GitLab.WebhookSecret, id))
+			glforge.ProjectSecret(cfg.GitLab.WebhookSecret, id),
+			glforge.ProjectSigningToken(cfg.GitLab.WebhookSecret, id))
 	}
 	return exitOK
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/tmbot/tmbot/bot/review"
 	"github.com/tmbot/tmbot/bot/server"
 	"github.com/tmbot/tmbot/bot/track"
+	"github.com/tmbot/tmbot/cmd/tmbot/settings"
 )
 
 const (
@@ -67,24 +68,24 @@ type glService struct {
 
 // startGitLabService runs `tmbot serve` in-process with GitLab only, and
 // SQLite in a temporary folder.
-func startGitLabService(t *testing.T, g *gitlabtest.Server, token string, opts ...func(*server.Settings)) *glService {
+func startGitLabService(t *testing.T, g *gitlabtest.Server, token string, opts ...func(*settings.Settings)) *glService {
 	t.Helper()
-	settings := server.DefaultSettings()
-	settings.Addr = "127.0.0.1:0"
-	settings.Database = "sqlite:" + filepath.Join(t.TempDir(), "tmbot.db")
-	settings.GitLab.URL = g.URL() + "/" // with the slash: it works either way
-	settings.GitLab.Token = token
-	settings.GitLab.WebhookSecret = glSecret
-	settings.ResyncInterval = 0
+	cfg := settings.Default()
+	cfg.Addr = "127.0.0.1:0"
+	cfg.Database = "sqlite:" + filepath.Join(t.TempDir(), "tmbot.db")
+	cfg.GitLab.URL = g.URL() + "/" // with the slash: it works either way
+	cfg.GitLab.Token = token
+	cfg.GitLab.WebhookSecret = glSecret
+	cfg.ResyncInterval = 0
 	for _, o := range opts {
-		o(&settings)
+		o(&cfg)
 	}
 	logs := &bytes.Buffer{}
 	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs, mu: make(chan struct{}, 1)}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	s := &glService{logs: logs, cancel: cancel, done: make(chan error, 1)}
-	go func() { s.done <- serve(ctx, settings, log, ready) }()
+	go func() { s.done <- serve(ctx, cfg, log, ready) }()
 	select {
 	case addr := <-ready:
 		s.url = "http://" + addr

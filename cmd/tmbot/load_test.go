@@ -29,8 +29,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tmbot/tmbot/bot/server"
 	"github.com/tmbot/tmbot/bot/store/storetest"
+	"github.com/tmbot/tmbot/cmd/tmbot/settings"
 )
 
 // BenchmarkWebhookAck fires pull_request deliveries (each with a delivery
@@ -154,7 +154,7 @@ func BenchmarkQueueDrain(b *testing.B) {
 
 // benchWorkers sets the workers from TMBOT_WORKERS, as the service reads
 // it, so that the benchmarks can compare (the default otherwise).
-func benchWorkers(s *server.Settings) {
+func benchWorkers(s *settings.Settings) {
 	if n, err := strconv.Atoi(os.Getenv("TMBOT_WORKERS")); err == nil && n > 0 {
 		s.Workers = n
 	}

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/tmbot/tmbot/bot/server"
+	"github.com/tmbot/tmbot/cmd/tmbot/settings"
 )
 
 // settingFragments are the values of the string settings, and the parts
@@ -16,7 +16,7 @@ import (
 // SQLite file's path; each line of a key), each with the name of its
 // setting. The shortest fragment kept is minFragment bytes, so that
 // ordinary words are not taken for a value.
-func settingFragments(s server.Settings) [][2]string {
+func settingFragments(s settings.Settings) [][2]string {
 	const minFragment = 4
 	var out [][2]string
 	add := func(name, v string) {
@@ -70,7 +70,7 @@ func settingFragments(s server.Settings) [][2]string {
 // printed: each is replaced by the name of its setting. The errors of
 // the libraries serve calls (the database driver, the listener, the forge
 // clients) may quote what they were given.
-func scrub(err error, s server.Settings) error {
+func scrub(err error, s settings.Settings) error {
 	if err == nil {
 		return nil
 	}

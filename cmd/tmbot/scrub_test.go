@@ -7,15 +7,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tmbot/tmbot/bot/server"
+	"github.com/tmbot/tmbot/cmd/tmbot/settings"
 )
 
 // What serve refuses to start with never quotes a setting's value, whole
 // or in part: a database path, a PostgreSQL URL's user and host, a listen
 // address, a private key that is not one, a GitLab URL.
 func TestServeErrorsNeverContainSettingValues(t *testing.T) {
-	base := func() server.Settings {
-		s := server.DefaultSettings()
+	base := func() settings.Settings {
+		s := settings.Default()
 		s.Addr = "127.0.0.1:0"
 		s.Database = "sqlite:" + t.TempDir() + "/tmbot.db"
 		s.ResyncInterval = 0
@@ -23,18 +23,18 @@ func TestServeErrorsNeverContainSettingValues(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name, secret string
-		set          func(*server.Settings)
+		set          func(*settings.Settings)
 	}{
-		{"sqlite path", "Qp7Wz3Lk9", func(s *server.Settings) { s.Database = "sqlite:/proc/Qp7Wz3Lk9/tmbot.db" }},
-		{"postgres url", "Vx4Tn8Rm2", func(s *server.Settings) {
+		{"sqlite path", "Qp7Wz3Lk9", func(s *settings.Settings) { s.Database = "sqlite:/proc/Qp7Wz3Lk9/tmbot.db" }},
+		{"postgres url", "Vx4Tn8Rm2", func(s *settings.Settings) {
 			s.Database = "postgres://Vx4Tn8Rm2:Vx4Tn8Rm2pw@Vx4Tn8Rm2.invalid:1/db?connect_timeout=1"
 		}},
-		{"listen address", "Ad5Hc1Yu6", func(s *server.Settings) { s.Addr = "Ad5Hc1Yu6:http-alt-nope" }},
-		{"private key", "Pk2Gs9Ve4Lm8", func(s *server.Settings) {
+		{"listen address", "Ad5Hc1Yu6", func(s *settings.Settings) { s.Addr = "Ad5Hc1Yu6:http-alt-nope" }},
+		{"private key", "Pk2Gs9Ve4Lm8", func(s *settings.Settings) {
 			s.GitHub.AppID, s.GitHub.WebhookSecret = 1, "x"
 			s.GitHub.PrivateKey = "-----BEGIN RSA PRIVATE KEY-----\nPk2Gs9Ve4Lm8Pk2Gs9Ve4Lm8\n-----END RSA PRIVATE KEY-----\n"
 		}},
-		{"gitlab url", "Gu3Ff7Jd1", func(s *server.Settings) {
+		{"gitlab url", "Gu3Ff7Jd1", func(s *settings.Settings) {
 			s.GitLab.URL, s.GitLab.Token, s.GitLab.WebhookSecret = "ftp://Gu3Ff7Jd1.example.com", "glpat-x", "x"
 		}},
 	} {

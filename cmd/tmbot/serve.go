@@ -19,6 +19,7 @@ import (
 	ghforge "github.com/tmbot/tmbot/bot/forge/github"
 	glforge "github.com/tmbot/tmbot/bot/forge/gitlab"
 	"github.com/tmbot/tmbot/bot/jobs"
+	"github.com/tmbot/tmbot/bot/metrics"
 	"github.com/tmbot/tmbot/bot/model"
 	"github.com/tmbot/tmbot/bot/policy"
 	"github.com/tmbot/tmbot/bot/queue"
@@ -26,6 +27,7 @@ import (
 	"github.com/tmbot/tmbot/bot/sandbox"
 	"github.com/tmbot/tmbot/bot/server"
 	"github.com/tmbot/tmbot/bot/store"
+	"github.com/tmbot/tmbot/cmd/tmbot/settings"
 )
 
 // shutdownGrace is how long in-flight answers and jobs get on SIGTERM.
@@ -43,13 +45,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if !ok || len(rest) > 0 {
 		return exitUsage
 	}
-	settings, err := server.LoadSettings(*file, os.Getenv)
+	cfg, err := settings.Load(*file, os.Getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "tmbot: %v\n", err)
 		return exitUsage
 	}
-	log := newLogger(stderr, settings.LogLevel)
-	if err := scrub(serve(ctx, settings, log, nil), settings); err != nil {
+	log := newLogger(stderr, cfg.LogLevel)
+	if err := scrub(serve(ctx, cfg, log, nil), cfg); err != nil {
 		log.Error("tmbot stopped", "err", err)
 		return 1
 	}
@@ -67,98 +69,56 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 // serve runs the service until ctx is done. ready, when not nil, receives
 // the listening address once the service is ready (tests). Its error
 // names settings but quotes none of their values (scrub.go).
-func serve(ctx context.Context, settings server.Settings, log *slog.Logger, ready chan<- string) error {
-	return scrub(serveSettings(ctx, settings, log, ready), settings)
+func serve(ctx context.Context, cfg settings.Settings, log *slog.Logger, ready chan<- string) error {
+	return scrub(serveSettings(ctx, cfg, log, ready), cfg)
 }
 
-func serveSettings(ctx context.Context, settings server.Settings, log *slog.Logger, ready chan<- string) error {
+// serveSettings opens what the settings name, starts the jobs and serves
+// until ctx is done; then the answers and the jobs in flight finish,
+// within shutdownGrace.
+func serveSettings(ctx context.Context, cfg settings.Settings, log *slog.Logger, ready chan<- string) error {
 	// The configured paths first: a path that is not there stops the
 	// start, before anything is opened.
-	orgPolicies, err := readPolicies(settings.PoliciesDir)
+	orgPolicies, err := readPolicies(cfg.PoliciesDir)
 	if err != nil {
 		return err
 	}
-	if settings.PoliciesDir != "" && len(orgPolicies) == 0 {
-		log.Warn("the organisation's policy folder holds no *.cue file: no organisation policy applies", "policies_dir", settings.PoliciesDir)
+	if cfg.PoliciesDir != "" && len(orgPolicies) == 0 {
+		log.Warn("the organisation's policy folder holds no *.cue file: no organisation policy applies", "policies_dir", cfg.PoliciesDir)
 	}
-	st, err := store.Open(ctx, settings.Database, log)
+	st, err := store.Open(ctx, cfg.Database, log)
 	if err != nil {
 		return fmt.Errorf("open the database named by TMBOT_DATABASE: %w", err)
 	}
 	defer st.Close()
-	budget := sandbox.Budget{Timeout: settings.CUETimeout, MemoryBytes: settings.CUEMemory}
-	loader, err := model.NewLoader(model.Limits{CUE: model.CUEBudget(budget)})
+	m := metrics.New() // one set, counted by the server and the jobs
+	runner, err := newRunner(cfg, st, orgPolicies, m, log)
 	if err != nil {
 		return err
 	}
-	var app *ghforge.App
-	if settings.GitHub.AppID != 0 {
-		app, err = ghforge.NewApp(ghforge.AppConfig{AppID: settings.GitHub.AppID,
-			PrivateKey: []byte(settings.GitHub.PrivateKey), BaseURL: settings.GitHub.APIURL})
-		if err != nil {
-			return fmt.Errorf("the GitHub App (TMBOT_GITHUB_APP_ID, TMBOT_GITHUB_PRIVATE_KEY): %w", err)
-		}
+	f, err := openForges(cfg)
+	if err != nil {
+		return err
 	}
-	// GitLab (bot/forge/gitlab): one client for the instance and its token.
-	var glClient *glforge.Client
-	if settings.GitLab.URL != "" {
-		glClient, err = glforge.New(settings.GitLab.URL, settings.GitLab.Token, nil)
-		if err != nil {
-			return fmt.Errorf("GitLab (TMBOT_GITLAB_URL, TMBOT_GITLAB_TOKEN): %w", err)
-		}
-	}
-	deps := &jobs.Runner{Store: st, Loader: loader, Log: log, OrgPolicies: orgPolicies, ResyncReserve: settings.ResyncReserve,
-		OrgPoliciesOverridable: settings.OrgPoliciesOverridable, PolicyBudget: budget,
-		Engines: policy.NewPool(settings.Workers), // one idle engine per worker
-		// Reviews compute on all cores but one, whatever the workers: the
-		// last core answers webhooks (docs/performance.md).
-		Compute: review.NewLimiter(runtime.GOMAXPROCS(0) - 1),
-		Budget:  settings.ReviewBudget(),
-		Client: func(repo forge.Repo) (forge.Client, error) {
-			switch {
-			case repo.Forge == "github" && app != nil:
-				return app.Client(repo.Installation)
-			case repo.Forge == "gitlab" && glClient != nil: // GitLab
-				return glClient, nil
-			default:
-				return nil, fmt.Errorf("%s is not configured: %w", repo.Forge, forge.ErrGone)
-			}
-		}}
+	runner.Client = f.client
 	var q *queue.Queue
-	var srv *server.Server
-	// observe records each job's duration and its forge client's API use.
-	observe := func(kind string, repo forge.Repo, start time.Time, err error) {
-		if srv == nil {
-			return
-		}
-		client, _ := deps.Client(repo)
-		srv.ObserveJob(kind, time.Since(start), err, repo.Forge, repo.Installation, client)
-	}
 	q, err = queue.New(st, queue.Handlers{
-		Review: func(ctx context.Context, a queue.ReviewArgs) error {
-			start := time.Now()
-			err := deps.ReviewPR(ctx, a)
-			observe("review", a.Repo, start, err)
-			return err
-		},
-		Resync: func(ctx context.Context) error { return deps.Resync(ctx, q) },
-		Track: func(ctx context.Context, a queue.TrackArgs) error {
-			start := time.Now()
-			err := deps.Track(ctx, a)
-			observe("track", a.Repo, start, err)
-			return err
-		},
-	}, queue.Options{Workers: settings.Workers, ResyncInterval: settings.ResyncInterval, ResyncFirst: settings.ResyncFirst, Log: log,
-		JobTimeout: settings.JobTimeout, RescueStuckJobsAfter: settings.JobRescueAfter, LockTTL: settings.JobLockTTL,
-		RetryBase: settings.RetryBase, RetryMax: settings.RetryMax})
+		Review: runner.ReviewJob,
+		Resync: func(ctx context.Context) error { return runner.Resync(ctx, q) },
+		Track:  runner.TrackJob,
+	}, queue.Options{Workers: cfg.Workers, ResyncInterval: cfg.ResyncInterval, ResyncFirst: cfg.ResyncFirst, Log: log,
+		JobTimeout: cfg.JobTimeout, RescueStuckJobsAfter: cfg.JobRescueAfter, LockTTL: cfg.JobLockTTL,
+		RetryBase: cfg.RetryBase, RetryMax: cfg.RetryMax})
 	if err != nil {
 		return err
 	}
-	srv = server.New(settings, st, q, log)
-	if glClient != nil { // GitLab: learn the bot's username, to ignore its own issue events
-		srv.SetGitLabBot(glClient.BotLogin)
+	srvCfg := cfg.Server()
+	srvCfg.Metrics = m
+	srv := server.New(srvCfg, st, q, log)
+	if f.gitlab != nil { // GitLab: learn the bot's username, to ignore its own issue events
+		srv.SetGitLabBot(f.gitlab.BotLogin)
 	}
-	ln, err := net.Listen("tcp", settings.Addr)
+	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on the address of TMBOT_ADDR: %w", err)
 	}
@@ -169,9 +129,9 @@ func serveSettings(ctx context.Context, settings server.Settings, log *slog.Logg
 	srv.SetReady(true)
 	// What is on, in one line (no value of a secret: only whether it is set).
 	log.Info("tmbot serving", "version", versionString(), "addr", ln.Addr().String(),
-		"database", strings.SplitN(settings.Database, ":", 2)[0],
-		"github", app != nil, "gitlab", glClient != nil, "dashboard", settings.DashboardToken != "",
-		"org_policies", len(orgPolicies), "workers", settings.Workers)
+		"database", strings.SplitN(cfg.Database, ":", 2)[0],
+		"github", f.github != nil, "gitlab", f.gitlab != nil, "dashboard", cfg.DashboardToken != "",
+		"org_policies", len(orgPolicies), "workers", cfg.Workers)
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
@@ -182,6 +142,64 @@ func serveSettings(ctx context.Context, settings server.Settings, log *slog.Logg
 		log.Warn("jobs did not stop cleanly; unfinished ones run again after the restart", "err", err)
 	}
 	return serveErr
+}
+
+// forges are the forges the settings turn on (nil: off).
+type forges struct {
+	github *ghforge.App
+	// gitlab (bot/forge/gitlab): one client for the instance and its token.
+	gitlab *glforge.Client
+}
+
+func openForges(cfg settings.Settings) (forges, error) {
+	var f forges
+	var err error
+	if cfg.GitHub.AppID != 0 {
+		f.github, err = ghforge.NewApp(ghforge.AppConfig{AppID: cfg.GitHub.AppID,
+			PrivateKey: []byte(cfg.GitHub.PrivateKey), BaseURL: cfg.GitHub.APIURL})
+		if err != nil {
+			return f, fmt.Errorf("the GitHub App (TMBOT_GITHUB_APP_ID, TMBOT_GITHUB_PRIVATE_KEY): %w", err)
+		}
+	}
+	if cfg.GitLab.URL != "" {
+		f.gitlab, err = glforge.New(cfg.GitLab.URL, cfg.GitLab.Token, nil)
+		if err != nil {
+			return f, fmt.Errorf("GitLab (TMBOT_GITLAB_URL, TMBOT_GITLAB_TOKEN): %w", err)
+		}
+	}
+	return f, nil
+}
+
+// client is the forge client of a repository: its installation's on
+// GitHub, the instance's on GitLab.
+func (f forges) client(repo forge.Repo) (forge.Client, error) {
+	switch {
+	case repo.Forge == "github" && f.github != nil:
+		return f.github.Client(repo.Installation)
+	case repo.Forge == "gitlab" && f.gitlab != nil: // GitLab
+		return f.gitlab, nil
+	default:
+		return nil, fmt.Errorf("%s is not configured: %w", repo.Forge, forge.ErrGone)
+	}
+}
+
+// newRunner is what the jobs need: the model loader within the CUE
+// budget, the policies, the review budget and the metrics (the forges'
+// clients are the caller's to set).
+func newRunner(cfg settings.Settings, st *store.Store, orgPolicies map[string][]byte, m *metrics.Metrics, log *slog.Logger) (*jobs.Runner, error) {
+	budget := sandbox.Budget{Timeout: cfg.CUETimeout, MemoryBytes: cfg.CUEMemory}
+	loader, err := model.NewLoader(model.Limits{CUE: model.CUEBudget(budget)})
+	if err != nil {
+		return nil, err
+	}
+	return &jobs.Runner{Store: st, Loader: loader, Log: log, OrgPolicies: orgPolicies, ResyncReserve: cfg.ResyncReserve,
+		OrgPoliciesOverridable: cfg.OrgPoliciesOverridable, PolicyBudget: budget,
+		Engines: policy.NewPool(cfg.Workers), // one idle engine per worker
+		// Reviews compute on all cores but one, whatever the workers: the
+		// last core answers webhooks (docs/performance.md).
+		Compute: review.NewLimiter(runtime.GOMAXPROCS(0) - 1),
+		Budget:  cfg.ReviewBudget(),
+		Metrics: m}, nil
 }
 
 // readPolicies reads the organisation's *.cue policies. A folder that is

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tmbot/tmbot/bot/server"
+	"github.com/tmbot/tmbot/cmd/tmbot/settings"
 )
 
 // A configured path that is not there stops tmbot serve before it opens
@@ -53,22 +53,22 @@ func TestServeStartupLineListsWhatIsOn(t *testing.T) {
 	for _, n := range []string{"a.cue", "b.cue", "notes.txt"} {
 		os.WriteFile(filepath.Join(policies, n), []byte("package policy\n"), 0o600)
 	}
-	settings := server.DefaultSettings()
-	settings.Addr = "127.0.0.1:0"
-	settings.Database = "sqlite:" + filepath.Join(t.TempDir(), "tmbot.db")
-	settings.GitHub.AppID = testAppID
-	settings.GitHub.PrivateKey = string(gh.PrivateKeyPEM())
-	settings.GitHub.WebhookSecret = testSecret
-	settings.GitHub.APIURL = gh.URL()
-	settings.ResyncInterval = 0
-	settings.DashboardToken = "dashboard-token-for-the-startup-test"
-	settings.PoliciesDir = policies
+	cfg := settings.Default()
+	cfg.Addr = "127.0.0.1:0"
+	cfg.Database = "sqlite:" + filepath.Join(t.TempDir(), "tmbot.db")
+	cfg.GitHub.AppID = testAppID
+	cfg.GitHub.PrivateKey = string(gh.PrivateKeyPEM())
+	cfg.GitHub.WebhookSecret = testSecret
+	cfg.GitHub.APIURL = gh.URL()
+	cfg.ResyncInterval = 0
+	cfg.DashboardToken = "dashboard-token-for-the-startup-test"
+	cfg.PoliciesDir = policies
 	logs := &bytes.Buffer{}
 	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs, mu: make(chan struct{}, 1)}, nil))
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, settings, log, ready) }()
+	go func() { done <- serve(ctx, cfg, log, ready) }()
 	select {
 	case <-ready:
 	case err := <-done:
@@ -92,7 +92,7 @@ func TestServeStartupLineListsWhatIsOn(t *testing.T) {
 	if line["github"] != true || line["gitlab"] != false || line["dashboard"] != true || line["org_policies"] != float64(2) {
 		t.Errorf("start-up line %v: want github, no gitlab, the dashboard and 2 organisation policies", line)
 	}
-	if strings.Contains(logs.String(), settings.DashboardToken) {
+	if strings.Contains(logs.String(), cfg.DashboardToken) {
 		t.Error("the dashboard token reached the log")
 	}
 }

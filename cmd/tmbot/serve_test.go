@@ -20,6 +20,7 @@ import (
 	"github.com/tmbot/tmbot/bot/forge/github/githubtest"
 	"github.com/tmbot/tmbot/bot/review"
 	"github.com/tmbot/tmbot/bot/server"
+	"github.com/tmbot/tmbot/cmd/tmbot/settings"
 )
 
 const (
@@ -47,20 +48,20 @@ type service struct {
 
 func startService(t *testing.T, gh *githubtest.Server, database string) *service {
 	t.Helper()
-	settings := server.DefaultSettings()
-	settings.Addr = "127.0.0.1:0"
-	settings.Database = database
-	settings.GitHub.AppID = testAppID
-	settings.GitHub.PrivateKey = string(gh.PrivateKeyPEM())
-	settings.GitHub.WebhookSecret = testSecret
-	settings.GitHub.APIURL = gh.URL()
-	settings.ResyncInterval = 0
+	cfg := settings.Default()
+	cfg.Addr = "127.0.0.1:0"
+	cfg.Database = database
+	cfg.GitHub.AppID = testAppID
+	cfg.GitHub.PrivateKey = string(gh.PrivateKeyPEM())
+	cfg.GitHub.WebhookSecret = testSecret
+	cfg.GitHub.APIURL = gh.URL()
+	cfg.ResyncInterval = 0
 	logs := &bytes.Buffer{}
 	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs, mu: make(chan struct{}, 1)}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	s := &service{gh: gh, logs: logs, cancel: cancel, done: make(chan error, 1)}
-	go func() { s.done <- serve(ctx, settings, log, ready) }()
+	go func() { s.done <- serve(ctx, cfg, log, ready) }()
 	select {
 	case addr := <-ready:
 		s.url = "http://" + addr

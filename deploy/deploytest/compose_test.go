@@ -14,7 +14,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
 
-	"github.com/tmbot/tmbot/bot/server"
+	"github.com/tmbot/tmbot/cmd/tmbot/settings"
 )
 
 // composeEnv is what a user puts in deploy/.env (deploy/env.example).
@@ -92,7 +92,7 @@ func TestCompose(t *testing.T) {
 	env := map[string]string{}
 	for k, v := range bot.Environment {
 		if strings.HasPrefix(k, "TMBOT_") && !knownSettings(t)[k] {
-			t.Errorf("tmbot: %s is not a setting that bot/server/settings.go reads", k)
+			t.Errorf("tmbot: %s is not a setting that cmd/tmbot/settings reads", k)
 		}
 		if v != nil {
 			env[k] = *v
@@ -106,7 +106,7 @@ func TestCompose(t *testing.T) {
 		t.Errorf("secret github-private-key %+v: want the file deploy/github-private-key.pem", sec)
 	}
 	env["TMBOT_GITHUB_PRIVATE_KEY"] = "placeholder-private-key" // the file exists only in the container
-	s, err := server.LoadSettings("", func(k string) string { return env[k] })
+	s, err := settings.Load("", func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatalf("tmbot refuses the environment: %v", err)
 	}

@@ -28,7 +28,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/yaml"
 
-	"github.com/tmbot/tmbot/bot/server"
+	"github.com/tmbot/tmbot/cmd/tmbot/settings"
 )
 
 // The shutdown budget the pod's terminationGracePeriodSeconds must cover
@@ -71,14 +71,14 @@ var (
 )
 
 // knownSettings are the TMBOT_* variables that the service reads: those
-// named in the Go files (not the tests) of bot/server (settings.go, and a
-// few read directly) and cmd/tmbot. Any other name is ignored by tmbot, so a
+// named in the Go files (not the tests) of cmd/tmbot/settings, bot/server
+// (the dashboard's) and cmd/tmbot. Any other name is ignored by tmbot, so a
 // typo in a deploy file would pass silently.
 func knownSettings(t testing.TB) map[string]bool {
 	t.Helper()
 	settingNamesOnce.Do(func() {
 		settingNames = map[string]bool{}
-		for _, dir := range []string{"bot/server", "cmd/tmbot"} {
+		for _, dir := range []string{"bot/server", "cmd/tmbot", "cmd/tmbot/settings"} {
 			files, _ := filepath.Glob(filepath.Join(root(t), dir, "*.go"))
 			for _, f := range files {
 				if strings.HasSuffix(f, "_test.go") {
@@ -95,7 +95,7 @@ func knownSettings(t testing.TB) map[string]bool {
 		}
 	})
 	if !settingNames["TMBOT_DATABASE"] || len(settingNames) < 5 {
-		t.Fatalf("found only %v in bot/server and cmd/tmbot", settingNames)
+		t.Fatalf("found only %v in bot/server, cmd/tmbot and cmd/tmbot/settings", settingNames)
 	}
 	return settingNames
 }
@@ -492,7 +492,7 @@ func checkDeployment(t *testing.T, b bundle, d *appsv1.Deployment, e expect) {
 		}
 		env[ev.Name] = ev
 		if strings.HasPrefix(ev.Name, "TMBOT_") && !knownSettings(t)[ev.Name] {
-			t.Errorf("%s: %s is not a setting that bot/server/settings.go reads", src, ev.Name)
+			t.Errorf("%s: %s is not a setting that cmd/tmbot/settings reads", src, ev.Name)
 		}
 		if ev.ValueFrom != nil && ev.ValueFrom.SecretKeyRef != nil {
 			r := ev.ValueFrom.SecretKeyRef
@@ -562,11 +562,11 @@ func checkSecretRef(t *testing.T, b bundle, e expect, what, name, key string, op
 	}
 }
 
-// loadSettings runs bot/server's LoadSettings on a container's
+// loadSettings runs cmd/tmbot/settings' Load on a container's
 // environment: literal values as they are, Secret values from the Secrets
 // among the objects or placeholders. The private key is given inline, since
 // its file exists only in the pod.
-func loadSettings(t *testing.T, b bundle, envVars []corev1.EnvVar) server.Settings {
+func loadSettings(t *testing.T, b bundle, envVars []corev1.EnvVar) settings.Settings {
 	t.Helper()
 	env := map[string]string{}
 	for _, ev := range envVars {
@@ -592,7 +592,7 @@ func loadSettings(t *testing.T, b bundle, envVars []corev1.EnvVar) server.Settin
 	if _, ok := env["TMBOT_GITHUB_PRIVATE_KEY_FILE"]; ok {
 		env["TMBOT_GITHUB_PRIVATE_KEY"] = "placeholder-private-key"
 	}
-	s, err := server.LoadSettings("", func(k string) string { return env[k] })
+	s, err := settings.Load("", func(k string) string { return env[k] })
 	if err != nil {
 		t.Errorf("tmbot refuses the container's environment: %v", err)
 	}

@@ -3,7 +3,8 @@
 // linted with its linter; the plain Kubernetes manifests; the Compose file,
 // loaded with the Compose specification's loader; the Dockerfile; and the
 // operator documentation (docs/operations.md, docs/quickstart.md,
-// docs/vendor-guide.md) against the settings and metrics in bot/server.
+// docs/vendor-guide.md) against the settings in cmd/tmbot/settings and the
+// metrics in bot/metrics.
 //
 // Every Kubernetes object is decoded into its k8s.io/api type with unknown
 // and duplicate fields rejected (the ServiceMonitor into a local subset of

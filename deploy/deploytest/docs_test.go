@@ -15,14 +15,14 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/tmbot/tmbot/bot/server"
+	"github.com/tmbot/tmbot/cmd/tmbot/settings"
 )
 
 // operatorDocs are the documents this package keeps honest.
 var operatorDocs = []string{"docs/quickstart.md", "docs/operations.md", "docs/vendor-guide.md"}
 
 // settingsFileKeys are the settings file's keys, dotted (github.app_id),
-// from the yaml tags of server.Settings.
+// from the yaml tags of settings.Settings.
 func settingsFileKeys() []string {
 	var keys []string
 	var walk func(t reflect.Type, prefix string)
@@ -40,7 +40,7 @@ func settingsFileKeys() []string {
 			keys = append(keys, prefix+name)
 		}
 	}
-	walk(reflect.TypeFor[server.Settings](), "")
+	walk(reflect.TypeFor[settings.Settings](), "")
 	sort.Strings(keys)
 	return keys
 }
@@ -64,9 +64,9 @@ func TestOperationsListsEverySetting(t *testing.T) {
 			t.Errorf("docs/operations.md does not document the settings file key %s", k)
 		}
 	}
-	metrics := regexp.MustCompile(`Name:\s*"(tmbot_[a-z0-9_]+)"`).FindAllStringSubmatch(string(readRepoFile(t, "bot/server/metrics.go")), -1)
+	metrics := regexp.MustCompile(`Name:\s*"(tmbot_[a-z0-9_]+)"`).FindAllStringSubmatch(string(readRepoFile(t, "bot/metrics/metrics.go")), -1)
 	if len(metrics) == 0 {
-		t.Fatal("no metric found in bot/server/metrics.go")
+		t.Fatal("no metric found in bot/metrics/metrics.go")
 	}
 	for _, m := range metrics {
 		if !strings.Contains(doc, "`"+m[1]+"`") {
@@ -90,7 +90,7 @@ func TestOperationsListsEverySetting(t *testing.T) {
 	}
 	// The key file exists only on the reader's machine.
 	env := map[string]string{"TMBOT_GITHUB_PRIVATE_KEY": "placeholder"}
-	if _, err := server.LoadSettings(f, func(k string) string { return env[k] }); err != nil {
+	if _, err := settings.Load(f, func(k string) string { return env[k] }); err != nil {
 		t.Errorf("tmbot refuses the settings file example of docs/operations.md: %v", err)
 	}
 	var tree map[string]any

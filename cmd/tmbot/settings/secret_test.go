@@ -1,4 +1,4 @@
-package server
+package settings
 
 import (
 	"os"
@@ -66,7 +66,7 @@ func TestSettingsErrorsNeverContainTheValue(t *testing.T) {
 		if c.file != "" {
 			path = file(strings.ReplaceAll(c.name, " ", "-")+".yaml", c.file)
 		}
-		_, err := LoadSettings(path, func(k string) string { return env[k] })
+		_, err := Load(path, func(k string) string { return env[k] })
 		if err == nil {
 			t.Errorf("%s: accepted", c.name)
 			continue

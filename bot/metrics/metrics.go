@@ -1,7 +1,6 @@
-package server
+package metrics
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"sync"
@@ -11,9 +10,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// metrics are the service's Prometheus metrics, on their own registry (no
-// package-level state).
-type metrics struct {
+// Metrics are the service's metrics. Its methods do nothing on a nil
+// *Metrics.
+type Metrics struct {
 	mu         sync.Mutex
 	lastCalls  map[string]int64 // forge/installation → calls counted so far
 	apiCalls   *prometheus.CounterVec
@@ -27,8 +26,10 @@ type metrics struct {
 	shared     *prometheus.CounterVec
 }
 
-func newMetrics() *metrics {
-	m := &metrics{
+// New makes the metrics on a registry of their own, with the Go runtime's
+// and the process's collectors.
+func New() *Metrics {
+	m := &Metrics{
 		lastCalls: map[string]int64{},
 		apiCalls: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tmbot_api_calls_total",
 			Help: "REST calls made to a forge, per installation (GitHub) or instance (GitLab)."}, []string{"forge", "installation"}),
@@ -56,50 +57,108 @@ func newMetrics() *metrics {
 	return m
 }
 
-// ObserveJob records a job's duration and the API use of its forge client
-// (when the client counts calls and knows its rate limit).
-func (s *Server) ObserveJob(kind string, took time.Duration, err error, forgeName string, installation int64, client any) {
+// Delivery counts a webhook delivery by forge, event and result
+// (tmbot_webhook_deliveries_total).
+func (m *Metrics) Delivery(forgeName, event, result string) {
+	if m == nil {
+		return
+	}
+	m.deliveries.WithLabelValues(forgeName, event, result).Inc()
+}
+
+// Answered records how long a webhook took to answer
+// (tmbot_webhook_ack_seconds).
+func (m *Metrics) Answered(took time.Duration) {
+	if m == nil {
+		return
+	}
+	m.ackSeconds.Observe(took.Seconds())
+}
+
+// PreviousSecret counts a delivery authenticated by the forge's previous
+// webhook secret (tmbot_webhook_previous_secret_total).
+func (m *Metrics) PreviousSecret(forgeName string) {
+	if m == nil {
+		return
+	}
+	m.previous.WithLabelValues(forgeName).Inc()
+}
+
+// SharedSecret counts a GitLab delivery that carried the service's shared
+// secret or signing key, by result: "accepted" or "refused"
+// (tmbot_gitlab_shared_secret_total).
+func (m *Metrics) SharedSecret(result string) {
+	if m == nil {
+		return
+	}
+	m.shared.WithLabelValues(result).Inc()
+}
+
+// Job records a job's duration by kind ("review", "track") and result
+// (tmbot_review_seconds).
+func (m *Metrics) Job(kind string, took time.Duration, err error) {
+	if m == nil {
+		return
+	}
 	result := "ok"
 	if err != nil {
 		result = "error"
 	}
-	s.metrics.reviews.WithLabelValues(kind, result).Observe(took.Seconds())
+	m.reviews.WithLabelValues(kind, result).Observe(took.Seconds())
+}
+
+// APIUse records the API use of a forge client, when the client counts its
+// calls (tmbot_api_calls_total: the calls since the last record) or knows
+// its rate limit (tmbot_api_rate_limit_remaining).
+func (m *Metrics) APIUse(forgeName string, installation int64, client any) {
+	if m == nil {
+		return
+	}
 	inst := strconv.FormatInt(installation, 10)
 	if c, ok := client.(interface{ Calls() int64 }); ok {
 		key := forgeName + "/" + inst
 		total := c.Calls()
-		s.metrics.mu.Lock()
-		delta := total - s.metrics.lastCalls[key]
+		m.mu.Lock()
+		delta := total - m.lastCalls[key]
 		if delta < 0 {
 			delta = total
 		}
-		s.metrics.lastCalls[key] = total
-		s.metrics.mu.Unlock()
-		s.metrics.apiCalls.WithLabelValues(forgeName, inst).Add(float64(delta))
+		m.lastCalls[key] = total
+		m.mu.Unlock()
+		m.apiCalls.WithLabelValues(forgeName, inst).Add(float64(delta))
 	}
 	if c, ok := client.(interface{ RateRemaining() (int, time.Time) }); ok {
 		if left, _ := c.RateRemaining(); left >= 0 {
-			s.metrics.rateLeft.WithLabelValues(forgeName, inst).Set(float64(left))
+			m.rateLeft.WithLabelValues(forgeName, inst).Set(float64(left))
 		}
 	}
 }
 
-func (m *metrics) delivery(forgeName, event, result string) {
-	m.deliveries.WithLabelValues(forgeName, event, result).Inc()
+// Jobs sets the queue's jobs by state (tmbot_jobs), forgetting states no
+// longer there.
+func (m *Metrics) Jobs(byState map[string]int) {
+	if m == nil {
+		return
+	}
+	m.jobs.Reset()
+	for state, n := range byState {
+		m.jobs.WithLabelValues(state).Set(float64(n))
+	}
 }
 
-// handler serves /metrics, refreshing the job gauges first.
-func (s *Server) metricsHandler() http.Handler {
-	inner := promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if stats, err := s.queue.Stats(ctx); err == nil {
-			s.metrics.jobs.Reset()
-			for state, n := range stats {
-				s.metrics.jobs.WithLabelValues(state).Set(float64(n))
-			}
-		}
-		inner.ServeHTTP(w, r)
-	})
+// Handler serves the metrics in Prometheus's exposition format (404 on a
+// nil *Metrics).
+func (m *Metrics) Handler() http.Handler {
+	if m == nil {
+		return http.NotFoundHandler()
+	}
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// Gatherer is the registry, for tests that read the metrics.
+func (m *Metrics) Gatherer() prometheus.Gatherer {
+	if m == nil {
+		return prometheus.Gatherers{}
+	}
+	return m.reg
 }
