@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// This file holds what the security-team dashboard (bot/server) reads
+// This file holds what the security-team dashboard (bot/dashboard) reads
 // beyond the tracked issues: per repository, what the last reconcile found
 // in each model file (model_snapshots, accepted_risks), and per repository
 // and day the open threats by risk (risk_history). The track job

@@ -1,4 +1,4 @@
-package server
+package dashboard
 
 import (
 	"encoding/csv"
@@ -313,9 +313,7 @@ func TestDashboardAPI(t *testing.T) {
 // TestDashboardLinks: links in the URL shapes of GitHub (github.com and
 // Enterprise Server) and GitLab, escaped segment by segment.
 func TestDashboardLinks(t *testing.T) {
-	s := DefaultSettings()
-	s.GitLab.URL = "https://gitlab.example.com/"
-	l := newLinker(s)
+	l := newLinker("https://api.github.com", "https://gitlab.example.com/")
 	for got, want := range map[string]string{
 		l.File("github:7:alpine/pay", "abc", "tm/a b#.yaml"):  "https://github.com/alpine/pay/blob/abc/tm/a%20b%23.yaml",
 		l.Pull("github:7:alpine/pay", 42):                     "https://github.com/alpine/pay/pull/42",
@@ -326,32 +324,12 @@ func TestDashboardLinks(t *testing.T) {
 		l.Repo("gitlab:0:group/sub/proj"):                     "https://gitlab.example.com/group/sub/proj",
 		l.File("github:7:alpine/pay", "", "tm/x.yaml"):        "",
 		l.Pull("bitbucket:1:a/b", 1):                          "",
-		newLinker(Settings{}).Pull("gitlab:0:a/b", 1):         "",
+		newLinker("", "").Pull("gitlab:0:a/b", 1):             "",
 		githubWeb("https://ghe.example.com/api/v3/"):          "https://ghe.example.com",
 		githubWeb("javascript:alert(1)"):                      "",
 	} {
 		if got != want {
 			t.Errorf("got %q, want %q", got, want)
-		}
-	}
-}
-
-// TestDashboardTargetsSettings: the targets' defaults, the environment
-// over the file, and the bounds.
-func TestDashboardTargetsSettings(t *testing.T) {
-	s, err := LoadSettings("", func(string) string { return "" })
-	if err != nil || s.targets() != (Targets{Critical: 14, High: 30, Medium: 90}) {
-		t.Errorf("defaults: %+v %v", s.targets(), err)
-	}
-	env := map[string]string{"TMBOT_DASHBOARD_TARGET_CRITICAL": "7", "TMBOT_DASHBOARD_TARGET_LOW": "365"}
-	s, err = LoadSettings("", func(k string) string { return env[k] })
-	if err != nil || s.targets() != (Targets{Critical: 7, High: 30, Medium: 90, Low: 365}) {
-		t.Errorf("from the environment: %+v %v", s.targets(), err)
-	}
-	for _, bad := range []string{"-1", "soon", "4000"} {
-		env := map[string]string{"TMBOT_DASHBOARD_TARGET_HIGH": bad}
-		if _, err := LoadSettings("", func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "TMBOT_DASHBOARD_TARGET_HIGH") {
-			t.Errorf("high = %q: %v", bad, err)
 		}
 	}
 }

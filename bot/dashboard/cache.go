@@ -1,4 +1,4 @@
-package server
+package dashboard
 
 import (
 	"context"
@@ -27,7 +27,7 @@ type workCache struct {
 
 // work is the rows of the views, read again only when they may have
 // changed.
-func (d *dashboard) work(ctx context.Context) (*workData, error) {
+func (d *Dashboard) work(ctx context.Context) (*workData, error) {
 	env := d.env()
 	version, err := d.store.DashboardVersion(ctx)
 	if err != nil {
