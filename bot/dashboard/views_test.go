@@ -368,3 +368,53 @@ func TestDashboardSeesChanges(t *testing.T) {
 		}
 	})
 }
+
+// TestDashboardNewDay: on a new day the rows kept are aged without a
+// change in the store; a summary issue saved in one repository shows, and
+// the other repository's rows stay.
+func TestDashboardNewDay(t *testing.T) {
+	st := storetest.Open(t, "sqlite")
+	seedDashboard(t, st)
+	d := New(testConfig(testDashToken), st, nil)
+	start, days := time.Now(), 0
+	d.now = func() time.Time { return start.AddDate(0, 0, days) }
+	mux := http.NewServeMux()
+	d.Routes(mux)
+	overdue := func() (int, int) {
+		var ms struct{ Mitigations []mitigationRow }
+		getJSON(t, mux, "/api/v1/mitigations?status=overdue", &ms)
+		if len(ms.Mitigations) != 1 {
+			t.Fatalf("overdue: %+v", ms)
+		}
+		return ms.Mitigations[0].DaysOverdue, ms.Mitigations[0].AgeDays
+	}
+	if late, age := overdue(); late != 10 || age != 20 {
+		t.Fatalf("today: %d days overdue, %d old", late, age)
+	}
+	days = 3
+	if late, age := overdue(); late != 13 || age != 23 {
+		t.Errorf("three days later: %d days overdue, %d old", late, age)
+	}
+	if err := st.SaveRepoTracking(t.Context(), store.RepoTracking{RepoKey: "github:7:alpine/vendor-sdk", SummaryNumber: 12}); err != nil {
+		t.Fatal(err)
+	}
+	var ov struct {
+		Overview struct {
+			Repos []struct {
+				Key     string `json:"repo_key"`
+				Summary int    `json:"summary_issue"`
+			} `json:"repos"`
+		} `json:"overview"`
+	}
+	getJSON(t, mux, "/api/v1/overview", &ov)
+	got := map[string]int{}
+	for _, r := range ov.Overview.Repos {
+		got[r.Key] = r.Summary
+	}
+	if len(got) != 2 || got["github:7:alpine/vendor-sdk"] != 12 {
+		t.Errorf("repositories after a summary issue: %+v", ov)
+	}
+	if late, _ := overdue(); late != 13 {
+		t.Errorf("the other repository's rows: %d days overdue", late)
+	}
+}
