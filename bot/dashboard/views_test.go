@@ -418,3 +418,45 @@ func TestDashboardNewDay(t *testing.T) {
 		t.Errorf("the other repository's rows: %d days overdue", late)
 	}
 }
+
+// TestDashboardForgetsRemovedRepositories: once a repository is removed
+// from the App, or the App's installation is deleted, none of its open
+// threats, models or mitigations is listed.
+func TestDashboardForgetsRemovedRepositories(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, backend string) {
+		st := storetest.Open(t, backend)
+		seedDashboard(t, st)
+		h, _ := dashServer(t, st, testDashToken)
+		ctx := t.Context()
+		count := func(path string) int {
+			var v struct{ Count int }
+			getJSON(t, h, path, &v)
+			return v.Count
+		}
+		if n := count("/api/v1/threats?repo=github%3A7%3Aalpine%2Fpay"); n != 5 {
+			t.Fatalf("pay's threats before: %d", n)
+		}
+		if err := st.DeleteRepo(ctx, nil, "github:7:alpine/pay"); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{"/api/v1/threats?repo=github%3A7%3Aalpine%2Fpay", "/api/v1/mitigations?repo=github%3A7%3Aalpine%2Fpay"} {
+			if n := count(p); n != 0 {
+				t.Errorf("%s after the repository was removed: %d", p, n)
+			}
+		}
+		if n := count("/api/v1/threats"); n != 3 {
+			t.Errorf("the other repository's threats: %d, want 3", n)
+		}
+		if err := st.DeleteInstallation(ctx, nil, 7); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{"/api/v1/threats", "/api/v1/mitigations", "/api/v1/systems", "/api/v1/accepted-risks"} {
+			if n := count(p); n != 0 {
+				t.Errorf("%s after the installation was deleted: %d", p, n)
+			}
+		}
+		if page := getPage(t, h, "/dashboard"); strings.Contains(page, "alpine/") {
+			t.Error("the overview still names a repository of the deleted installation")
+		}
+	})
+}

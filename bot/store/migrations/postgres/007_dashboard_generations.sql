@@ -74,3 +74,10 @@ CREATE TRIGGER first_seen_update_generation AFTER UPDATE ON first_seen
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION dashboard_bump_new();
 CREATE TRIGGER first_seen_delete_generation AFTER DELETE ON first_seen
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION dashboard_bump_old();
+
+-- Until this version, deleting a repository or an installation
+-- (store.DeleteRepo, DeleteInstallation) left its open threats and first
+-- sightings behind, and the dashboard listed the threats: drop the open
+-- threats of models no longer stored.
+DELETE FROM threat_snapshots WHERE NOT EXISTS (SELECT 1 FROM model_snapshots m
+    WHERE m.repo_key = threat_snapshots.repo_key AND m.path = threat_snapshots.path);

@@ -108,3 +108,10 @@ CREATE TRIGGER first_seen_delete_generation AFTER DELETE ON first_seen BEGIN
     INSERT INTO dashboard_generations (repo_key, generation) VALUES (OLD.repo_key, 1)
     ON CONFLICT (repo_key) DO UPDATE SET generation = generation + 1;
 END;
+
+-- Until this version, deleting a repository or an installation
+-- (store.DeleteRepo, DeleteInstallation) left its open threats and first
+-- sightings behind, and the dashboard listed the threats: drop the open
+-- threats of models no longer stored.
+DELETE FROM threat_snapshots WHERE NOT EXISTS (SELECT 1 FROM model_snapshots m
+    WHERE m.repo_key = threat_snapshots.repo_key AND m.path = threat_snapshots.path);
