@@ -108,7 +108,7 @@ func (d *Runner) Track(ctx context.Context, a queue.TrackArgs) error {
 	if err := d.saveRepoSHA(ctx, repo.Key(), r.sha); err != nil {
 		return err
 	}
-	// Dashboard (bot/server/dashboard.go): the models as this reconcile
+	// Dashboard (bot/dashboard): the models as this reconcile
 	// found them, and today's open threats by risk.
 	if err := d.saveDashboardSnapshot(ctx, repo.Key(), r.sha, a.PRKeys, models, partial); err != nil {
 		return err

@@ -8,7 +8,7 @@ import (
 	"github.com/tmbot/tmbot/bot/track"
 )
 
-// saveDashboardSnapshot records for the dashboard (bot/server/dashboard.go)
+// saveDashboardSnapshot records for the dashboard (bot/dashboard)
 // each model file as this reconcile found it at sha, its open threats, the
 // repository's open threats by risk today (over its valid models), and
 // the threats and mitigations seen for the first time. prKeys are the

@@ -1,6 +1,11 @@
 package server
 
-import "github.com/tmbot/tmbot/bot/metrics"
+import (
+	"net/netip"
+
+	"github.com/tmbot/tmbot/bot/dashboard"
+	"github.com/tmbot/tmbot/bot/metrics"
+)
 
 // Config is what the server needs, read and checked already (by
 // cmd/tmbot/settings, from the settings file and the environment;
@@ -13,12 +18,12 @@ type Config struct {
 	DashboardToken string
 	// DashboardTargets are the days a threat or mitigation of each risk
 	// may stay open before the dashboard counts it over target
-	// (dashboard_targets.go).
-	DashboardTargets Targets
-	// TrustedProxies are the reverse proxies (addresses or CIDR prefixes)
-	// whose X-Forwarded-For names the client, for the dashboard's
-	// wrong-token throttle; a request from anywhere else is its own client.
-	TrustedProxies []string
+	// (bot/dashboard).
+	DashboardTargets dashboard.Targets
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client, for the dashboard's wrong-token throttle; a request from
+	// anywhere else is its own client.
+	TrustedProxies []netip.Prefix
 	// MaxBodyBytes bounds a webhook body; larger ones get 413 (0:
 	// MaxWebhookBody).
 	MaxBodyBytes int64
@@ -58,10 +63,6 @@ type GitLabConfig struct {
 	// events; learned from GitLab when empty.
 	BotUsername string
 }
-
-// Settings is the dashboard files' name for Config, until the dashboard
-// moves out of this package (issue 20).
-type Settings = Config
 
 // Values of TMBOT_GITLAB_SHARED_SECRET.
 const (

@@ -1,38 +1,17 @@
 package server
 
 import (
-	"errors"
-	"strings"
 	"testing"
 
+	"github.com/tmbot/tmbot/bot/dashboard"
 	"github.com/tmbot/tmbot/bot/metrics"
 )
 
 // testConfig is the Config the service starts from (cmd/tmbot/settings'
 // defaults), with metrics of its own.
 func testConfig() Config {
-	return Config{GitHub: GitHubConfig{APIURL: "https://api.github.com/"}, DashboardTargets: DefaultTargets,
+	return Config{GitHub: GitHubConfig{APIURL: "https://api.github.com/"}, DashboardTargets: dashboard.DefaultTargets,
 		MaxBodyBytes: MaxWebhookBody, Metrics: metrics.New()}
-}
-
-// DefaultSettings is testConfig, and LoadSettings reads the dashboard's
-// settings from getenv over it: the dashboard's tests (dashboard*_test.go)
-// call them by these names, until the dashboard moves out of this package
-// (issue 20). The service's settings are read by cmd/tmbot/settings.
-func DefaultSettings() Config { return testConfig() }
-
-func LoadSettings(file string, getenv func(string) string) (Config, error) {
-	if file != "" {
-		return Config{}, errors.New("the server's tests read no settings file")
-	}
-	c := testConfig()
-	if v := getenv("TMBOT_TRUSTED_PROXIES"); v != "" {
-		c.TrustedProxies = strings.Split(v, ",")
-	}
-	if err := CheckTrustedProxies(c.TrustedProxies); err != nil {
-		return c, err
-	}
-	return c, c.DashboardTargets.Load(getenv)
 }
 
 // counted is the value of a counter of srv's metrics: its family, and all

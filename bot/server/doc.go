@@ -5,19 +5,16 @@
 // its events make, webhook_accept.go; then the answer), health,
 // readiness and /metrics (metrics_handler.go: bot/metrics, which the
 // deliveries are counted in, with the queue's jobs by state refreshed on
-// each read), and the security team's dashboard (dashboard*.go: pages, a
-// JSON API and CSV over what the tracking job stores, behind a session).
-// One small handler per neutral event (event_*.go) turns it into stored
-// state and queued jobs; the work happens later, in bot/jobs.
+// each read), and the routes of the security team's dashboard when a token
+// is set (dashboard.go; the dashboard itself is bot/dashboard). One small
+// handler per neutral event (event_*.go) turns it into stored state and
+// queued jobs; the work happens later, in bot/jobs.
 //
-// It takes its Config already read and checked (config.go; cmd/tmbot/settings
-// reads the settings file and the environment), except the dashboard's
-// targets and trusted proxies, which the dashboard's code checks
-// (config_dashboard.go, for cmd/tmbot/settings).
+// It takes its Config already read and checked (config.go;
+// cmd/tmbot/settings reads the settings file and the environment).
 //
 // It imports the store, the queue, the forge types and the adapters'
 // webhook parsing (bot/forge/github, bot/forge/gitlab), bot/metrics,
-// bot/commitid, and bot/model (the dashboard's risks); not the jobs, not
-// cmd/tmbot/settings, not the Prometheus client (bot/metrics has it); it
-// makes no forge client.
+// bot/commitid and bot/dashboard; not the jobs, not cmd/tmbot/settings,
+// not the Prometheus client (bot/metrics has it); it makes no forge client.
 package server

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// This file holds what the security-team dashboard (bot/server) reads
+// This file holds what the security-team dashboard (bot/dashboard) reads
 // beyond the tracked issues: per repository, what the last reconcile found
 // in each model file (model_snapshots, accepted_risks), and per repository
 // and day the open threats by risk (risk_history). The track job
@@ -163,9 +163,15 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), repoKey, m.Path, a.ThreatID, m.SystemID
 // ModelSnapshots lists the model snapshots of a repository (repoKey "" for
 // all), by repository and path, each with its accepted risks.
 func (s *Store) ModelSnapshots(ctx context.Context, repoKey string) ([]ModelSnapshot, error) {
+	return s.modelSnapshots(ctx, oneRepo(repoKey))
+}
+
+// modelSnapshots lists the model snapshots of the repositories of in.
+func (s *Store) modelSnapshots(ctx context.Context, in repoFilter) ([]ModelSnapshot, error) {
+	where, args := in.where()
 	rows, err := s.rdb.QueryContext(ctx, s.q(`SELECT repo_key, path, system_id, system_name, system_owner, vendor, valid, error,
     threats, open_low, open_medium, open_high, open_critical, updated_at, sha
-FROM model_snapshots WHERE (? = '' OR repo_key = ?) ORDER BY repo_key, path`), repoKey, repoKey)
+FROM model_snapshots`+where+` ORDER BY repo_key, path`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: model snapshots: %w", err)
 	}
@@ -182,7 +188,7 @@ FROM model_snapshots WHERE (? = '' OR repo_key = ?) ORDER BY repo_key, path`), r
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: model snapshots: %w", err)
 	}
-	accepted, err := s.AcceptedRisks(ctx, repoKey)
+	accepted, err := s.acceptedRisks(ctx, in)
 	if err != nil {
 		return nil, err
 	}
@@ -200,10 +206,15 @@ FROM model_snapshots WHERE (? = '' OR repo_key = ?) ORDER BY repo_key, path`), r
 // AcceptedRisks lists the accepted threats of a repository's models
 // (repoKey "" for all): those with an end date first, soonest first.
 func (s *Store) AcceptedRisks(ctx context.Context, repoKey string) ([]AcceptedRisk, error) {
+	return s.acceptedRisks(ctx, oneRepo(repoKey))
+}
+
+func (s *Store) acceptedRisks(ctx context.Context, in repoFilter) ([]AcceptedRisk, error) {
+	where, args := in.where()
 	rows, err := s.rdb.QueryContext(ctx, s.q(`SELECT repo_key, path, threat_id, system_id, system_name, title, risk,
     accepted_by, reason, until
-FROM accepted_risks WHERE (? = '' OR repo_key = ?)
-ORDER BY CASE WHEN until = '' THEN 1 ELSE 0 END, until, repo_key, path, threat_id`), repoKey, repoKey)
+FROM accepted_risks`+where+`
+ORDER BY CASE WHEN until = '' THEN 1 ELSE 0 END, until, repo_key, path, threat_id`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: accepted risks: %w", err)
 	}
@@ -284,8 +295,13 @@ ORDER BY day, repo_key`), repoKey, repoKey, from, from)
 // particular order: a lighter AllTrackedIssues for pages over many
 // thousands of rows.
 func (s *Store) DashboardIssues(ctx context.Context) ([]TrackedIssue, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT repo_key, key, number, url, state, closed_by_bot, human_close_noted, path,
-    system, mitigation, title, status, risk, owner, due, created_at FROM mitigation_issues`)
+	return s.dashboardIssues(ctx, nil)
+}
+
+func (s *Store) dashboardIssues(ctx context.Context, in repoFilter) ([]TrackedIssue, error) {
+	where, args := in.where()
+	rows, err := s.rdb.QueryContext(ctx, s.q(`SELECT repo_key, key, number, url, state, closed_by_bot, human_close_noted, path,
+    system, mitigation, title, status, risk, owner, due, created_at FROM mitigation_issues`+where), args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: dashboard issues: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/tmbot/tmbot/bot/dashboard"
 	"github.com/tmbot/tmbot/bot/server"
 )
 
@@ -112,7 +113,7 @@ func (s *Settings) loadService(getenv func(string) string) error {
 	if v := getenv("TMBOT_TRUSTED_PROXIES"); v != "" {
 		s.TrustedProxies = strings.Split(v, ",")
 	}
-	if err := server.CheckTrustedProxies(s.TrustedProxies); err != nil {
+	if _, err := dashboard.ParseTrustedProxies(s.TrustedProxies); err != nil {
 		return err
 	}
 	setString(getenv, "TMBOT_POLICIES_DIR", &s.PoliciesDir)

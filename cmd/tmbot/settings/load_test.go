@@ -1,9 +1,12 @@
 package settings
 
 import (
+	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/tmbot/tmbot/bot/dashboard"
 	"github.com/tmbot/tmbot/bot/server"
 )
 
@@ -39,13 +42,13 @@ func TestServerConfig(t *testing.T) {
 		GitLab: server.GitLabConfig{URL: "https://gitlab.example.com", WebhookSecret: "gl", WebhookSecretPrevious: "gl-old",
 			SigningKey: "whsec_a2V5", SharedSecret: "allow", BotUsername: "@bot"},
 		DashboardToken:   "dash",
-		DashboardTargets: server.Targets{Critical: 14, High: 30, Medium: 90, Low: 365},
-		TrustedProxies:   []string{"10.0.0.0/8", "192.0.2.1"},
+		DashboardTargets: dashboard.Targets{Critical: 14, High: 30, Medium: 90, Low: 365},
+		TrustedProxies:   []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.1/32")},
 		MaxBodyBytes:     server.MaxWebhookBody,
 	}
 	got := s.Server()
 	if got.GitHub != want.GitHub || got.GitLab != want.GitLab || got.DashboardToken != want.DashboardToken ||
-		got.DashboardTargets != want.DashboardTargets || strings.Join(got.TrustedProxies, ",") != strings.Join(want.TrustedProxies, ",") ||
+		got.DashboardTargets != want.DashboardTargets || !slices.Equal(got.TrustedProxies, want.TrustedProxies) ||
 		got.MaxBodyBytes != want.MaxBodyBytes || got.Metrics != nil {
 		t.Errorf("server config\n got %+v\nwant %+v", got, want)
 	}

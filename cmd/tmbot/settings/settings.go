@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/tmbot/tmbot/bot/config"
+	"github.com/tmbot/tmbot/bot/dashboard"
 	"github.com/tmbot/tmbot/bot/server"
 )
 
@@ -43,7 +44,7 @@ type Settings struct {
 	DashboardToken string `yaml:"dashboard_token"`
 	// DashboardTargets are the days a threat or mitigation of each risk
 	// may stay open before the dashboard counts it over target
-	// (bot/server/dashboard_targets.go).
+	// (bot/dashboard).
 	DashboardTargets struct {
 		Critical int `yaml:"critical"`
 		High     int `yaml:"high"`
@@ -109,13 +110,14 @@ func Default() Settings {
 	s.RetryMax = 10 * time.Minute
 	s.MaxBodyBytes = server.MaxWebhookBody
 	s.LogLevel = "info"
-	s.setTargets(server.DefaultTargets)
+	s.setTargets(dashboard.DefaultTargets)
 	return s
 }
 
 // Server is what the HTTP server needs of the settings (its Metrics are
 // the caller's to set).
 func (s *Settings) Server() server.Config {
+	proxies, _ := dashboard.ParseTrustedProxies(s.TrustedProxies) // checked by Load
 	return server.Config{
 		GitHub: server.GitHubConfig{AppID: s.GitHub.AppID, WebhookSecret: s.GitHub.WebhookSecret,
 			WebhookSecretPrevious: s.GitHub.WebhookSecretPrevious, APIURL: s.GitHub.APIURL},
@@ -123,21 +125,21 @@ func (s *Settings) Server() server.Config {
 			WebhookSecretPrevious: s.GitLab.WebhookSecretPrevious, SigningKey: s.GitLab.SigningKey,
 			SharedSecret: s.GitLab.SharedSecret, BotUsername: s.GitLab.BotUsername},
 		DashboardToken:   s.DashboardToken,
-		DashboardTargets: server.Targets(s.DashboardTargets),
-		TrustedProxies:   s.TrustedProxies,
+		DashboardTargets: dashboard.Targets(s.DashboardTargets),
+		TrustedProxies:   proxies,
 		MaxBodyBytes:     s.MaxBodyBytes,
 	}
 }
 
 // setTargets sets the dashboard's targets.
-func (s *Settings) setTargets(t server.Targets) {
+func (s *Settings) setTargets(t dashboard.Targets) {
 	s.DashboardTargets.Critical, s.DashboardTargets.High, s.DashboardTargets.Medium, s.DashboardTargets.Low = t.Critical, t.High, t.Medium, t.Low
 }
 
 // loadTargets reads the dashboard's targets over the file's and checks
-// them (bot/server, the dashboard's code).
+// them (bot/dashboard).
 func (s *Settings) loadTargets(getenv func(string) string) error {
-	t := server.Targets(s.DashboardTargets)
+	t := dashboard.Targets(s.DashboardTargets)
 	if err := t.Load(getenv); err != nil {
 		return err
 	}

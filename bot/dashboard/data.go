@@ -1,4 +1,4 @@
-package server
+package dashboard
 
 import (
 	"context"
@@ -78,7 +78,7 @@ type mitigationRow struct {
 	Done      bool      `json:"done"`
 	CreatedAt time.Time `json:"created_at"`
 	// AgeDays counts from when the mitigation first appeared on the
-	// default branch (dashboard_work.go); IssueAgeDays from its issue.
+	// default branch (work.go); IssueAgeDays from its issue.
 	AgeDays      int `json:"age_days"`
 	IssueAgeDays int `json:"issue_age_days"`
 	workFields

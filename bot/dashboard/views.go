@@ -1,4 +1,4 @@
-package server
+package dashboard
 
 import (
 	"bytes"
@@ -51,11 +51,11 @@ type listView struct {
 	Accepted    []acceptedRow
 }
 
-func (d *dashboard) env() dashEnv {
+func (d *Dashboard) env() dashEnv {
 	return dashEnv{now: d.now(), targets: d.targets, links: d.links}
 }
 
-func (d *dashboard) base(title, current string) baseView {
+func (d *Dashboard) base(title, current string) baseView {
 	b := baseView{CSS: template.CSS(dashboardCSS), Title: title, Generated: d.now().UTC().Format("2006-01-02 15:04"),
 		Targets: d.targets}
 	for _, n := range [][2]string{{"Overview", "/dashboard"}, {"Threats", "/dashboard/threats"},
@@ -67,7 +67,7 @@ func (d *dashboard) base(title, current string) baseView {
 }
 
 // render writes a page template.
-func (d *dashboard) render(w http.ResponseWriter, r *http.Request, name string, v any) {
+func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, name string, v any) {
 	var buf bytes.Buffer
 	if err := dashboardTmpl.ExecuteTemplate(&buf, name, v); err != nil {
 		d.fail(w, r, err)
@@ -79,7 +79,7 @@ func (d *dashboard) render(w http.ResponseWriter, r *http.Request, name string, 
 
 // pageInput reads a page's filters and the store's rows; false when it
 // has answered (400 or 500).
-func (d *dashboard) pageInput(w http.ResponseWriter, r *http.Request) (filters, *workData, bool) {
+func (d *Dashboard) pageInput(w http.ResponseWriter, r *http.Request) (filters, *workData, bool) {
 	f, err := parseFilters(r.URL.Query())
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -153,7 +153,7 @@ func exportURLs(api string, f filters) (csvURL, jsonURL string) {
 	return g.href(api + ".csv"), g.href(api)
 }
 
-func (d *dashboard) handleThreatsPage(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) handleThreatsPage(w http.ResponseWriter, r *http.Request) {
 	f, data, ok := d.pageInput(w, r)
 	if !ok {
 		return
@@ -168,7 +168,7 @@ func (d *dashboard) handleThreatsPage(w http.ResponseWriter, r *http.Request) {
 	d.render(w, r, "threats", v)
 }
 
-func (d *dashboard) handleMitigationsPage(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) handleMitigationsPage(w http.ResponseWriter, r *http.Request) {
 	f, data, ok := d.pageInput(w, r)
 	if !ok {
 		return
@@ -183,7 +183,7 @@ func (d *dashboard) handleMitigationsPage(w http.ResponseWriter, r *http.Request
 	d.render(w, r, "mitigations", v)
 }
 
-func (d *dashboard) handleModelsPage(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) handleModelsPage(w http.ResponseWriter, r *http.Request) {
 	f, data, ok := d.pageInput(w, r)
 	if !ok {
 		return
@@ -197,7 +197,7 @@ func (d *dashboard) handleModelsPage(w http.ResponseWriter, r *http.Request) {
 	d.render(w, r, "models", v)
 }
 
-func (d *dashboard) handleAcceptedPage(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) handleAcceptedPage(w http.ResponseWriter, r *http.Request) {
 	f, data, ok := d.pageInput(w, r)
 	if !ok {
 		return
@@ -231,7 +231,7 @@ type overviewView struct {
 }
 
 // overviewPage serves the overview, a vendor's page or a repository's.
-func (d *dashboard) overviewPage(w http.ResponseWriter, r *http.Request, f filters, data *workData, title, current string) {
+func (d *Dashboard) overviewPage(w http.ResponseWriter, r *http.Request, f filters, data *workData, title, current string) {
 	v := overviewView{baseView: d.base(title, current), O: buildOverview(data, f), HistoryDays: historyDays, Vendor: f.Vendor,
 		ExpiringWithin: expiringWithin, TargetsByRisk: map[string]int{}}
 	for _, r := range risks {
@@ -276,7 +276,7 @@ func (d *dashboard) overviewPage(w http.ResponseWriter, r *http.Request, f filte
 	d.render(w, r, "overview", v)
 }
 
-func (d *dashboard) handleOverview(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) handleOverview(w http.ResponseWriter, r *http.Request) {
 	f, data, ok := d.pageInput(w, r)
 	if !ok {
 		return
@@ -284,7 +284,7 @@ func (d *dashboard) handleOverview(w http.ResponseWriter, r *http.Request) {
 	d.overviewPage(w, r, f, data, "What needs attention", "/dashboard")
 }
 
-func (d *dashboard) handleVendorPage(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) handleVendorPage(w http.ResponseWriter, r *http.Request) {
 	f, data, ok := d.pageInput(w, r)
 	if !ok {
 		return
@@ -296,7 +296,7 @@ func (d *dashboard) handleVendorPage(w http.ResponseWriter, r *http.Request) {
 	d.overviewPage(w, r, filters{Vendor: f.Vendor}, data, "Vendor: "+f.Vendor, "/dashboard/vendors")
 }
 
-func (d *dashboard) handleRepoPage(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) handleRepoPage(w http.ResponseWriter, r *http.Request) {
 	f, data, ok := d.pageInput(w, r)
 	if !ok {
 		return
@@ -314,7 +314,7 @@ type vendorsView struct {
 	Vendors []vendorLine
 }
 
-func (d *dashboard) handleVendorsPage(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) handleVendorsPage(w http.ResponseWriter, r *http.Request) {
 	_, data, ok := d.pageInput(w, r)
 	if !ok {
 		return

@@ -1,7 +1,6 @@
-package server
+package dashboard
 
 import (
-	"context"
 	"slices"
 	"strings"
 	"time"
@@ -13,8 +12,9 @@ import (
 // mitigation with its age (from when it first appeared on the default
 // branch), its target time by risk, and links to the model file at the
 // commit reviewed, the request that brought it and its tracking issue.
-// Each request reads the store once (loadWork); the views filter, sort and
-// page what it read.
+// The rows are kept per repository and made again only for the
+// repositories that changed, or on a new day (cache.go); the views filter,
+// sort and page them.
 
 // dashEnv is what rows are made with besides the store: the clock, the
 // target times and the forge links.
@@ -130,13 +130,9 @@ func newThreatRow(t store.DashboardThreat, env dashEnv, issues map[[2]string]*mi
 	return r
 }
 
-// loadWork reads every row the views show.
-func loadWork(ctx context.Context, st *store.Store, env dashEnv) (*workData, error) {
-	w := &workData{env: env}
-	raw, err := st.DashboardWork(ctx)
-	if err != nil {
-		return nil, err
-	}
+// makeWork makes the rows of the views from what the store gave.
+func makeWork(raw *store.DashboardWork, env dashEnv) *workData {
+	w := &workData{env: env, Summary: raw.Summary}
 	byKey := make(map[[2]string]*mitigationRow, len(raw.Mitigations))
 	w.Mitigations = make([]mitigationRow, 0, len(raw.Mitigations))
 	for _, m := range raw.Mitigations {
@@ -151,10 +147,7 @@ func loadWork(ctx context.Context, st *store.Store, env dashEnv) (*workData, err
 		w.Threats = append(w.Threats, newThreatRow(t, env, byKey))
 	}
 	w.Models, w.Accepted = modelRows(raw.Models, env, w.Threats, w.Mitigations)
-	if w.Summary, err = st.SummaryIssues(ctx); err != nil {
-		return nil, err
-	}
-	return w, nil
+	return w
 }
 
 // modelRows are the model snapshots with their counts of work, and every

@@ -1,4 +1,4 @@
-package server
+package dashboard
 
 import (
 	"encoding/csv"
@@ -313,9 +313,7 @@ func TestDashboardAPI(t *testing.T) {
 // TestDashboardLinks: links in the URL shapes of GitHub (github.com and
 // Enterprise Server) and GitLab, escaped segment by segment.
 func TestDashboardLinks(t *testing.T) {
-	s := DefaultSettings()
-	s.GitLab.URL = "https://gitlab.example.com/"
-	l := newLinker(s)
+	l := newLinker("https://api.github.com", "https://gitlab.example.com/")
 	for got, want := range map[string]string{
 		l.File("github:7:alpine/pay", "abc", "tm/a b#.yaml"):  "https://github.com/alpine/pay/blob/abc/tm/a%20b%23.yaml",
 		l.Pull("github:7:alpine/pay", 42):                     "https://github.com/alpine/pay/pull/42",
@@ -326,32 +324,12 @@ func TestDashboardLinks(t *testing.T) {
 		l.Repo("gitlab:0:group/sub/proj"):                     "https://gitlab.example.com/group/sub/proj",
 		l.File("github:7:alpine/pay", "", "tm/x.yaml"):        "",
 		l.Pull("bitbucket:1:a/b", 1):                          "",
-		newLinker(Settings{}).Pull("gitlab:0:a/b", 1):         "",
+		newLinker("", "").Pull("gitlab:0:a/b", 1):             "",
 		githubWeb("https://ghe.example.com/api/v3/"):          "https://ghe.example.com",
 		githubWeb("javascript:alert(1)"):                      "",
 	} {
 		if got != want {
 			t.Errorf("got %q, want %q", got, want)
-		}
-	}
-}
-
-// TestDashboardTargetsSettings: the targets' defaults, the environment
-// over the file, and the bounds.
-func TestDashboardTargetsSettings(t *testing.T) {
-	s, err := LoadSettings("", func(string) string { return "" })
-	if err != nil || s.targets() != (Targets{Critical: 14, High: 30, Medium: 90}) {
-		t.Errorf("defaults: %+v %v", s.targets(), err)
-	}
-	env := map[string]string{"TMBOT_DASHBOARD_TARGET_CRITICAL": "7", "TMBOT_DASHBOARD_TARGET_LOW": "365"}
-	s, err = LoadSettings("", func(k string) string { return env[k] })
-	if err != nil || s.targets() != (Targets{Critical: 7, High: 30, Medium: 90, Low: 365}) {
-		t.Errorf("from the environment: %+v %v", s.targets(), err)
-	}
-	for _, bad := range []string{"-1", "soon", "4000"} {
-		env := map[string]string{"TMBOT_DASHBOARD_TARGET_HIGH": bad}
-		if _, err := LoadSettings("", func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "TMBOT_DASHBOARD_TARGET_HIGH") {
-			t.Errorf("high = %q: %v", bad, err)
 		}
 	}
 }
@@ -387,6 +365,98 @@ func TestDashboardSeesChanges(t *testing.T) {
 		}
 		if page := getPage(t, h, "/dashboard/mitigations?q=brand+new"); !strings.Contains(page, "brought by #77") {
 			t.Error("a first sighting does not show")
+		}
+	})
+}
+
+// TestDashboardNewDay: on a new day the rows kept are aged without a
+// change in the store; a summary issue saved in one repository shows, and
+// the other repository's rows stay.
+func TestDashboardNewDay(t *testing.T) {
+	st := storetest.Open(t, "sqlite")
+	seedDashboard(t, st)
+	d := New(testConfig(testDashToken), st, nil)
+	start, days := time.Now(), 0
+	d.now = func() time.Time { return start.AddDate(0, 0, days) }
+	mux := http.NewServeMux()
+	d.Routes(mux)
+	overdue := func() (int, int) {
+		var ms struct{ Mitigations []mitigationRow }
+		getJSON(t, mux, "/api/v1/mitigations?status=overdue", &ms)
+		if len(ms.Mitigations) != 1 {
+			t.Fatalf("overdue: %+v", ms)
+		}
+		return ms.Mitigations[0].DaysOverdue, ms.Mitigations[0].AgeDays
+	}
+	if late, age := overdue(); late != 10 || age != 20 {
+		t.Fatalf("today: %d days overdue, %d old", late, age)
+	}
+	days = 3
+	if late, age := overdue(); late != 13 || age != 23 {
+		t.Errorf("three days later: %d days overdue, %d old", late, age)
+	}
+	if err := st.SaveRepoTracking(t.Context(), store.RepoTracking{RepoKey: "github:7:alpine/vendor-sdk", SummaryNumber: 12}); err != nil {
+		t.Fatal(err)
+	}
+	var ov struct {
+		Overview struct {
+			Repos []struct {
+				Key     string `json:"repo_key"`
+				Summary int    `json:"summary_issue"`
+			} `json:"repos"`
+		} `json:"overview"`
+	}
+	getJSON(t, mux, "/api/v1/overview", &ov)
+	got := map[string]int{}
+	for _, r := range ov.Overview.Repos {
+		got[r.Key] = r.Summary
+	}
+	if len(got) != 2 || got["github:7:alpine/vendor-sdk"] != 12 {
+		t.Errorf("repositories after a summary issue: %+v", ov)
+	}
+	if late, _ := overdue(); late != 13 {
+		t.Errorf("the other repository's rows: %d days overdue", late)
+	}
+}
+
+// TestDashboardForgetsRemovedRepositories: once a repository is removed
+// from the App, or the App's installation is deleted, none of its open
+// threats, models or mitigations is listed.
+func TestDashboardForgetsRemovedRepositories(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, backend string) {
+		st := storetest.Open(t, backend)
+		seedDashboard(t, st)
+		h, _ := dashServer(t, st, testDashToken)
+		ctx := t.Context()
+		count := func(path string) int {
+			var v struct{ Count int }
+			getJSON(t, h, path, &v)
+			return v.Count
+		}
+		if n := count("/api/v1/threats?repo=github%3A7%3Aalpine%2Fpay"); n != 5 {
+			t.Fatalf("pay's threats before: %d", n)
+		}
+		if err := st.DeleteRepo(ctx, nil, "github:7:alpine/pay"); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{"/api/v1/threats?repo=github%3A7%3Aalpine%2Fpay", "/api/v1/mitigations?repo=github%3A7%3Aalpine%2Fpay"} {
+			if n := count(p); n != 0 {
+				t.Errorf("%s after the repository was removed: %d", p, n)
+			}
+		}
+		if n := count("/api/v1/threats"); n != 3 {
+			t.Errorf("the other repository's threats: %d, want 3", n)
+		}
+		if err := st.DeleteInstallation(ctx, nil, 7); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{"/api/v1/threats", "/api/v1/mitigations", "/api/v1/systems", "/api/v1/accepted-risks"} {
+			if n := count(p); n != 0 {
+				t.Errorf("%s after the installation was deleted: %d", p, n)
+			}
+		}
+		if page := getPage(t, h, "/dashboard"); strings.Contains(page, "alpine/") {
+			t.Error("the overview still names a repository of the deleted installation")
 		}
 	})
 }

@@ -1,14 +1,10 @@
-package server
+package dashboard
 
 import (
-	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
 )
-
-// targets are the settings' target times.
-func (s *Settings) targets() Targets { return Targets(s.DashboardTargets) }
 
 // Targets are how many days a threat or a mitigation of each risk may stay
 // open before the dashboard counts it "over target" (0: no target). Ages
@@ -23,9 +19,6 @@ type Targets struct {
 // DefaultTargets: two weeks for critical, a month for high, a quarter for
 // medium, none for low.
 var DefaultTargets = Targets{Critical: 14, High: 30, Medium: 90}
-
-// maxTargetDays bounds a target (ten years).
-const maxTargetDays = 3660
 
 // For is the target of a risk, in days (0: none).
 func (t Targets) For(risk string) int {
@@ -42,31 +35,6 @@ func (t Targets) For(risk string) int {
 	return 0
 }
 
-// loadTargets reads TMBOT_DASHBOARD_TARGET_CRITICAL, _HIGH, _MEDIUM and
-// _LOW over the file's dashboard_targets, and checks them.
-func (s *Settings) loadTargets(getenv func(string) string) error {
-	for _, v := range []struct {
-		risk, name string
-		dst        *int
-	}{{"critical", "TMBOT_DASHBOARD_TARGET_CRITICAL", &s.DashboardTargets.Critical},
-		{"high", "TMBOT_DASHBOARD_TARGET_HIGH", &s.DashboardTargets.High},
-		{"medium", "TMBOT_DASHBOARD_TARGET_MEDIUM", &s.DashboardTargets.Medium},
-		{"low", "TMBOT_DASHBOARD_TARGET_LOW", &s.DashboardTargets.Low}} {
-		name := v.name
-		if e := getenv(name); e != "" {
-			n, err := strconv.Atoi(e)
-			if err != nil {
-				return fmt.Errorf("%s: write a number of days (0: no target)", name)
-			}
-			*v.dst = n
-		}
-		if *v.dst < 0 || *v.dst > maxTargetDays {
-			return fmt.Errorf("the dashboard target for %s risk (%s, dashboard_targets.%s) must be 0 to %d days", v.risk, name, v.risk, maxTargetDays)
-		}
-	}
-	return nil
-}
-
 // linker makes the links of the dashboard's rows from what the store
 // keeps (the forge and the repository's path in its key, a commit, a file
 // path, a request number), in the URL shapes of GitHub and GitLab.
@@ -74,8 +42,8 @@ type linker struct {
 	github, gitlab string // web roots, without a trailing slash ("" unknown)
 }
 
-func newLinker(s Settings) linker {
-	return linker{github: githubWeb(s.GitHub.APIURL), gitlab: strings.TrimRight(s.GitLab.URL, "/")}
+func newLinker(githubAPI, gitlabURL string) linker {
+	return linker{github: githubWeb(githubAPI), gitlab: strings.TrimRight(gitlabURL, "/")}
 }
 
 // githubWeb is the web root of a GitHub API URL: github.com for

@@ -1,4 +1,4 @@
-package server
+package dashboard
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 
 // apiInput reads an API request's filters and the store's rows; false when
 // it has answered (400 or 500).
-func (d *dashboard) apiInput(w http.ResponseWriter, r *http.Request) (filters, *workData, bool) {
+func (d *Dashboard) apiInput(w http.ResponseWriter, r *http.Request) (filters, *workData, bool) {
 	f, err := parseFilters(r.URL.Query())
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
@@ -42,11 +42,11 @@ func apiPage[T any](rows []*T, f filters, path string, out map[string]any) []*T 
 	return nonNil(rows)
 }
 
-func (d *dashboard) answer(f filters) map[string]any {
+func (d *Dashboard) answer(f filters) map[string]any {
 	return map[string]any{"generated_at": d.now().UTC(), "filters": f}
 }
 
-func (d *dashboard) handleMitigations(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) handleMitigations(w http.ResponseWriter, r *http.Request) {
 	f, data, ok := d.apiInput(w, r)
 	if !ok {
 		return
@@ -57,7 +57,7 @@ func (d *dashboard) handleMitigations(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (d *dashboard) handleThreatsAPI(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) handleThreatsAPI(w http.ResponseWriter, r *http.Request) {
 	f, data, ok := d.apiInput(w, r)
 	if !ok {
 		return
@@ -95,7 +95,7 @@ func workCells(w *workFields) []string {
 }
 
 // writeCSV answers a spreadsheet named name.
-func (d *dashboard) writeCSV(w http.ResponseWriter, r *http.Request, name string, header []string, rows [][]string) {
+func (d *Dashboard) writeCSV(w http.ResponseWriter, r *http.Request, name string, header []string, rows [][]string) {
 	var buf bytes.Buffer
 	cw := csv.NewWriter(&buf)
 	_ = cw.Write(header)
@@ -109,7 +109,7 @@ func (d *dashboard) writeCSV(w http.ResponseWriter, r *http.Request, name string
 	_, _ = w.Write(buf.Bytes())
 }
 
-func (d *dashboard) handleMitigationsCSV(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) handleMitigationsCSV(w http.ResponseWriter, r *http.Request) {
 	f, data, ok := d.apiInput(w, r)
 	if !ok {
 		return
@@ -128,7 +128,7 @@ func (d *dashboard) handleMitigationsCSV(w http.ResponseWriter, r *http.Request)
 	d.writeCSV(w, r, "tmbot-mitigations.csv", header, cells)
 }
 
-func (d *dashboard) handleThreatsCSV(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) handleThreatsCSV(w http.ResponseWriter, r *http.Request) {
 	f, data, ok := d.apiInput(w, r)
 	if !ok {
 		return
@@ -149,7 +149,7 @@ func (d *dashboard) handleThreatsCSV(w http.ResponseWriter, r *http.Request) {
 	d.writeCSV(w, r, "tmbot-threats.csv", header, cells)
 }
 
-func (d *dashboard) handleSystems(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) handleSystems(w http.ResponseWriter, r *http.Request) {
 	f, data, ok := d.apiInput(w, r)
 	if !ok {
 		return
@@ -180,7 +180,7 @@ func (d *dashboard) handleSystems(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (d *dashboard) handleThreatSummary(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) handleThreatSummary(w http.ResponseWriter, r *http.Request) {
 	f, data, ok := d.apiInput(w, r)
 	if !ok {
 		return
@@ -231,7 +231,7 @@ func mapKeys[V any](m map[string]V) []string {
 	return out
 }
 
-func (d *dashboard) handleRiskHistory(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) handleRiskHistory(w http.ResponseWriter, r *http.Request) {
 	f, err := parseFilters(r.URL.Query())
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
@@ -256,7 +256,7 @@ func (d *dashboard) handleRiskHistory(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (d *dashboard) handleAcceptedRisks(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) handleAcceptedRisks(w http.ResponseWriter, r *http.Request) {
 	f, data, ok := d.apiInput(w, r)
 	if !ok {
 		return
@@ -282,7 +282,7 @@ type overviewOut struct {
 	Repos       []map[string]any          `json:"repos"`
 }
 
-func (d *dashboard) handleOverviewAPI(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) handleOverviewAPI(w http.ResponseWriter, r *http.Request) {
 	f, data, ok := d.apiInput(w, r)
 	if !ok {
 		return
@@ -304,7 +304,7 @@ func (d *dashboard) handleOverviewAPI(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (d *dashboard) handleVendorsAPI(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) handleVendorsAPI(w http.ResponseWriter, r *http.Request) {
 	f, data, ok := d.apiInput(w, r)
 	if !ok {
 		return
@@ -319,7 +319,7 @@ func (d *dashboard) handleVendorsAPI(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (d *dashboard) handleSystemsCSV(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) handleSystemsCSV(w http.ResponseWriter, r *http.Request) {
 	f, data, ok := d.apiInput(w, r)
 	if !ok {
 		return
@@ -339,7 +339,7 @@ func (d *dashboard) handleSystemsCSV(w http.ResponseWriter, r *http.Request) {
 	d.writeCSV(w, r, "tmbot-models.csv", header, cells)
 }
 
-func (d *dashboard) handleAcceptedCSV(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) handleAcceptedCSV(w http.ResponseWriter, r *http.Request) {
 	f, data, ok := d.apiInput(w, r)
 	if !ok {
 		return
