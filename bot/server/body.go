@@ -66,7 +66,7 @@ const (
 // refusal (413, 503, 400) itself. tee, when not nil, sees every byte as it
 // is read (a running HMAC).
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request, tee io.Writer) ([]byte, readResult) {
-	limit := s.settings.MaxBodyBytes
+	limit := s.cfg.MaxBodyBytes
 	if r.ContentLength > limit {
 		http.Error(w, "payload too large", http.StatusRequestEntityTooLarge)
 		return nil, readTooLarge

@@ -20,25 +20,25 @@ import (
 
 // Server is the webhook service's HTTP side.
 type Server struct {
-	settings Config // (the dashboard files read it by this name)
-	store    *store.Store
-	queue    *queue.Queue
-	log      *slog.Logger
-	metrics  *metrics.Metrics // settings.Metrics
-	ready    atomic.Bool
-	gl       gitlabState  // gitlab_bot.go
-	bodies   *bodyLimiter // body.go
+	cfg     Config
+	store   *store.Store
+	queue   *queue.Queue
+	log     *slog.Logger
+	metrics *metrics.Metrics // cfg.Metrics
+	ready   atomic.Bool
+	gl      gitlabState  // gitlab_bot.go
+	bodies  *bodyLimiter // body.go
 }
 
 // New makes a server over a migrated store and a queue.
-func New(settings Config, st *store.Store, q *queue.Queue, log *slog.Logger) *Server {
-	if settings.MaxBodyBytes <= 0 {
-		settings.MaxBodyBytes = MaxWebhookBody
+func New(cfg Config, st *store.Store, q *queue.Queue, log *slog.Logger) *Server {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = MaxWebhookBody
 	}
-	s := &Server{settings: settings, store: st, queue: q, log: log, metrics: settings.Metrics,
-		bodies: newBodyLimiter(bodyBytesInFlight, settings.MaxBodyBytes)}
-	s.gl.signingKey = gitlab.SigningKey(settings.GitLab.SigningKey)
-	s.gl.bot = strings.TrimPrefix(strings.TrimSpace(settings.GitLab.BotUsername), "@")
+	s := &Server{cfg: cfg, store: st, queue: q, log: log, metrics: cfg.Metrics,
+		bodies: newBodyLimiter(bodyBytesInFlight, cfg.MaxBodyBytes)}
+	s.gl.signingKey = gitlab.SigningKey(cfg.GitLab.SigningKey)
+	s.gl.bot = strings.TrimPrefix(strings.TrimSpace(cfg.GitLab.BotUsername), "@")
 	return s
 }
 

@@ -27,7 +27,7 @@ func (s *Server) handleGitHub(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad signature", http.StatusUnauthorized)
 	}
 	sig, ok := github.NewSignature(r.Header.Get("X-Hub-Signature-256"),
-		s.settings.GitHub.WebhookSecret, s.settings.GitHub.WebhookSecretPrevious)
+		s.cfg.GitHub.WebhookSecret, s.cfg.GitHub.WebhookSecretPrevious)
 	if !ok {
 		refuse() // before the body is read
 		return
@@ -58,7 +58,7 @@ func (s *Server) handleGitHub(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "pong\n")
 		return
 	}
-	events, err := github.ParseWebhook(event, body, s.settings.GitHub.AppID)
+	events, err := github.ParseWebhook(event, body, s.cfg.GitHub.AppID)
 	if err != nil {
 		s.metrics.Delivery("github", event, "bad_payload")
 		log.Warn("unreadable payload", "err", err)

@@ -27,11 +27,11 @@ func (s *Server) gitlabKeys() gitlab.WebhookKeys {
 	st := s.gitlab()
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return gitlab.WebhookKeys{Secret: s.settings.GitLab.WebhookSecret, Previous: s.settings.GitLab.WebhookSecretPrevious,
+	return gitlab.WebhookKeys{Secret: s.cfg.GitLab.WebhookSecret, Previous: s.cfg.GitLab.WebhookSecretPrevious,
 		SigningKey: st.signingKey, SharedRefused: !s.sharedAllowed()}
 }
 
-func (s *Server) sharedAllowed() bool { return s.settings.GitLab.SharedSecret == SharedSecretAllow }
+func (s *Server) sharedAllowed() bool { return s.cfg.GitLab.SharedSecret == SharedSecretAllow }
 
 // handleGitLab is POST /webhooks/gitlab.
 func (s *Server) handleGitLab(w http.ResponseWriter, r *http.Request) {
