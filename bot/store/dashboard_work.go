@@ -123,4 +123,3 @@ type DashboardMitigation struct {
 	SHA        string
 	First      FirstSeen
 }
-
