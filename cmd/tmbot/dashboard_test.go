@@ -487,8 +487,10 @@ func TestDashboardInBrowser(t *testing.T) {
 	}
 
 	// Every view at a laptop's and a phone's width, by keyboard, and as a
-	// screen reader reads it (dashboard_layout_test.go).
+	// screen reader reads it (dashboard_layout_test.go); the named
+	// regions' boxes against the golden file (dashboard_regions_test.go).
 	checkLayout(ctx, t, svc.url, vendorRepo)
+	checkRegions(ctx, t, svc.url)
 	checkKeyboard(ctx, t, svc.url)
 	checkScreenReader(ctx, t, svc.url)
 
