@@ -78,7 +78,7 @@ func knownSettings(t testing.TB) map[string]bool {
 	t.Helper()
 	settingNamesOnce.Do(func() {
 		settingNames = map[string]bool{}
-		for _, dir := range []string{"bot/server", "cmd/tmbot", "cmd/tmbot/settings"} {
+		for _, dir := range []string{"bot/server", "bot/dashboard", "cmd/tmbot", "cmd/tmbot/settings"} {
 			files, _ := filepath.Glob(filepath.Join(root(t), dir, "*.go"))
 			for _, f := range files {
 				if strings.HasSuffix(f, "_test.go") {
@@ -95,7 +95,7 @@ func knownSettings(t testing.TB) map[string]bool {
 		}
 	})
 	if !settingNames["TMBOT_DATABASE"] || len(settingNames) < 5 {
-		t.Fatalf("found only %v in bot/server, cmd/tmbot and cmd/tmbot/settings", settingNames)
+		t.Fatalf("found only %v in bot/server, bot/dashboard, cmd/tmbot and cmd/tmbot/settings", settingNames)
 	}
 	return settingNames
 }
