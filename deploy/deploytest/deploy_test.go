@@ -71,8 +71,8 @@ var (
 )
 
 // knownSettings are the TMBOT_* variables that the service reads: those
-// named in the Go files (not the tests) of cmd/tmbot/settings, bot/server
-// (the dashboard's) and cmd/tmbot. Any other name is ignored by tmbot, so a
+// named in the Go files (not the tests) of cmd/tmbot/settings,
+// bot/dashboard (its target times), bot/server and cmd/tmbot. Any other name is ignored by tmbot, so a
 // typo in a deploy file would pass silently.
 func knownSettings(t testing.TB) map[string]bool {
 	t.Helper()
