@@ -113,11 +113,12 @@ func (s *Store) DeleteInstallation(ctx context.Context, tx *sql.Tx, id int64) er
 
 // deleteRepoState removes requests, their state and review history, and
 // what the dashboard shows (tracked issues, model and threat snapshots,
-// accepted risks, first sightings, risk history) of the repositories that
-// where (a condition on repo_key) selects.
+// accepted risks, first sightings, risk history) and the tracking job's
+// checkpoint of the repositories that where (a condition on repo_key)
+// selects.
 func (s *Store) deleteRepoState(ctx context.Context, tx *sql.Tx, where string, arg any) error {
 	for _, table := range []string{"pulls", "pr_state", "reviews", "mitigation_issues", "repo_tracking", "model_snapshots",
-		"accepted_risks", "threat_snapshots", "first_seen", "risk_history"} {
+		"accepted_risks", "threat_snapshots", "first_seen", "risk_history", "track_checkpoints"} {
 		if _, err := tx.ExecContext(ctx, s.q("DELETE FROM "+table+" WHERE "+where), arg); err != nil {
 			return fmt.Errorf("store: delete %s: %w", table, err)
 		}

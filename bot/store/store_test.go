@@ -535,11 +535,24 @@ func TestTrackedIssues(t *testing.T) {
 		if got, err := st.GetRepoTracking(ctx, rt.RepoKey); err != nil || got != rt {
 			t.Errorf("repo tracking %+v %v", got, err)
 		}
+		for _, key := range []string{"github:1:a/b", "github:1:a/other"} {
+			if err := st.SaveCheckpoint(ctx, store.Checkpoint{RepoKey: key, JobID: 9, SHA: "abc", State: []byte("{}")}); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if err := st.DeleteRepo(ctx, nil, "github:1:a/b"); err != nil {
 			t.Fatal(err)
 		}
 		if got, _ := st.TrackedIssues(ctx, "github:1:a/b"); len(got) != 0 {
 			t.Errorf("left after DeleteRepo: %v", got)
+		}
+		// A removed repository's tracking checkpoint goes with it (a
+		// repository added again starts its tracking afresh); another's stays.
+		if c, err := st.GetCheckpoint(ctx, "github:1:a/b"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("checkpoint left after DeleteRepo: %+v %v", c, err)
+		}
+		if _, err := st.GetCheckpoint(ctx, "github:1:a/other"); err != nil {
+			t.Errorf("another repository's checkpoint: %v", err)
 		}
 	})
 }
