@@ -309,6 +309,9 @@ func flowFacts(m *model.Model) map[string]set {
 		if cleartext(f) {
 			s.add("cleartext")
 		}
+		if encryptedProtocol(f) {
+			s.add("encrypted_protocol")
+		}
 		if statedUnauthenticated(f) {
 			s.add("unauthenticated")
 		}
@@ -380,6 +383,20 @@ var cleartextProtocols = map[string]bool{
 	"http": true, "ws": true, "ftp": true, "tftp": true, "telnet": true, "ldap": true, "mqtt": true,
 	"amqp": true, "rsh": true, "rlogin": true, "nfs": true,
 	"snmp": true, "snmpv1": true, "snmpv2": true, "vnc": true,
+}
+
+// encryptedProtocols encrypt by definition: a flow over one that leaves
+// encrypted unsaid is not asked about it (stride-flows).
+var encryptedProtocols = map[string]bool{
+	"https": true, "wss": true, "tls": true, "mtls": true, "dtls": true, "ssh": true, "sftp": true, "scp": true,
+	"ftps": true, "ldaps": true, "mqtts": true, "amqps": true, "smtps": true, "imaps": true, "pop3s": true,
+	"ipsec": true, "wireguard": true,
+}
+
+// encryptedProtocol: the flow does not state encrypted: false and its
+// protocol encrypts by definition.
+func encryptedProtocol(f *model.Flow) bool {
+	return !model.Says(f.Encrypted, false) && encryptedProtocols[strings.ToLower(strings.TrimSpace(f.Protocol))]
 }
 
 // cleartext: the flow is stated unencrypted, or is not stated encrypted

@@ -253,7 +253,7 @@ func (in *Input) compareFlows() {
 		if inBase {
 			f.UnauthBefore = (b.EntersInternal || b.EntersTrusted) && model.Says(b.Authenticated, false) && len(b.Threats) == 0
 			f.ClearBefore = b.Restricted && model.Says(b.Encrypted, false) && len(b.Threats) == 0
-			f.UnknownBefore = b.CrossesBoundary && (b.Authenticated == nil || b.Encrypted == nil && !slices.Contains(b.Facts, "cleartext"))
+			f.UnknownBefore = b.CrossesBoundary && (b.Authenticated == nil || b.Encrypted == nil && !slices.Contains(b.Facts, "cleartext") && !slices.Contains(b.Facts, "encrypted_protocol"))
 		}
 		in.Head.Flows[id] = f
 	}
