@@ -69,6 +69,8 @@ type finding struct {
 	// (review.RuleNewUnmitigated), "" for any other finding.
 	threat         string
 	title, message string
+	// help is where the rule is explained (review.CheckFinding.HelpURL).
+	help string
 }
 
 // failures are the check's findings that get discussions: the errors on a
@@ -89,7 +91,8 @@ func failures(fs []review.CheckFinding) []finding {
 			continue
 		}
 		seen[k] = true
-		out = append(out, finding{key: k, path: f.Path, line: max(f.StartLine, 1), threat: threat, title: f.Title, message: f.Message})
+		out = append(out, finding{key: k, path: f.Path, line: max(f.StartLine, 1), threat: threat, title: f.Title, message: f.Message,
+			help: f.HelpURL})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
 	return out
@@ -124,6 +127,16 @@ const (
 	maxFindingMessage = 64 * 1024
 )
 
+// helpLink: u may be written as a link's target as it is. The engine makes
+// it from the project's documentation address and a rule's name; a name
+// that is not a plain anchor, or any other address, gets no link.
+func helpLink(u string) bool {
+	rest, ok := strings.CutPrefix(u, review.DocsURL)
+	return ok && !strings.ContainsFunc(rest, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.#/", r))
+	})
+}
+
 // findingBody is the first note of a finding's discussion. A new open
 // threat is told without its id and without its long message: the thread
 // sits on the threat's line, and the review note, which names every new
@@ -146,6 +159,9 @@ func findingBody(f finding) string {
 	fmt.Fprintf(&b, "**%s** (%s)\n", markdown.Text(title, maxFindingTitle), markdown.Code(fmt.Sprintf("%s:%d", f.path, f.line), 0))
 	if msg != "" {
 		b.WriteString("\n" + markdown.Paragraph(msg, maxFindingMessage) + "\n")
+	}
+	if helpLink(f.help) {
+		b.WriteString("\n[What this check looks for](" + f.help + ")\n")
 	}
 	b.WriteString("\n_tmbot resolves this thread when the finding is gone._\n")
 	return forge.Cut(b.String(), MaxNoteBody)

@@ -21,7 +21,7 @@ func TestThreatFindingFromValues(t *testing.T) {
 	// A policy's error about the same threat keeps its own title and
 	// message: it is not the threat's own finding.
 	rule := review.CheckFinding{Rule: "expired", Severity: policy.Error, Element: "t2", Path: path,
-		StartLine: 12, EndLine: 12, Title: "expired: t3", Message: "The acceptance of t2 expired."}
+		StartLine: 12, EndLine: 12, Title: "expired: t3", Message: "The acceptance of t2 expired.", HelpURL: review.DocsURL + "policies.md#acceptance"}
 	warn := review.CheckFinding{Rule: "stride", Severity: policy.Warning, Path: path, StartLine: 3, Title: "stride", Message: "w"}
 	fs := failures([]review.CheckFinding{threat, rule, warn, threat})
 	if len(fs) != 2 {
@@ -41,7 +41,29 @@ func TestThreatFindingFromValues(t *testing.T) {
 		t.Errorf("the threat's note:\n%s", body)
 	}
 	body = findingBody(byLine[12])
-	if !strings.Contains(body, "**expired: t3**") || !strings.Contains(body, "The acceptance of t2 expired.") {
+	if !strings.Contains(body, "**expired: t3**") || !strings.Contains(body, "The acceptance of t2 expired.") ||
+		!strings.Contains(body, "[What this check looks for]("+review.DocsURL+"policies.md#acceptance)") {
 		t.Errorf("the policy's note:\n%s", body)
+	}
+}
+
+// A finding's help is a link only when it is the project's documentation
+// with a plain path and anchor.
+func TestFindingHelpLink(t *testing.T) {
+	for u, want := range map[string]bool{
+		review.DocsURL + "policies.md#unplanned-risk": true,
+		review.DocsURL + "format.md":                  true,
+		"":                                            false,
+		"https://evil.example/policies.md":            false,
+		review.DocsURL + "policies.md#x) [click](javascript": false,
+		review.DocsURL + "policies.md#a b":                   false,
+	} {
+		if got := helpLink(u); got != want {
+			t.Errorf("helpLink(%q) = %v, want %v", u, got, want)
+		}
+		body := findingBody(finding{key: "k", path: "m.threatmodel.yaml", line: 1, title: "t", message: "m", help: u})
+		if strings.Contains(body, "What this check looks for") != want {
+			t.Errorf("help %q: note\n%s", u, body)
+		}
 	}
 }
