@@ -16,11 +16,17 @@ import (
 // matches unless page or per_page is given.
 
 // apiInput reads an API request's filters and the store's rows; false when
-// it has answered (400 or 500).
+// it has answered (400 as JSON, or 500).
 func (d *Dashboard) apiInput(w http.ResponseWriter, r *http.Request) (filters, *workData, bool) {
+	return d.input(w, r, func(err error) { writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()}) })
+}
+
+// input reads a request's filters (badFilters answers when they are
+// wrong) and the store's rows; false when it has answered.
+func (d *Dashboard) input(w http.ResponseWriter, r *http.Request, badFilters func(error)) (filters, *workData, bool) {
 	f, err := parseFilters(r.URL.Query())
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		badFilters(err)
 		return f, nil, false
 	}
 	data, err := d.work(r.Context())

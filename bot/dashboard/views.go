@@ -80,17 +80,7 @@ func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, name string, 
 // pageInput reads a page's filters and the store's rows; false when it
 // has answered (400 or 500).
 func (d *Dashboard) pageInput(w http.ResponseWriter, r *http.Request) (filters, *workData, bool) {
-	f, err := parseFilters(r.URL.Query())
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return f, nil, false
-	}
-	data, err := d.work(r.Context())
-	if err != nil {
-		d.fail(w, r, err)
-		return f, nil, false
-	}
-	return f, data, true
+	return d.input(w, r, func(err error) { http.Error(w, err.Error(), http.StatusBadRequest) })
 }
 
 func options(values []string, selected string, label func(string) string) []option {

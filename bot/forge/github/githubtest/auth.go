@@ -25,15 +25,24 @@ func bearer(r *http.Request) (string, bool) {
 	return "", false
 }
 
-func (s *Server) accessToken(rp *reply, idText string) {
+// appJWT checks that the request carries the App's valid JWT, as GitHub
+// does for the App's own endpoints; false when it has answered 401.
+func (s *Server) appJWT(rp *reply) bool {
 	jwt, ok := bearer(rp.r)
 	if !ok {
 		s.fail(rp, http.StatusUnauthorized, "A JSON web token could not be decoded", docsREST)
-		return
+		return false
 	}
 	s.secrets = append(s.secrets, jwt)
 	if msg := s.verifyJWT(jwt, time.Now()); msg != "" {
 		s.fail(rp, http.StatusUnauthorized, msg, docsREST)
+		return false
+	}
+	return true
+}
+
+func (s *Server) accessToken(rp *reply, idText string) {
+	if !s.appJWT(rp) {
 		return
 	}
 	id, _ := strconv.ParseInt(idText, 10, 64)
@@ -165,14 +174,7 @@ func (s *Server) authorize(rp *reply) (*installation, bool) {
 
 // getApp serves GET /app, with the App's JWT.
 func (s *Server) getApp(rp *reply) {
-	jwt, ok := bearer(rp.r)
-	if !ok {
-		s.fail(rp, http.StatusUnauthorized, "A JSON web token could not be decoded", docsREST)
-		return
-	}
-	s.secrets = append(s.secrets, jwt)
-	if msg := s.verifyJWT(jwt, time.Now()); msg != "" {
-		s.fail(rp, http.StatusUnauthorized, msg, docsREST)
+	if !s.appJWT(rp) {
 		return
 	}
 	s.write(rp, http.StatusOK, map[string]any{
